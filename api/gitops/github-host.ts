@@ -1,0 +1,188 @@
+// GitHub hosting: one repository per workspace in LOCO_GITHUB_ORG, created and guarded with
+// octokit; commits are made in a local bare mirror (<dataDir>/repos/<slug>.git) and pushed
+// over HTTPS with the token. GitHub's refusal of a non-fast-forward push is the
+// compare-and-swap; nothing is ever force-pushed.
+
+import * as path from 'node:path';
+import git from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
+import { Octokit, RequestError } from 'octokit';
+import { LocoError } from '../../generator/errors.ts';
+import { gitFs } from './git-fs.ts';
+import type { GitHost } from './git-host.ts';
+import { initBareRepository } from './local-host.ts';
+import { compareAndSwapRef, readRef } from './ref-cas.ts';
+
+export interface GitHubHostOptions {
+  token: string;
+  org: string;
+  apiUrl?: string;
+  mirrorsDir: string;
+}
+
+function upstream(error: unknown, doing: string): LocoError {
+  if (error instanceof LocoError) return error;
+  if (error instanceof RequestError) {
+    if (error.status === 401 || error.status === 403) {
+      return new LocoError('upstream.github-auth', `GitHub refused to ${doing} (${error.status}: ${error.message})`, 'check that LOCO_GITHUB_TOKEN is valid and may administer repositories in LOCO_GITHUB_ORG', { cause: error });
+    }
+    return new LocoError('upstream.github', `GitHub failed to ${doing} (${error.status}: ${error.message})`, 'retry; if it persists, check https://www.githubstatus.com', { cause: error });
+  }
+  const code = (error as { code?: string }).code;
+  if (code === 'HttpError') {
+    const status = (error as { data?: { statusCode?: number } }).data?.statusCode;
+    return new LocoError('upstream.github', `GitHub's git server failed to ${doing} (HTTP ${status})`, 'check LOCO_GITHUB_TOKEN has contents:write on the repository', { cause: error });
+  }
+  return new LocoError('unavailable.github', `could not reach GitHub to ${doing}: ${(error as Error).message}`, 'check the network and LOCO_GITHUB_API_URL', { cause: error });
+}
+
+export function createGitHubHost(options: GitHubHostOptions): GitHost {
+  const { org } = options;
+  const octokit = new Octokit({
+    auth: options.token,
+    ...(options.apiUrl ? { baseUrl: options.apiUrl } : {}),
+    // Fail fast instead of sleeping out a rate limit inside a deploy request.
+    throttle: { onRateLimit: () => false, onSecondaryRateLimit: () => false },
+  });
+  const cloneUrls = new Map<string, string>();
+  const onAuth = () => ({ username: 'x-access-token', password: options.token });
+  const gitdir = (slug: string) => path.join(options.mirrorsDir, `${slug}.git`);
+  const tracking = (branch: string) => `refs/remotes/origin/${branch}`;
+
+  async function cloneUrl(slug: string): Promise<string> {
+    let url = cloneUrls.get(slug);
+    if (!url) {
+      try {
+        url = (await octokit.rest.repos.get({ owner: org, repo: slug })).data.clone_url;
+      } catch (error) {
+        if (error instanceof RequestError && error.status === 404) {
+          throw new LocoError('not-found.repository', `GitHub repository ${org}/${slug} does not exist`, 'create the workspace again, or check LOCO_GITHUB_ORG');
+        }
+        throw upstream(error, `read repository ${org}/${slug}`);
+      }
+      cloneUrls.set(slug, url);
+    }
+    return url;
+  }
+
+  return {
+    kind: 'github',
+    gitdir,
+    refName: tracking,
+
+    async prepare(slug) {
+      let url: string;
+      try {
+        url = (await octokit.rest.repos.get({ owner: org, repo: slug })).data.clone_url;
+      } catch (error) {
+        if (!(error instanceof RequestError && error.status === 404)) throw upstream(error, `read repository ${org}/${slug}`);
+        try {
+          const created = await octokit.rest.repos.createInOrg({
+            org,
+            name: slug,
+            private: true,
+            auto_init: false,
+            has_wiki: false,
+            description: `Loco GitOps repository of workspace ${slug}`,
+          });
+          url = created.data.clone_url;
+        } catch (createError) {
+          throw upstream(createError, `create repository ${org}/${slug}`);
+        }
+      }
+      cloneUrls.set(slug, url);
+      await initBareRepository(gitdir(slug));
+    },
+
+    async refresh(slug, branch) {
+      const url = await cloneUrl(slug);
+      await initBareRepository(gitdir(slug));
+      try {
+        await git.fetch({ fs: gitFs, http, gitdir: gitdir(slug), url, remote: 'origin', ref: tracking(branch), remoteRef: branch, singleBranch: true, tags: false, onAuth });
+      } catch (error) {
+        if ((error as { code?: string }).code === 'NotFoundError') {
+          // The branch is gone on GitHub (merged and deleted): forget our copy of it.
+          await git.deleteRef({ fs: gitFs, gitdir: gitdir(slug), ref: tracking(branch) }).catch(() => undefined);
+          return;
+        }
+        throw upstream(error, `fetch ${branch} of ${org}/${slug}`);
+      }
+    },
+
+    async publish(slug, branch, expected, next) {
+      const dir = gitdir(slug);
+      if ((await readRef(dir, tracking(branch))) !== expected) return false;
+      const outgoing = `refs/loco/outgoing/${branch}`;
+      await git.writeRef({ fs: gitFs, gitdir: dir, ref: outgoing, value: next, force: true });
+      let accepted = false;
+      try {
+        const result = await git.push({ fs: gitFs, http, gitdir: dir, url: await cloneUrl(slug), ref: outgoing, remoteRef: `refs/heads/${branch}`, onAuth });
+        accepted = result.ok && result.refs[`refs/heads/${branch}`]?.ok !== false;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'PushRejectedError') throw upstream(error, `push ${branch} to ${org}/${slug}`);
+      }
+      if (accepted) await compareAndSwapRef(dir, tracking(branch), expected, next);
+      return accepted;
+    },
+
+    async protect(slug, branch) {
+      try {
+        await octokit.rest.repos.updateBranchProtection({
+          owner: org,
+          repo: slug,
+          branch,
+          // The kustomize build of every overlay must pass before a merge.
+          required_status_checks: { strict: false, contexts: ['validate'] },
+          // Loco's own token (an admin) commits dev deploys directly; people go through PRs.
+          enforce_admins: false,
+          required_pull_request_reviews: { require_code_owner_reviews: true, required_approving_review_count: 1, dismiss_stale_reviews: true },
+          restrictions: null,
+          allow_force_pushes: false,
+          allow_deletions: false,
+          required_linear_history: false,
+        });
+      } catch (error) {
+        throw upstream(error, `protect ${branch} of ${org}/${slug}`);
+      }
+    },
+
+    async deleteBranch(slug, branch) {
+      try {
+        await octokit.rest.git.deleteRef({ owner: org, repo: slug, ref: `heads/${branch}` });
+      } catch (error) {
+        if (!(error instanceof RequestError && (error.status === 404 || error.status === 422))) throw upstream(error, `delete branch ${branch} of ${org}/${slug}`);
+      }
+      await git.deleteRef({ fs: gitFs, gitdir: gitdir(slug), ref: tracking(branch) }).catch(() => undefined);
+    },
+
+    async openPullRequest(slug, request) {
+      try {
+        const { data } = await octokit.rest.pulls.create({ owner: org, repo: slug, head: request.branch, base: request.base, title: request.title, body: request.body });
+        return { number: data.number, url: data.html_url, branch: request.branch, base: request.base };
+      } catch (error) {
+        throw upstream(error, `open a pull request from ${request.branch} in ${org}/${slug}`);
+      }
+    },
+
+    async mergePullRequest(slug, request) {
+      try {
+        const { data } = await octokit.rest.pulls.merge({
+          owner: org,
+          repo: slug,
+          pull_number: request.number,
+          // GitHub refuses (409) when the branch moved since the promotion was reviewed.
+          sha: request.sha,
+          merge_method: 'merge',
+          commit_title: request.title,
+          commit_message: request.message,
+        });
+        return data.sha;
+      } catch (error) {
+        if (error instanceof RequestError && (error.status === 405 || error.status === 409)) {
+          throw new LocoError('conflict.merge', `GitHub cannot merge pull request #${request.number}: ${error.message}`, 'check the pull request on GitHub (reviews, checks, conflicts) and merge it there, or promote again', { cause: error });
+        }
+        throw upstream(error, `merge pull request #${request.number} of ${org}/${slug}`);
+      }
+    },
+  };
+}

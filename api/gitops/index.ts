@@ -1,0 +1,35 @@
+// The GitOps store (COMMON.md "api/gitops/"): one repository per workspace, one commit per
+// change. Local bare repositories by default; GitHub when a token and an org are given.
+
+import * as path from 'node:path';
+import { createGitHubHost } from './github-host.ts';
+import { createLocalHost } from './local-host.ts';
+import { createStore } from './store.ts';
+import type { Author, GitopsStore } from './types.ts';
+
+export type * from './types.ts';
+export { formatCommitMessage, parseCommitMessage } from './trailers.ts';
+export { REPO_FORMAT_VERSION } from './skeleton.ts';
+
+export interface GitopsStoreOptions {
+  /** LOCO_DATA_DIR: repositories (or GitHub mirrors) live under <dataDir>/repos/. */
+  dataDir: string;
+  /** LOCO_GITHUB_TOKEN / LOCO_GITHUB_ORG / LOCO_GITHUB_API_URL; absent means local repositories. */
+  github?: { token: string; org: string; apiUrl?: string };
+  /** Committer of Loco's commits (the author is the actor of each change). */
+  committer?: Author;
+  /** Owners written into CODEOWNERS for apps/*\/overlays/prod/. */
+  codeOwners?: (slug: string) => string;
+}
+
+export function createGitopsStore(options: GitopsStoreOptions): GitopsStore {
+  const reposDir = path.resolve(options.dataDir, 'repos');
+  const github = options.github;
+  const host = github ? createGitHubHost({ ...github, mirrorsDir: reposDir }) : createLocalHost(reposDir);
+  return createStore({
+    host,
+    locksDir: path.join(reposDir, '.locks'),
+    committer: options.committer ?? { name: 'Loco', email: 'loco@localhost' },
+    codeOwners: options.codeOwners ?? ((slug) => (github ? `@${github.org}/${slug}-owners` : `@${slug}-owners`)),
+  });
+}

@@ -1,0 +1,51 @@
+// Local hosting: bare repositories under <dataDir>/repos/<slug>.git, the default on a fresh
+// machine. The bare repository is both the store's working copy and the published one.
+
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import git from 'isomorphic-git';
+import { gitFs } from './git-fs.ts';
+import { compareAndSwapRef } from './ref-cas.ts';
+import type { GitHost } from './git-host.ts';
+import type { PullRequest } from './types.ts';
+
+export async function initBareRepository(gitdir: string): Promise<void> {
+  try {
+    await fs.access(path.join(gitdir, 'HEAD'));
+    return;
+  } catch {
+    // missing: create below
+  }
+  await fs.mkdir(gitdir, { recursive: true });
+  await git.init({ fs: gitFs, gitdir, bare: true, defaultBranch: 'main' });
+}
+
+export function createLocalHost(reposDir: string): GitHost {
+  return {
+    kind: 'local',
+    gitdir: (slug) => path.join(reposDir, `${slug}.git`),
+    refName: (branch) => `refs/heads/${branch}`,
+    async prepare(slug) {
+      await initBareRepository(this.gitdir(slug));
+    },
+    async refresh() {
+      // The bare repository is the hosted one: nothing to fetch.
+    },
+    async publish(slug, branch, expected, next) {
+      return compareAndSwapRef(this.gitdir(slug), this.refName(branch), expected, next);
+    },
+    async protect() {
+      // Local repositories are written only by Loco; prod review happens in Loco's database.
+    },
+    async deleteBranch(slug, branch) {
+      await git.deleteRef({ fs: gitFs, gitdir: this.gitdir(slug), ref: this.refName(branch) }).catch(() => undefined);
+    },
+    async openPullRequest(_slug, request): Promise<PullRequest> {
+      // With local repositories the pull request lives in Loco's database (DESIGN.md).
+      return { number: null, url: null, branch: request.branch, base: request.base };
+    },
+    async mergePullRequest() {
+      return null;
+    },
+  };
+}

@@ -1,0 +1,260 @@
+// The GitopsStore: one commit per change, compare-and-swap of the branch head under a
+// per-repository lock, reads by trailer. All git work happens in the host's local bare copy.
+
+import * as path from 'node:path';
+import git from 'isomorphic-git';
+import { LocoError } from '../../generator/errors.ts';
+import { gitFs } from './git-fs.ts';
+import type { GitHost } from './git-host.ts';
+import { readHistory } from './history.ts';
+import { mergeBranchLocally } from './merge.ts';
+import { withRepoLock } from './repo-lock.ts';
+import { readRef } from './ref-cas.ts';
+import { skeletonFiles } from './skeleton.ts';
+import { formatCommitMessage } from './trailers.ts';
+import { applyTreeEdit, type TreeStore } from './tree-edit.ts';
+import { changedPaths, readFilesAt, scopeDiffers, treeOfCommit } from './tree-read.ts';
+import { fileDiff } from './unified-diff.ts';
+import type { Author, ChangeRequest, ChangeResult, GitopsStore, MergeRequest, MergeResult, TreeDiff } from './types.ts';
+
+const SLUG = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+const BRANCH = /^(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9][A-Za-z0-9._\/-]{0,199}$/;
+/** A lost race re-applies the change on the new head; this many times before giving up. */
+const MAX_ATTEMPTS = 8;
+
+export interface StoreContext {
+  host: GitHost;
+  locksDir: string;
+  committer: Author;
+  codeOwners: (slug: string) => string;
+}
+
+export function checkSlug(slug: string): void {
+  if (!SLUG.test(slug) || slug.endsWith('.git') || slug.includes('..')) {
+    throw new LocoError('validation.workspace-slug', `"${slug}" is not a valid workspace repository name`, 'use lowercase letters, digits and dashes, e.g. acme-payments');
+  }
+}
+
+export function checkBranch(branch: string): void {
+  if (!BRANCH.test(branch) || branch.endsWith('.lock') || branch.endsWith('/') || branch.endsWith('.')) {
+    throw new LocoError('validation.branch', `"${branch}" is not a valid branch name`, 'use letters, digits, dashes, dots and slashes, e.g. loco/promote/api/dev-to-prod/1');
+  }
+}
+
+function checkPaths(paths: Iterable<string>): void {
+  for (const p of paths) {
+    const segments = p.split('/').filter((s) => s !== '');
+    if (p.startsWith('/') || segments.length === 0 || segments.some((s) => s === '.' || s === '..' || s === '.git')) {
+      throw new LocoError('validation.path', `"${p}" is not a path inside the repository`, 'use a repo-relative path such as apps/api/base/');
+    }
+  }
+}
+
+export function decode(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
+export function createStore(ctx: StoreContext): GitopsStore {
+  const { host } = ctx;
+  const caches = new Map<string, TreeStore>();
+  const treeStore = (slug: string): TreeStore => {
+    let s = caches.get(slug);
+    if (!s) caches.set(slug, (s = { gitdir: host.gitdir(slug), cache: {} }));
+    return s;
+  };
+  const locked = <T>(slug: string, fn: () => Promise<T>): Promise<T> => withRepoLock(path.join(ctx.locksDir, `${slug}.lock`), fn);
+
+  async function writeCommit(ts: TreeStore, tree: string, parents: string[], message: string, author: Author): Promise<string> {
+    let timestamp = Math.floor(Date.now() / 1000);
+    // Keep committer time monotonic along a branch so history can stop at `since`.
+    for (const p of parents) {
+      const { commit } = await git.readCommit({ fs: gitFs, gitdir: ts.gitdir, oid: p, cache: ts.cache });
+      timestamp = Math.max(timestamp, commit.committer.timestamp);
+    }
+    return git.writeCommit({
+      fs: gitFs,
+      gitdir: ts.gitdir,
+      commit: {
+        message,
+        tree,
+        parent: parents,
+        author: { name: author.name, email: author.email, timestamp, timezoneOffset: 0 },
+        committer: { name: ctx.committer.name, email: ctx.committer.email, timestamp, timezoneOffset: 0 },
+      },
+    });
+  }
+
+  async function commitExists(slug: string, oid: string): Promise<boolean> {
+    if (!/^[0-9a-f]{40}$/.test(oid)) return false;
+    try {
+      await git.readCommit({ fs: gitFs, gitdir: host.gitdir(slug), oid, cache: treeStore(slug).cache });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The commit, fetching the host's main once when the local copy does not have it yet. */
+  async function requireCommit(slug: string, oid: string): Promise<string> {
+    if (await commitExists(slug, oid)) return oid;
+    if (host.kind !== 'local') {
+      await host.refresh(slug, 'main');
+      if (await commitExists(slug, oid)) return oid;
+    }
+    throw new LocoError('not-found.commit', `commit ${oid} is not in the ${slug} GitOps repository`, 'use a full 40-character commit id from `loco history`');
+  }
+
+  async function apply(change: ChangeRequest): Promise<ChangeResult> {
+    const { slug } = change;
+    const branch = change.branch ?? 'main';
+    checkSlug(slug);
+    checkBranch(branch);
+    const scope = [...change.scope, ...change.files.keys()];
+    checkPaths(scope);
+    const message = formatCommitMessage(change.subject, change.trailers, change.body);
+    const ts = treeStore(slug);
+    return locked(slug, async () => {
+      await host.refresh(slug, branch);
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const head = await readRef(ts.gitdir, host.refName(branch));
+        let parent = head;
+        if (!parent) {
+          const start = change.startPoint ?? 'main';
+          if (branch !== start) {
+            await host.refresh(slug, start);
+            parent = await readRef(ts.gitdir, host.refName(start));
+          }
+          if (!parent) {
+            throw new LocoError('not-found.repository', `the ${slug} GitOps repository has no branch ${branch === start ? branch : start}`, 'create the workspace repository first (ensureRepository)');
+          }
+        }
+        const headTree = await treeOfCommit(ts, parent);
+        const tree = (await applyTreeEdit(ts, headTree, { scope: change.scope, files: change.files }))
+          ?? (await git.writeTree({ fs: gitFs, gitdir: ts.gitdir, tree: [] }));
+        if (tree === headTree) return { status: 'unchanged', commit: parent };
+        if (change.baseCommit && change.baseCommit !== parent) {
+          const baseTree = await treeOfCommit(ts, await requireCommit(slug, change.baseCommit));
+          if (await scopeDiffers(ts, baseTree, headTree, scope)) {
+            throw new LocoError(
+              'conflict.commit',
+              `the files of this change were changed since ${change.baseCommit.slice(0, 7)} (now at ${parent.slice(0, 7)})`,
+              'redeploy from the current state: fetch the latest config and run the change again',
+              { data: { baseCommit: change.baseCommit, head: parent } },
+            );
+          }
+        }
+        const commit = await writeCommit(ts, tree, [parent], message, change.author);
+        if (await host.publish(slug, branch, head, commit)) return { status: 'committed', commit, parent };
+        // Lost a race with a writer outside this lock (another machine, a native git push):
+        // re-read the head and re-apply the change on it.
+        await host.refresh(slug, branch);
+      }
+      throw new LocoError('unavailable.commit-contention', `the ${slug} GitOps repository kept moving while committing`, 'retry the change');
+    });
+  }
+
+  async function refreshedHead(slug: string, branch: string): Promise<string | null> {
+    checkSlug(slug);
+    checkBranch(branch);
+    await host.refresh(slug, branch);
+    return readRef(host.gitdir(slug), host.refName(branch));
+  }
+
+  const store: GitopsStore = {
+    host: host.kind,
+    gitdir: (slug) => host.gitdir(slug),
+
+    async ensureRepository(slug) {
+      checkSlug(slug);
+      const ts = treeStore(slug);
+      return locked(slug, async () => {
+        await host.prepare(slug);
+        await host.refresh(slug, 'main');
+        const existing = await readRef(ts.gitdir, host.refName('main'));
+        if (existing) return { created: false, head: existing };
+        const files = await skeletonFiles({ workspace: slug, codeOwners: ctx.codeOwners(slug) });
+        const tree = (await applyTreeEdit(ts, null, { scope: [], files }))!;
+        const message = formatCommitMessage(`Create GitOps repository for workspace ${slug}`, {});
+        const commit = await writeCommit(ts, tree, [], message, ctx.committer);
+        if (!(await host.publish(slug, 'main', null, commit))) {
+          await host.refresh(slug, 'main');
+          return { created: false, head: (await readRef(ts.gitdir, host.refName('main')))! };
+        }
+        await host.protect(slug, 'main');
+        return { created: true, head: commit };
+      });
+    },
+
+    applyChange: apply,
+    createBranchCommit: (change) => apply(change),
+
+    async restore(request) {
+      checkSlug(request.slug);
+      checkPaths(request.scope);
+      const ts = treeStore(request.slug);
+      const fromTree = await treeOfCommit(ts, await requireCommit(request.slug, request.fromCommit));
+      const files = new Map<string, string | Uint8Array>();
+      for (const p of request.scope) {
+        for (const [file, bytes] of await readFilesAt(ts, fromTree, p)) files.set(file, bytes);
+      }
+      return apply({ ...request, files });
+    },
+
+    async head(slug, branch = 'main') {
+      return refreshedHead(slug, branch);
+    },
+
+    async history(slug, query = {}) {
+      const head = await refreshedHead(slug, query.branch ?? 'main');
+      return readHistory(treeStore(slug), head, query);
+    },
+
+    async readFiles(slug, commit, prefix = '') {
+      checkSlug(slug);
+      const ts = treeStore(slug);
+      const tree = await treeOfCommit(ts, await requireCommit(slug, commit));
+      const out = new Map<string, string>();
+      for (const [file, bytes] of await readFilesAt(ts, tree, prefix)) out.set(file, decode(bytes));
+      return out;
+    },
+
+    async diff(slug, from, to, prefix = ''): Promise<TreeDiff> {
+      checkSlug(slug);
+      const ts = treeStore(slug);
+      const [a, b] = [await requireCommit(slug, from), await requireCommit(slug, to)];
+      const changes = await changedPaths(ts, await treeOfCommit(ts, a), await treeOfCommit(ts, b), prefix);
+      const text = async (oid: string | undefined): Promise<string | null> =>
+        oid === undefined ? null : decode((await git.readBlob({ fs: gitFs, gitdir: ts.gitdir, oid, cache: ts.cache })).blob);
+      const paths = [...new Set([...changes.added.keys(), ...changes.removed.keys(), ...changes.changed.keys()])].sort();
+      let patch = '';
+      for (const p of paths) {
+        const [before, after] = changes.changed.get(p) ?? [changes.removed.get(p), changes.added.get(p)];
+        patch += fileDiff(p, await text(before), await text(after));
+      }
+      return { added: [...changes.added.keys()].sort(), removed: [...changes.removed.keys()].sort(), changed: [...changes.changed.keys()].sort(), patch };
+    },
+
+    async openPullRequest(request) {
+      checkSlug(request.slug);
+      checkBranch(request.branch);
+      return host.openPullRequest(request.slug, { branch: request.branch, base: request.base ?? 'main', title: request.title, body: request.body });
+    },
+
+    async mergeBranch(request: MergeRequest): Promise<MergeResult> {
+      checkSlug(request.slug);
+      checkBranch(request.branch);
+      const base = request.base ?? 'main';
+      checkBranch(base);
+      const message = formatCommitMessage(request.subject, request.trailers);
+      return locked(request.slug, () => mergeBranchLocally({ host, ts: treeStore(request.slug), slug: request.slug, branch: request.branch, base, message, pullRequest: request.pullRequest ?? null, author: request.author, writeCommit }));
+    },
+
+    async deleteBranch(slug, branch) {
+      checkSlug(slug);
+      checkBranch(branch);
+      if (branch === 'main') throw new LocoError('usage.delete-main', 'main cannot be deleted', 'delete a promotion branch instead');
+      await locked(slug, () => host.deleteBranch(slug, branch));
+    },
+  };
+  return store;
+}

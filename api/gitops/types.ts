@@ -1,0 +1,130 @@
+// The GitopsStore contract (COMMON.md "api/gitops/"): what the rest of Loco may ask of a
+// workspace's GitOps repository, whichever host (local disk or GitHub) keeps it.
+
+export interface Author {
+  name: string;
+  email: string;
+}
+
+export interface ChangeRequest {
+  slug: string;
+  /**
+   * Paths this change owns. 'dir/' (trailing slash) owns everything below dir; 'a/b.txt' owns
+   * that one file. Owned files that are not in `files` are deleted.
+   */
+  scope: string[];
+  /** Repo-relative path → file text (or bytes). Paths outside `scope` are added to it. */
+  files: Map<string, string | Uint8Array>;
+  subject: string;
+  /** Optional commit body between subject and trailers. */
+  body?: string;
+  /** `Loco-*` trailers, written in this order. */
+  trailers: Record<string, string>;
+  author: Author;
+  /** The head the caller rendered against; a stale base that touched `scope` is a conflict. */
+  baseCommit?: string;
+  /** Default 'main'. A missing branch is created from `startPoint` (default 'main'). */
+  branch?: string;
+  startPoint?: string;
+}
+
+export type ChangeResult =
+  | { status: 'committed'; commit: string; parent: string }
+  | { status: 'unchanged'; commit: string };
+
+export interface HistoryQuery {
+  app?: string;
+  profile?: string;
+  /** Matches the Loco-Actor trailer exactly, or its name part ("alice" in "alice (github:1)"). */
+  actor?: string;
+  since?: Date | string;
+  until?: Date | string;
+  /** Default 100. */
+  limit?: number;
+  branch?: string;
+}
+
+export interface HistoryEntry {
+  commit: string;
+  parents: string[];
+  subject: string;
+  author: Author;
+  /** Commit time, ISO 8601. */
+  time: string;
+  trailers: Record<string, string>;
+}
+
+export interface TreeDiff {
+  added: string[];
+  removed: string[];
+  changed: string[];
+  /** Unified diff text (git style, a/ b/ prefixes). */
+  patch: string;
+}
+
+export interface RestoreRequest {
+  slug: string;
+  /** The earlier commit whose files come back. */
+  fromCommit: string;
+  /** The paths restored (same meaning as ChangeRequest.scope), e.g. appScope(app, profile). */
+  scope: string[];
+  subject: string;
+  trailers: Record<string, string>;
+  author: Author;
+  baseCommit?: string;
+  branch?: string;
+}
+
+export interface PullRequest {
+  /** GitHub's PR number; null for local repositories (the PR is held in Loco's database). */
+  number: number | null;
+  url: string | null;
+  branch: string;
+  base: string;
+}
+
+export interface OpenPullRequest {
+  slug: string;
+  branch: string;
+  base?: string;
+  title: string;
+  body: string;
+}
+
+export interface MergeRequest {
+  slug: string;
+  branch: string;
+  base?: string;
+  /** When set (GitHub), the pull request is merged through GitHub so it shows as merged. */
+  pullRequest?: number | null;
+  /** Subject and trailers of the merge commit when one is needed. */
+  subject: string;
+  trailers: Record<string, string>;
+  author: Author;
+}
+
+export type MergeResult =
+  | { status: 'fast-forward'; commit: string; parent: string }
+  | { status: 'merged'; commit: string; parent: string }
+  | { status: 'unchanged'; commit: string };
+
+export interface GitopsStore {
+  readonly host: 'local' | 'github';
+  /** Creates the workspace repository from gitops-repo-skeleton/ when missing; idempotent. */
+  ensureRepository(slug: string): Promise<{ created: boolean; head: string }>;
+  applyChange(change: ChangeRequest): Promise<ChangeResult>;
+  /** applyChange on a branch made from `startPoint` (default main) when missing. */
+  createBranchCommit(change: ChangeRequest & { branch: string }): Promise<ChangeResult>;
+  /** Restores the files of `scope` as they were at `fromCommit`, as a new commit. */
+  restore(request: RestoreRequest): Promise<ChangeResult>;
+  history(slug: string, query?: HistoryQuery): Promise<HistoryEntry[]>;
+  readFiles(slug: string, commit: string, prefix?: string): Promise<Map<string, string>>;
+  diff(slug: string, from: string, to: string, prefix?: string): Promise<TreeDiff>;
+  /** Head commit of a branch (default main), or null when the branch does not exist. */
+  head(slug: string, branch?: string): Promise<string | null>;
+  openPullRequest(request: OpenPullRequest): Promise<PullRequest>;
+  mergeBranch(request: MergeRequest): Promise<MergeResult>;
+  deleteBranch(slug: string, branch: string): Promise<void>;
+  /** Where the local copy (bare repository or GitHub mirror) lives; for tools and tests. */
+  gitdir(slug: string): string;
+}
