@@ -1,0 +1,219 @@
+// Typed client of the Loco REST API (COMMON.md "REST API"): the only way the CLI talks to the
+// service. Every failure arrives as a LocoError: problem+json keeps the API's code and hint, and
+// no answer at all is 'unreachable.api' so the CLI can tell "unreachable" from "failed".
+
+import ky, { TimeoutError, type KyInstance, type Options } from 'ky';
+import { LocoError, isLocoError } from '../../generator/errors.ts';
+import { errorFromResponse, unreachable } from './errors.ts';
+import { readSse } from './sse.ts';
+import {
+  isFinished,
+  type AppStatus,
+  type AppSummary,
+  type CreateDeploymentBody,
+  type Deployment,
+  type DeploymentEvent,
+  type HistoryEntry,
+  type Me,
+  type Promotion,
+  type ScaleBody,
+  type WorkspaceRef,
+} from './types.ts';
+
+export * from './types.ts';
+export { parseSse } from './sse.ts';
+
+export interface ClientOptions {
+  /** Base URL of the service, e.g. http://127.0.0.1:7420 (without /api/v1). */
+  url: string;
+  token?: string;
+  /** Per-request timeout in ms (the event stream has none). */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+  /** Called with one line per request and response, for --debug. */
+  log?: (line: string) => void;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+export interface FollowOptions {
+  signal?: AbortSignal;
+  /** Told before each reconnect, with the attempt number and why. */
+  onReconnect?: (attempt: number, reason: string) => void;
+  /** Reconnect attempts in a row before giving up with 'unreachable.api'. */
+  maxReconnects?: number;
+}
+
+export function createLocoClient(options: ClientOptions) {
+  const apiUrl = options.url.replace(/\/+$/, '');
+  const log = options.log ?? (() => {});
+  const http: KyInstance = ky.create({
+    prefixUrl: `${apiUrl}/api/v1`,
+    retry: 0,
+    timeout: options.timeoutMs ?? 30_000,
+    throwHttpErrors: false,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    headers: {
+      accept: 'application/json',
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    },
+  });
+
+  async function send(method: string, path: string, init: Options = {}): Promise<Response> {
+    log(`-> ${method} ${path}`);
+    let response: Response;
+    try {
+      response = await http(path.replace(/^\//, ''), { method, ...init });
+    } catch (error) {
+      if ((error as Error)?.name === 'AbortError') throw error;
+      if (error instanceof TimeoutError) {
+        throw new LocoError('unreachable.timeout', `the Loco API at ${apiUrl} did not answer ${method} ${path} in time`, 'check that the API is running and reachable, then try again', { cause: error });
+      }
+      throw unreachable(apiUrl, error);
+    }
+    log(`<- ${response.status} ${method} ${path}`);
+    if (!response.ok) throw errorFromResponse(response.status, await response.text(), response.url, apiUrl);
+    return response;
+  }
+
+  async function json<T>(method: string, path: string, init: Options = {}): Promise<T> {
+    const response = await send(method, path, init);
+    if (response.status === 204) return undefined as T;
+    return (await response.json()) as T;
+  }
+
+  const get = <T>(path: string, query?: Query) => json<T>('GET', path, query ? { searchParams: clean(query) } : {});
+  const post = <T>(path: string, body?: unknown) => json<T>('POST', path, body === undefined ? {} : { json: body });
+
+  const ws = (w: WorkspaceRef) => `/orgs/${enc(w.org)}/workspaces/${enc(w.workspace)}`;
+  const app = (w: WorkspaceRef, name: string) => `${ws(w)}/apps/${enc(name)}`;
+
+  const client = {
+    url: apiUrl,
+    me: () => get<Me>('/me'),
+    createToken: (name: string) => post<{ token: string }>('/tokens', { name }),
+    /** The login methods the API offers; null when it has no such endpoint. */
+    authMethods: async (): Promise<{ githubDeviceFlow?: boolean; [k: string]: unknown } | null> => {
+      try {
+        return await get('/auth/methods');
+      } catch (error) {
+        if (isLocoError(error) && error.family === 'not-found') return null;
+        throw error;
+      }
+    },
+    startDeviceFlow: () => post<{ deviceCode: string; userCode: string; verificationUri: string; interval?: number; expiresIn?: number }>('/auth/github/device'),
+    pollDeviceFlow: (deviceCode: string) => post<{ token?: string; pending?: boolean; slowDown?: boolean }>('/auth/github/device/token', { deviceCode }),
+
+    listOrgs: () => get<unknown[]>('/orgs'),
+    listWorkspaces: (org: string) => get<unknown[]>(`/orgs/${enc(org)}/workspaces`),
+    getWorkspace: (w: WorkspaceRef) => get<Record<string, unknown>>(ws(w)),
+
+    listApps: (w: WorkspaceRef) => get<AppSummary[]>(`${ws(w)}/apps`),
+    getApp: (w: WorkspaceRef, name: string) => get<Record<string, unknown>>(app(w, name)),
+    deleteApp: (w: WorkspaceRef, name: string) => json<unknown>('DELETE', app(w, name), { searchParams: { confirm: 'true' } }),
+
+    createDeployment: (w: WorkspaceRef, name: string, body: CreateDeploymentBody) => post<Deployment>(`${app(w, name)}/deployments`, body),
+    listDeployments: (w: WorkspaceRef, name: string, query?: Query) => get<Deployment[]>(`${app(w, name)}/deployments`, query),
+    getDeployment: (id: string) => get<Deployment>(`/deployments/${enc(id)}`),
+    listEvents: (id: string) => get<DeploymentEvent[]>(`/deployments/${enc(id)}/events`),
+    rollback: (id: string) => post<Deployment>(`/deployments/${enc(id)}/rollback`, {}),
+
+    status: (w: WorkspaceRef, name: string, profile: string) => get<AppStatus>(`${app(w, name)}/status`, { profile }),
+    getEnv: (w: WorkspaceRef, name: string, profile: string) => get<Record<string, unknown>>(`${app(w, name)}/env`, { profile }),
+    patchEnv: (w: WorkspaceRef, name: string, profile: string, change: { set?: Record<string, string>; unset?: string[] }) =>
+      json<Deployment>('PATCH', `${app(w, name)}/env`, { searchParams: { profile }, json: { profile, ...change } }),
+    scale: (w: WorkspaceRef, name: string, body: ScaleBody) => post<Deployment>(`${app(w, name)}/scale`, body),
+    logs: async (w: WorkspaceRef, name: string, query: Query) => (await send('GET', `${app(w, name)}/logs`, { searchParams: clean(query), headers: { accept: 'application/json, text/plain' } })),
+    history: (w: WorkspaceRef, query: Query) => get<HistoryEntry[] | { entries: HistoryEntry[] }>(`${ws(w)}/history`, query),
+
+    createPromotion: (w: WorkspaceRef, name: string, body: { from: string; to: string; deploymentId?: string }) => post<Promotion>(`${app(w, name)}/promotions`, body),
+    listPromotions: (w: WorkspaceRef, query: Query) => get<Promotion[]>(`${ws(w)}/promotions`, query),
+    getPromotion: (w: WorkspaceRef, id: string) => get<Promotion>(`${ws(w)}/promotions/${enc(id)}`),
+    approvePromotion: (w: WorkspaceRef, id: string) => post<Promotion>(`${ws(w)}/promotions/${enc(id)}/approve`, {}),
+    mergePromotion: (w: WorkspaceRef, id: string) => post<Promotion & { deployment?: Deployment }>(`${ws(w)}/promotions/${enc(id)}/merge`, {}),
+
+    /**
+     * Every event of a deployment, live: reads the SSE stream and, when it drops, reconnects
+     * with Last-Event-ID so nothing is missed or repeated. Ends once the deployment has its
+     * outcome. Gives up with 'unreachable.api' after maxReconnects failures in a row.
+     */
+    async *followEvents(id: string, opts: FollowOptions = {}): AsyncGenerator<DeploymentEvent> {
+      let lastSeq = -1;
+      let failures = 0;
+      const maxReconnects = opts.maxReconnects ?? 5;
+      for (;;) {
+        let dropped: unknown = null;
+        try {
+          const response = await send('GET', `/deployments/${enc(id)}/events`, {
+            timeout: false,
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            headers: { accept: 'text/event-stream', ...(lastSeq >= 0 ? { 'last-event-id': String(lastSeq) } : {}) },
+          });
+          if (!response.body) throw new Error('event stream without a body');
+          for await (const message of readSse(response.body)) {
+            const event = parseEvent(message.data);
+            if (!event || event.seq <= lastSeq) continue;
+            lastSeq = event.seq;
+            failures = 0;
+            yield event;
+          }
+        } catch (error) {
+          if (opts.signal?.aborted) throw error;
+          if (isLocoError(error) && error.family !== 'unreachable') throw error;
+          dropped = error;
+        }
+        if (!dropped) {
+          // A clean end: the server closes after the outcome. Confirm it, and pick up any event
+          // that raced the close, so a dropped proxy connection is not mistaken for the end.
+          const deployment = await client.getDeployment(id);
+          if (isFinished(deployment)) {
+            for (const event of await client.listEvents(id)) {
+              if (event.seq > lastSeq) {
+                lastSeq = event.seq;
+                yield event;
+              }
+            }
+            return;
+          }
+          dropped = new Error('the event stream ended before the outcome');
+        }
+        failures += 1;
+        if (failures > maxReconnects) throw isLocoError(dropped) ? dropped : unreachable(apiUrl, dropped);
+        opts.onReconnect?.(failures, dropped instanceof Error ? dropped.message : String(dropped));
+        await delay(Math.min(250 * 2 ** (failures - 1), 4000), opts.signal);
+      }
+    },
+  };
+  return client;
+}
+
+export type LocoClient = ReturnType<typeof createLocoClient>;
+
+function parseEvent(data: string): DeploymentEvent | null {
+  try {
+    const value = JSON.parse(data) as DeploymentEvent;
+    return typeof value?.seq === 'number' && typeof value.type === 'string' ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+function clean(query: Query): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') out[k] = v;
+  return out;
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
+}

@@ -1,0 +1,123 @@
+// Shapes of the Loco REST API (COMMON.md "REST API") as the CLI reads them. The API owns the
+// contract; these types mirror it and are checked at the boundary by the client.
+
+export type DeploymentStatus = 'pending' | 'committed' | 'syncing' | 'progressing' | 'succeeded' | 'failed';
+
+export interface Deployment {
+  id: string;
+  org: string;
+  workspace: string;
+  app: string;
+  profile: string;
+  status: DeploymentStatus;
+  reason?: string;
+  message?: string;
+  nextStep?: string;
+  image: string;
+  configDigest: string;
+  commit?: string;
+  actor: string;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+  [extra: string]: unknown;
+}
+
+export interface DeploymentEvent {
+  seq: number;
+  deploymentId: string;
+  time: string;
+  type: string;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * Whether a deployment has reached its outcome: succeeded or failed, or committed with a
+ * finish time (no Argo CD configured, so Loco cannot watch further).
+ */
+export function isFinished(d: Pick<Deployment, 'status' | 'finishedAt'>): boolean {
+  return d.status === 'succeeded' || d.status === 'failed' || Boolean(d.finishedAt);
+}
+
+export interface Membership {
+  org: string;
+  workspace: string;
+  role: string;
+}
+
+export interface Me {
+  user: { id: string; name: string; email?: string };
+  memberships: Membership[];
+}
+
+export interface WorkspaceRef {
+  org: string;
+  workspace: string;
+}
+
+export interface AppSummary {
+  name: string;
+  [extra: string]: unknown;
+}
+
+export interface AppStatus {
+  app: string;
+  profile: string;
+  deployment?: Deployment | null;
+  sync?: string;
+  health?: string;
+  revision?: string;
+  resources?: { kind: string; name: string; namespace?: string; sync?: string; health?: string; message?: string; [k: string]: unknown }[];
+  [extra: string]: unknown;
+}
+
+export interface HistoryEntry {
+  commit: string;
+  time: string;
+  actor?: string;
+  app?: string;
+  profile?: string;
+  change?: string;
+  image?: string;
+  configDigest?: string;
+  subject?: string;
+  deploymentId?: string;
+  outcome?: string;
+  [extra: string]: unknown;
+}
+
+export interface Promotion {
+  id: string;
+  app: string;
+  from: string;
+  to: string;
+  status: string;
+  [extra: string]: unknown;
+}
+
+export interface CreateDeploymentBody {
+  config: string;
+  profile: string;
+  image: string;
+  idempotencyKey?: string;
+  confirmPrune?: boolean;
+}
+
+export interface ScaleBody {
+  profile: string;
+  replicas?: number;
+  cpu?: string;
+  memory?: string;
+}
+
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  code?: string;
+  detail?: string;
+  hint?: string;
+  problems?: { code: string; message: string; hint: string; at?: { file?: string; line: number; column: number }; path?: string }[];
+  requestId?: string;
+}

@@ -1,0 +1,122 @@
+// Every command's name, arguments, options and example: the help text and the shell
+// completions are both made from these declarations. Each action lives in commands/*.ts and
+// is imported only when its command runs.
+
+import type { CAC, Command } from 'cac';
+import type { Loader } from './main.ts';
+
+type Bind = (command: Command, load: Loader) => void;
+
+const wait = (c: Command) =>
+  c.option('--no-wait', 'Return once the change is committed; do not wait for the outcome')
+    .option('--timeout <duration>', 'How long to wait for the outcome, e.g. 90s, 10m', { default: '10m' });
+
+export function declareCommands(cli: CAC, bind: Bind): void {
+  const auth = () => import('./commands/auth.ts');
+  const offline = () => import('./commands/offline.ts');
+  const app = () => import('./commands/app.ts');
+  const changes = () => import('./commands/changes.ts');
+
+  bind(cli.command('login', 'Log in to a Loco API (GitHub device flow when offered, else a token)')
+    .example('  $ loco login --api https://loco.example.com --token "$(cat .loco/admin-token)"'),
+  async () => (await auth()).login);
+  bind(cli.command('logout', 'Forget the saved token for the API').example('  $ loco logout'), async () => (await auth()).logout);
+  bind(cli.command('whoami', 'Show the logged-in user, their workspaces and the current one').example('  $ loco whoami -o json'), async () => (await auth()).whoami);
+  bind(cli.command('use <workspace>', 'Pick the workspace (<org>/<workspace>) for later commands').example('  $ loco use acme/shop'), async () => (await auth()).use);
+
+  bind(cli.command('init [dir]', 'Write a starter loco.toml in the folder (default: here)')
+    .option('--minimal', 'Only the required keys')
+    .option('--name <app>', 'App name (default: the folder name)')
+    .option('--force', 'Overwrite an existing loco.toml')
+    .example('  $ loco init --minimal'),
+  async () => (await offline()).init);
+  bind(cli.command('validate [path]', 'Check a loco.toml (file or folder; default: found upward) and list every problem')
+    .example('  $ loco validate examples/web-basic'),
+  async () => (await offline()).validate);
+  bind(cli.command('render [path]', 'Render the Kustomize tree offline: every profile, or --profile')
+    .option('--profile <profile>', 'Render only this profile')
+    .option('--out <dir>', 'Write the files under DIR instead of printing a YAML stream')
+    .option('--image <ref>', 'Image to render with (default: the config\'s image, else <app>:dev)')
+    .example('  $ loco render examples/web-basic --profile prod --out /tmp/tree'),
+  async () => (await offline()).render);
+
+  bind(wait(cli.command('deploy', 'Deploy the app of the nearest loco.toml and wait for the outcome')
+    .option('--profile <profile>', 'Profile to deploy (required when the file has several)')
+    .option('--image <ref>', 'Prebuilt image to deploy (else build with docker or podman)')
+    .option('--config <file>', 'loco.toml to use (default: found from here upward)')
+    .option('--force', 'Deploy even when the API would refuse a change that prunes a lot (--confirm-prune)'))
+    .example('  $ loco deploy --profile dev --image registry.example.com/acme/api:1.4.2')
+    .example('  $ LOCO_TOKEN=$DEPLOY_TOKEN loco deploy --profile prod --non-interactive --timeout 5m'),
+  async () => (await import('./commands/deploy.ts')).deploy);
+
+  bind(cli.command('status [app]', 'Sync and health of an app in a profile, and its latest deployment')
+    .option('--profile <profile>', 'Profile (default: the only one, or dev)')
+    .option('--config <file>', 'loco.toml naming the app')
+    .example('  $ loco status api --profile prod'),
+  async () => (await app()).status);
+  bind(cli.command('logs [app]', 'Recent log lines of an app')
+    .option('--profile <profile>', 'Profile (default: the only one, or dev)')
+    .option('-f, --follow', 'Keep printing new lines')
+    .option('--tail <n>', 'Lines to show', { default: 100 })
+    .option('--since <duration>', 'Only lines newer than this, e.g. 10m')
+    .option('--config <file>', 'loco.toml naming the app')
+    .example('  $ loco logs api --profile dev --since 5m'),
+  async () => (await app()).logs);
+  bind(cli.command('events <deployment>', 'Events of one deployment (follows it while it runs)')
+    .option('--no-follow', 'Print what happened so far and stop')
+    .example('  $ loco events dpl_01JD3X'),
+  async () => (await app()).events);
+  bind(cli.command('history [app]', 'Who changed what, when, and how it ended')
+    .option('--profile <profile>', 'Only this profile')
+    .option('--actor <actor>', 'Only changes by this actor')
+    .option('--since <when>', 'Only after this time (ISO date or duration like 7d)')
+    .option('--until <when>', 'Only before this time')
+    .option('--limit <n>', 'At most N entries', { default: 50 })
+    .example('  $ loco history api --profile prod -o json'),
+  async () => (await app()).history);
+  bind(cli.command('apps', 'Apps of the workspace').example('  $ loco apps'), async () => (await app()).apps);
+  bind(cli.command('open [app]', 'Open the app\'s URL in a browser (or print it)')
+    .option('--profile <profile>', 'Profile (default: the only one, or dev)')
+    .option('--docs', 'Open the API documentation instead')
+    .option('--dashboard', 'Open the Argo CD dashboard of the app instead')
+    .option('--config <file>', 'loco.toml naming the app')
+    .example('  $ loco open api --profile prod'),
+  async () => (await app()).open);
+
+  bind(wait(cli.command('rollback <deployment>', 'Restore the files of an earlier deployment as a new commit'))
+    .example('  $ loco rollback dpl_01JD3X'),
+  async () => (await changes()).rollback);
+  bind(wait(cli.command('scale [app]', 'Change replicas, CPU or memory of an app in a profile (a commit; no rebuild)')
+    .option('--profile <profile>', 'Profile (default: the only one, or dev)')
+    .option('--replicas <n>', 'Number of replicas')
+    .option('--cpu <cpu>', 'CPU, e.g. 500m')
+    .option('--memory <memory>', 'Memory, e.g. 512Mi')
+    .option('--config <file>', 'loco.toml naming the app'))
+    .example('  $ loco scale api --profile prod --replicas 3'),
+  async () => (await changes()).scale);
+  bind(wait(cli.command('env <action> [...vars]', 'Environment variables: env list | env set K=V… | env unset K…')
+    .option('--app <app>', 'App (default: from loco.toml)')
+    .option('--profile <profile>', 'Profile (default: the only one, or dev)')
+    .option('--config <file>', 'loco.toml naming the app'))
+    .example('  $ loco env set LOG_LEVEL=debug FEATURE_X=on --profile dev')
+    .example('  $ loco env unset FEATURE_X --profile dev'),
+  async () => (await changes()).env);
+  bind(cli.command('destroy [app]', 'Remove an app (every profile) from the workspace')
+    .option('--yes', 'Do not ask for confirmation')
+    .option('--config <file>', 'loco.toml naming the app')
+    .example('  $ loco destroy api --yes'),
+  async () => (await changes()).destroy);
+
+  bind(wait(cli.command('promote [app] [id]', 'Promote a release by pull request: promote <app> --from dev --to prod | list | approve <id> | merge <id>')
+    .option('--from <profile>', 'Source profile (its latest succeeded release)')
+    .option('--to <profile>', 'Target profile')
+    .option('--config <file>', 'loco.toml naming the app'))
+    .example('  $ loco promote api --from dev --to prod')
+    .example('  $ loco promote list')
+    .example('  $ loco promote approve prm_01JD3X && loco promote merge prm_01JD3X'),
+  async () => (await import('./commands/promote.ts')).promote);
+
+  bind(cli.command('completion <shell>', 'Print a completion script for bash, zsh or fish')
+    .example('  $ loco completion bash > ~/.local/share/bash-completion/completions/loco'),
+  async () => (await import('./commands/completion.ts')).completion(cli));
+}

@@ -1,0 +1,101 @@
+// login, logout, whoami, use: who the CLI acts as, against which API and workspace.
+
+import kleur from 'kleur';
+import { LocoError, isLocoError } from '../../generator/errors.ts';
+import { createLocoClient, type Me } from '../../api/client/index.ts';
+import type { Action } from '../main.ts';
+import { printFields, printJson, printTable } from '../output.ts';
+import { ask } from '../prompt.ts';
+import { parseWorkspaceRef, readSettings, readToken, writeSettings, writeToken } from '../settings.ts';
+
+export const login: Action = async (ctx, _args, flags) => {
+  const url = ctx.apiUrl();
+  let token = flags.token || process.env.LOCO_TOKEN;
+  const anonymous = createLocoClient({ url, log: ctx.debug });
+  if (!token) {
+    const methods = await anonymous.authMethods();
+    if (methods?.githubDeviceFlow) token = await deviceFlow(anonymous, ctx.json);
+    else if (ctx.interactive) token = await ask(`API token for ${url}: `);
+    if (!token) {
+      throw new LocoError('auth.token-required', `${url} offers no browser login; a token is needed`,
+        'loco login --token <token> (on a fresh API the admin token is in $LOCO_DATA_DIR/admin-token)');
+    }
+  }
+  const me = await createLocoClient({ url, token, log: ctx.debug }).me().catch((error: unknown) => {
+    if (isLocoError(error) && error.family === 'auth') {
+      throw new LocoError('auth.invalid-token', `${url} does not accept this token`, 'check it, or create a new one and run loco login --token <token>');
+    }
+    throw error;
+  });
+  writeToken(url, token);
+  const settings = readSettings();
+  const change: { apiUrl: string; workspace?: string } = { apiUrl: url };
+  if (!settings.workspace && me.memberships.length === 1) change.workspace = `${me.memberships[0].org}/${me.memberships[0].workspace}`;
+  writeSettings(change);
+  const workspace = change.workspace ?? settings.workspace;
+  if (ctx.json) printJson({ apiUrl: url, user: me.user, workspace: workspace ?? null, memberships: me.memberships });
+  else {
+    process.stdout.write(`Logged in to ${url} as ${kleur.bold(me.user.name)}.\n`);
+    process.stdout.write(workspace ? `Workspace: ${workspace}\n` : `Pick a workspace: loco use <org>/<workspace> (loco whoami lists yours)\n`);
+  }
+};
+
+async function deviceFlow(client: ReturnType<typeof createLocoClient>, json: boolean): Promise<string> {
+  const start = await client.startDeviceFlow();
+  const say = (line: string) => process.stderr.write(line + '\n');
+  say(`Open ${kleur.bold(start.verificationUri)} and enter the code ${kleur.bold(start.userCode)}`);
+  if (!json) say('Waiting for you to approve Loco on GitHub…');
+  let interval = (start.interval ?? 5) * 1000;
+  const deadline = Date.now() + (start.expiresIn ?? 900) * 1000;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, interval));
+    const answer = await client.pollDeviceFlow(start.deviceCode);
+    if (answer.token) return answer.token;
+    if (answer.slowDown) interval += 5000; // GitHub asks clients to back off by five seconds
+  }
+  throw new LocoError('auth.device-flow-expired', 'the GitHub login code expired before it was approved', 'run loco login again');
+}
+
+export const logout: Action = async (ctx) => {
+  const url = ctx.apiUrl();
+  const had = readToken(url) !== undefined;
+  writeToken(url, undefined);
+  if (ctx.json) printJson({ apiUrl: url, loggedOut: had });
+  else process.stdout.write(had ? `Logged out of ${url}.\n` : `No saved token for ${url}.\n`);
+  if (process.env.LOCO_TOKEN) process.stderr.write('note: LOCO_TOKEN is still set in your environment\n');
+};
+
+export const whoami: Action = async (ctx) => {
+  const client = await ctx.client();
+  const me: Me = await client.me();
+  const current = await ctx.workspace().then((w) => `${w.org}/${w.workspace}`, () => null);
+  if (ctx.json) {
+    printJson({ apiUrl: client.url, user: me.user, workspace: current, memberships: me.memberships });
+    return;
+  }
+  printFields([
+    ['user', `${me.user.name}${me.user.email ? ` <${me.user.email}>` : ''}`],
+    ['api', client.url],
+    ['workspace', current ?? kleur.yellow('none picked: loco use <org>/<workspace>')],
+  ]);
+  process.stdout.write('\n');
+  printTable(me.memberships, [
+    { header: 'workspace', value: (m) => `${m.org}/${m.workspace}` },
+    { header: 'role', value: (m) => m.role },
+    { header: '', value: (m) => (`${m.org}/${m.workspace}` === current ? '*' : '') },
+  ], 'member of no workspace');
+};
+
+export const use: Action = async (ctx, [value]) => {
+  const ref = parseWorkspaceRef(String(value), 'workspace');
+  const me = await (await ctx.client()).me();
+  const membership = me.memberships.find((m) => m.org === ref.org && m.workspace === ref.workspace);
+  if (!membership) {
+    const yours = me.memberships.map((m) => `${m.org}/${m.workspace}`).join(', ') || 'none';
+    throw new LocoError('not-found.workspace', `you are not a member of ${ref.org}/${ref.workspace}`, `pick one of yours (${yours}), or ask its owner to add you`);
+  }
+  writeSettings({ workspace: `${ref.org}/${ref.workspace}` });
+  if (ctx.json) printJson({ workspace: `${ref.org}/${ref.workspace}`, role: membership.role });
+  else process.stdout.write(`Using workspace ${kleur.bold(`${ref.org}/${ref.workspace}`)} (${membership.role}).\n`);
+  if (process.env.LOCO_WORKSPACE) process.stderr.write(`note: LOCO_WORKSPACE=${process.env.LOCO_WORKSPACE} still overrides this\n`);
+};

@@ -1,0 +1,99 @@
+// Commands that change desired state without a rebuild — rollback, scale, env, destroy. Each is
+// one commit in the workspace repository, followed to its outcome like a deploy.
+
+import kleur from 'kleur';
+import { LocoError } from '../../generator/errors.ts';
+import type { Action } from '../main.ts';
+import { resolveApp, resolveTarget } from '../app-config.ts';
+import { followDeployment, waitOptions } from '../follow.ts';
+import { printJson, printTable } from '../output.ts';
+import { ask } from '../prompt.ts';
+
+export const rollback: Action = async (ctx, [id], flags) => {
+  const client = await ctx.client();
+  const deployment = await client.rollback(String(id));
+  return followDeployment(ctx, client, deployment, { ...waitOptions(flags), noun: 'rollback' });
+};
+
+export const scale: Action = async (ctx, [appArg], flags) => {
+  const { app, profile } = await resolveTarget(appArg, flags, 'scale');
+  const body: { profile: string; replicas?: number; cpu?: string; memory?: string } = { profile };
+  if (flags.replicas !== undefined) {
+    const n = Number(flags.replicas);
+    if (!Number.isInteger(n) || n < 0) throw new LocoError('usage.replicas', `--replicas ${String(flags.replicas)} is not a whole number`, 'for example: loco scale --replicas 3');
+    body.replicas = n;
+  }
+  if (flags.cpu !== undefined) body.cpu = String(flags.cpu);
+  if (flags.memory !== undefined) body.memory = String(flags.memory);
+  if (Object.keys(body).length === 1) {
+    throw new LocoError('usage.nothing-to-change', 'loco scale needs --replicas, --cpu or --memory', `for example: loco scale ${app} --profile ${profile} --replicas 2`);
+  }
+  const client = await ctx.client();
+  const deployment = await client.scale(await ctx.workspace(), app, body);
+  return followDeployment(ctx, client, deployment, { ...waitOptions(flags), noun: 'scale' });
+};
+
+export const env: Action = async (ctx, [action, vars], flags) => {
+  const args = (vars as string[] | undefined) ?? [];
+  const { app, profile } = await resolveTarget(flags.app, flags, 'env');
+  const client = await ctx.client();
+  const workspace = await ctx.workspace();
+  if (action === 'list') {
+    const result = await client.getEnv(workspace, app, profile);
+    if (ctx.json) return void printJson(result);
+    const variables = (result.variables ?? result.env ?? result) as Record<string, unknown>;
+    const rows = Object.entries(variables).filter(([, v]) => typeof v !== 'object' || v === null);
+    printTable(rows, [
+      { header: 'name', value: ([k]) => k },
+      { header: 'value', value: ([, v]) => String(v) },
+    ], `no variables for ${app}@${profile}`);
+    return;
+  }
+  if (action === 'set') {
+    const set = parseAssignments(args);
+    const deployment = await client.patchEnv(workspace, app, profile, { set });
+    return followDeployment(ctx, client, deployment, { ...waitOptions(flags), noun: 'env change' });
+  }
+  if (action === 'unset') {
+    if (args.length === 0) throw new LocoError('usage.env', 'loco env unset needs the names to remove', 'for example: loco env unset FEATURE_X');
+    const deployment = await client.patchEnv(workspace, app, profile, { unset: args });
+    return followDeployment(ctx, client, deployment, { ...waitOptions(flags), noun: 'env change' });
+  }
+  throw new LocoError('usage.env', `loco env ${String(action)} is not a command`, 'use loco env list, loco env set K=V… or loco env unset K…');
+};
+
+/** `K=V` arguments as a map; names follow the usual environment variable rules. */
+export function parseAssignments(args: string[]): Record<string, string> {
+  if (args.length === 0) throw new LocoError('usage.env', 'loco env set needs NAME=value pairs', 'for example: loco env set LOG_LEVEL=debug');
+  const out: Record<string, string> = {};
+  for (const arg of args) {
+    const eq = arg.indexOf('=');
+    const name = eq === -1 ? arg : arg.slice(0, eq);
+    if (eq === -1 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new LocoError('usage.env', `"${arg}" is not NAME=value`, 'names are letters, digits and _, e.g. loco env set LOG_LEVEL=debug');
+    }
+    out[name] = arg.slice(eq + 1);
+  }
+  return out;
+}
+
+export const destroy: Action = async (ctx, [appArg], flags) => {
+  const app = await resolveApp(appArg, flags, 'destroy');
+  // Refuse before touching the API: a script without --yes must never half-destroy.
+  if (!flags.yes && !ctx.interactive) {
+    throw new LocoError('usage.confirmation-required', `destroying ${app} needs confirmation and this session cannot ask`, `confirm it in the command: loco destroy ${app} --yes`);
+  }
+  const client = await ctx.client();
+  const workspace = await ctx.workspace();
+  const where = `${workspace.org}/${workspace.workspace}`;
+  if (!flags.yes) {
+    const answer = await ask(`This removes ${kleur.bold(app)} from every profile of ${where}. Type the app name to confirm: `);
+    if (answer !== app) {
+      process.stderr.write('Not confirmed; nothing was changed.\n');
+      return 1;
+    }
+  }
+  const result = await client.deleteApp(workspace, app);
+  if (ctx.json) return void printJson(result ?? { app, destroyed: true });
+  process.stdout.write(`Removed ${kleur.bold(app)} from ${where}.\n`);
+};

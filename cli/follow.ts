@@ -1,0 +1,113 @@
+// Following a deployment to its outcome, shared by deploy, rollback, scale, env and promote:
+// print the id at once, stream the events, and end with an exit code that matches what
+// happened — 0 succeeded (or committed with no Argo CD), 1 failed, 4 could not find out.
+
+import kleur from 'kleur';
+import { LocoError, isLocoError } from '../generator/errors.ts';
+import { isFinished, type Deployment, type DeploymentEvent, type LocoClient } from '../api/client/index.ts';
+import type { Context } from './context.ts';
+import { formatDuration, parseDuration } from './duration.ts';
+import { printJson, shortCommit } from './output.ts';
+import { createProgressView, type ProgressView } from './progress.ts';
+
+export interface FollowOptions {
+  wait: boolean;
+  timeoutMs: number;
+  /** The progress view already showing local phases (deploy), if any. */
+  view?: ProgressView;
+  /** What to call the change in messages: "deployment", "rollback", … */
+  noun?: string;
+}
+
+export function waitOptions(flags: Record<string, unknown>): { wait: boolean; timeoutMs: number } {
+  return { wait: flags.wait !== false, timeoutMs: parseDuration(flags.timeout ?? '10m', '--timeout') };
+}
+
+/** The stream progress is written to: stdout, or stderr when stdout carries JSON. */
+export function progressStream(ctx: Context): NodeJS.WriteStream {
+  return ctx.json ? process.stderr : process.stdout;
+}
+
+export function createView(ctx: Context): ProgressView {
+  const stream = progressStream(ctx);
+  return createProgressView(stream, ctx.interactive && Boolean(stream.isTTY));
+}
+
+export async function followDeployment(ctx: Context, client: LocoClient, deployment: Deployment, opts: FollowOptions): Promise<number> {
+  const out = progressStream(ctx);
+  const view = opts.view ?? createView(ctx);
+  const started = Date.now();
+  out.write(`Deployment ${kleur.bold(deployment.id)} (${deployment.app}@${deployment.profile}, ${deployment.image})\n`);
+  if (!opts.wait) {
+    view.stop();
+    if (ctx.json) printJson({ outcome: 'pending', deployment, events: [] });
+    else out.write(`Not waiting. Follow it: loco events ${deployment.id}\n`);
+    return 0;
+  }
+  const events: DeploymentEvent[] = [];
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new Error('timeout')), opts.timeoutMs);
+  const interrupted = () => abort.abort(new Error('interrupted'));
+  process.once('SIGINT', interrupted);
+  try {
+    for await (const event of client.followEvents(deployment.id, {
+      signal: abort.signal,
+      onReconnect: (n, why) => view.note(`event stream dropped (${why}); reconnecting (${n})…`),
+    })) {
+      events.push(event);
+      ctx.debug(`event ${JSON.stringify(event)}`);
+      view.event(event);
+    }
+  } catch (error) {
+    view.stop();
+    const reason = abort.signal.aborted ? String((abort.signal.reason as Error)?.message) : undefined;
+    if (reason === 'interrupted') {
+      out.write(`\nStopped watching; ${deployment.id} goes on. Follow it: loco events ${deployment.id}\n`);
+      return 130;
+    }
+    if (reason === 'timeout') return unknownOutcome(ctx, deployment, events, `no outcome within ${formatDuration(opts.timeoutMs)}`);
+    if (isLocoError(error) && error.family === 'unreachable') {
+      throw new LocoError(error.code, `lost contact with the API while following ${deployment.id}: ${error.message}`,
+        `the deployment may still be running; check it later: loco events ${deployment.id}`, { cause: error });
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    process.off('SIGINT', interrupted);
+  }
+  view.stop();
+  const final = await client.getDeployment(deployment.id);
+  return reportOutcome(ctx, final, events, Date.now() - started, opts.noun ?? 'deployment');
+}
+
+function unknownOutcome(ctx: Context, deployment: Deployment, events: DeploymentEvent[], why: string): number {
+  if (ctx.json) printJson({ outcome: 'unknown', reason: why, deployment, events });
+  process.stderr.write(
+    `${kleur.yellow('?')} Could not find out whether ${deployment.id} succeeded: ${why}. It has not failed; it is still running.\n` +
+      `${kleur.yellow('hint:')} keep following it: loco events ${deployment.id}\n`,
+  );
+  return 4;
+}
+
+export function reportOutcome(ctx: Context, d: Deployment, events: DeploymentEvent[], elapsedMs: number, noun: string): number {
+  const target = `${d.app}@${d.profile}`;
+  if (!isFinished(d)) return unknownOutcome(ctx, d, events, `the event stream ended while it was ${d.status}`);
+  const outcome = d.status === 'failed' ? 'failed' : d.status === 'succeeded' ? 'succeeded' : 'committed';
+  if (ctx.json) printJson({ outcome, deployment: d, events });
+  const out = progressStream(ctx);
+  if (outcome === 'succeeded') {
+    out.write(`${kleur.green('✓')} ${cap(noun)} ${d.id} of ${target} succeeded in ${formatDuration(elapsedMs)}${d.commit ? ` (commit ${shortCommit(d.commit)})` : ''}.\n`);
+    return 0;
+  }
+  if (outcome === 'committed') {
+    out.write(`${kleur.green('✓')} Committed ${shortCommit(d.commit)} for ${target}. ${d.message ?? 'No Argo CD is configured, so Loco cannot watch the rollout.'}\n`);
+    return 0;
+  }
+  process.stderr.write(`${kleur.red('✗')} ${cap(noun)} ${d.id} of ${target} failed${d.reason ? ` (${d.reason})` : ''}: ${d.message ?? 'no reason given'}\n`);
+  process.stderr.write(`${kleur.yellow('Next:')} ${d.nextStep ?? `see what happened: loco events ${d.id}; loco logs ${d.app} --profile ${d.profile}`}\n`);
+  return 1;
+}
+
+function cap(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

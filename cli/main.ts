@@ -1,0 +1,97 @@
+// The `loco` command line: declares every command with cac and loads each command's module
+// only when it runs, so `loco --help` and offline commands start fast.
+
+import { cac, type Command } from 'cac';
+import { readFileSync } from 'node:fs';
+import { LocoError, exitCodeFor, isLocoError } from '../generator/errors.ts';
+import { createContext, type Context, type GlobalFlags } from './context.ts';
+import { errorJson, formatError } from './report-error.ts';
+import { declareCommands } from './commands.ts';
+
+export type Action = (ctx: Context, args: unknown[], flags: GlobalFlags) => Promise<number | void>;
+export type Loader = () => Promise<Action>;
+
+const cli = cac('loco');
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+cli
+  .option('-o, --output <format>', 'Output format: table or json')
+  .option('--api <url>', 'Loco API URL (else LOCO_API_URL, the saved one, http://127.0.0.1:7420)')
+  .option('--token <token>', 'API token (else LOCO_TOKEN, then the saved one)')
+  .option('-w, --workspace <org/workspace>', 'Workspace (else LOCO_WORKSPACE, then `loco use`)')
+  .option('--non-interactive', 'Never prompt; plain progress lines')
+  .option('--debug', 'Write a debug log file and print where it is');
+
+let pending: Promise<number> | undefined;
+const bind = (command: Command, load: Loader) =>
+  command.action((...params: unknown[]) => {
+    const flags = params.pop() as GlobalFlags;
+    pending = run(load, params, flags);
+  });
+
+declareCommands(cli, bind);
+
+cli.help((sections) => {
+  const tidy = sections
+    .filter((s) => !s.title?.startsWith('For more info'))
+    .map((s) => ({ ...s, body: s.body.split('\n').map((l) => (/^\s+--no-/.test(l) ? l.replace(' (default: true)', '') : l).trimEnd()).join('\n') }));
+  if (!cli.matchedCommand) {
+    tidy.push(
+      { title: 'Exit codes', body: '  0 ok, 1 failed deployment or command, 2 usage or config error, 3 auth error,\n  4 API unreachable or outcome unknown (timeout)' },
+      { body: 'Run `loco <command> --help` for its options and an example.' },
+    );
+  }
+  return tidy;
+});
+cli.version(version);
+
+async function run(load: Loader, args: unknown[], flags: GlobalFlags): Promise<number> {
+  let ctx: Context | undefined;
+  try {
+    ctx = createContext(flags);
+    const action = await load();
+    return (await action(ctx, args, flags)) ?? 0;
+  } catch (error) {
+    return report(error, ctx, flags);
+  } finally {
+    if (ctx?.debugFile) process.stderr.write(`debug log written to ${ctx.debugFile}\n`);
+  }
+}
+
+function report(error: unknown, ctx: Context | undefined, flags: GlobalFlags): number {
+  ctx?.debug(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  if (isLocoError(error)) {
+    if (ctx?.json || flags.output === 'json') process.stdout.write(JSON.stringify(errorJson(error), null, 2) + '\n');
+    process.stderr.write(formatError(error) + '\n');
+    return exitCodeFor(error.code);
+  }
+  process.stderr.write(`error: internal error in loco: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(ctx?.debugFile ? '' : 'hint: run the command again with --debug and report the log\n');
+  return 1;
+}
+
+async function main(): Promise<number> {
+  try {
+    cli.parse(process.argv, { run: false });
+    if (cli.options.help || cli.options.version) return 0;
+    if (!cli.matchedCommand) {
+      if (cli.args.length > 0) {
+        throw new LocoError('usage.unknown-command', `unknown command "${cli.args[0]}"`, 'see loco --help for the commands');
+      }
+      cli.outputHelp();
+      return 0;
+    }
+    cli.runMatchedCommand();
+  } catch (error) {
+    if (isLocoError(error)) return report(error, undefined, cli.options as GlobalFlags);
+    // cac's own errors: unknown option, missing argument or value.
+    const command = cli.matchedCommand?.name;
+    process.stderr.write(`error: ${(error as Error).message}\nhint: see loco ${command ? `${command} ` : ''}--help\n`);
+    return 2;
+  }
+  return pending ? await pending : 0;
+}
+
+// Exit at once: an idle keep-alive socket to the API must not hold the prompt for seconds.
+// (stdout and stderr are synchronous for files, pipes and TTYs on Linux, so nothing is lost.)
+process.exit(await main());

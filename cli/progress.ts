@@ -1,0 +1,92 @@
+// How a running deployment is shown. On a TTY: named phases (`==> Rendering`,
+// `==> Committed abc1234`, `==> Waiting for Argo CD: 1/3 pods ready`) with a spinner and the
+// elapsed time on the current one. Elsewhere (pipes, CI, --non-interactive): one plain,
+// timestamped line per event, nothing redrawn.
+
+import kleur from 'kleur';
+import type { DeploymentEvent } from '../api/client/index.ts';
+import { formatDuration } from './duration.ts';
+
+export interface ProgressView {
+  /** A step the CLI itself performs (validating, building). */
+  phase(text: string): void;
+  event(event: DeploymentEvent): void;
+  note(text: string): void;
+  stop(): void;
+}
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/** The phase line of an event, as the TTY view shows it. */
+export function phaseText(e: DeploymentEvent): string {
+  const commit = typeof e.data?.commit === 'string' ? e.data.commit.slice(0, 7) : undefined;
+  switch (e.type) {
+    case 'pending':
+    case 'rendering':
+    case 'rendered':
+      return `Rendering${e.message ? `: ${e.message}` : ''}`;
+    case 'committed':
+      return commit ? `Committed ${commit}${/argo/i.test(e.message) ? ` (${e.message})` : ''}` : e.message;
+    case 'syncing':
+    case 'progressing':
+    case 'health':
+    case 'degraded':
+    case 'refreshing':
+      return `Waiting for Argo CD: ${e.message}`;
+    case 'succeeded':
+      return `Succeeded: ${e.message}`;
+    case 'failed':
+      return `Failed: ${e.message}`;
+    default:
+      return e.message || e.type;
+  }
+}
+
+export function createProgressView(stream: NodeJS.WriteStream, live: boolean): ProgressView {
+  if (!live) {
+    const line = (type: string, text: string) => stream.write(`${new Date().toISOString()} ${type.padEnd(11)} ${text}\n`);
+    return {
+      phase: (text) => line('loco', text),
+      event: (e) => line(e.type, e.message),
+      note: (text) => line('note', text),
+      stop: () => {},
+    };
+  }
+  // The spinner line under the last phase shows time in that phase and in total.
+  let current: string | undefined;
+  let since = Date.now();
+  const started = Date.now();
+  let frame = 0;
+  const draw = () => {
+    if (!current) return;
+    frame = (frame + 1) % SPINNER.length;
+    const now = Date.now();
+    stream.write(`\r\x1b[K    ${kleur.cyan(SPINNER[frame])} ${kleur.dim(`${formatDuration(now - since)} (total ${formatDuration(now - started)})`)}`);
+  };
+  const timer = setInterval(draw, 100);
+  timer.unref();
+  const clear = () => {
+    if (current) stream.write('\r\x1b[K');
+  };
+  const print = (text: string, paint: (s: string) => string = kleur.blue) => {
+    clear();
+    stream.write(`${paint('==>')} ${kleur.bold(text)}\n`);
+    current = text;
+    since = Date.now();
+    draw();
+  };
+  return {
+    phase: (text) => print(text),
+    event: (e) => print(phaseText(e), e.type === 'failed' ? kleur.red : e.type === 'succeeded' ? kleur.green : kleur.blue),
+    note: (text) => {
+      clear();
+      stream.write(`    ${kleur.dim(text)}\n`);
+      draw();
+    },
+    stop: () => {
+      clearInterval(timer);
+      clear();
+      current = undefined;
+    },
+  };
+}
