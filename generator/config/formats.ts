@@ -1,0 +1,141 @@
+// Value formats loco.toml fields must follow, each stated once with the reason for the limit.
+// Checks return [what is wrong, how to fix it] so validation can report them as problems.
+
+export type Check = [string, string] | undefined;
+
+const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** App names become Kubernetes object names, DNS labels and env names (LOCO_<APP>_URL). */
+export const APP_NAME_MAX = 40;
+export function checkAppName(v: string): Check {
+  if (!DNS_LABEL.test(v) || v.length > APP_NAME_MAX) {
+    return [
+      `"${v}" is not a valid app name`,
+      `use lower-case letters, digits and '-', starting with a letter, at most ${APP_NAME_MAX} characters (e.g. "orders-api")`,
+    ];
+  }
+  return undefined;
+}
+
+/**
+ * Profile names end the namespace `<workspace>-<app>-<profile>`; without '-' in a profile the
+ * split stays unambiguous (app "a-b" profile "c" never meets app "a" profile "b-c").
+ */
+export const PROFILE_NAME = /^[a-z][a-z0-9]{0,19}$/;
+export function checkProfileName(v: string): Check {
+  if (!PROFILE_NAME.test(v)) {
+    return [`"${v}" is not a valid profile name`, 'use lower-case letters and digits, starting with a letter, at most 20 characters (e.g. "dev", "prod", "uat2")'];
+  }
+  return undefined;
+}
+
+export function checkDnsLabel(v: string): Check {
+  if (!DNS_LABEL.test(v) || v.length > 63) {
+    return [`"${v}" is not a DNS label`, "use lower-case letters, digits and '-', starting with a letter, at most 63 characters"];
+  }
+  return undefined;
+}
+
+export function checkDomain(v: string): Check {
+  if (!DNS_SUBDOMAIN.test(v) || v.length > 200 || v.split('.').some((l) => l.length > 63)) {
+    return [`"${v}" is not a valid domain`, 'use lower-case DNS labels separated by dots, e.g. "apps.example.com"'];
+  }
+  return undefined;
+}
+
+/** Kubernetes CPU quantity: cores ("0.5", "2") or millicores ("250m"). */
+export function parseCpu(v: unknown): string | undefined {
+  const text = typeof v === 'number' ? String(v) : v;
+  if (typeof text !== 'string' || !/^(\d+(\.\d{1,3})?|\.\d{1,3}|\d+m)$/.test(text)) return undefined;
+  const millis = text.endsWith('m') ? Number(text.slice(0, -1)) : Number(text) * 1000;
+  return millis >= 1 && millis <= 256_000 ? text : undefined;
+}
+
+const MEMORY_UNITS: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+/** Memory needs a unit: a bare number means bytes in Kubernetes, which is never what was meant. */
+export function parseMemory(v: unknown): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)$/.exec(v);
+  if (!m) return undefined;
+  const bytes = Number(m[1]) * MEMORY_UNITS[m[2]];
+  return bytes >= 4 * 2 ** 20 && bytes <= 2 ** 40 ? v : undefined;
+}
+
+/**
+ * Durations: an integer counts seconds (the original loco.toml format); a string carries its
+ * unit ("30s", "2m", "1h30m"). Kubernetes probes count whole seconds, so no "ms".
+ */
+export function parseDuration(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 ? v : undefined;
+  if (typeof v !== 'string') return undefined;
+  const m = /^(?:(\d{1,4})h)?(?:(\d{1,5})m)?(?:(\d{1,6})s)?$/.exec(v);
+  if (!m || v === '') return undefined;
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+/** Cron schedule: five fields, or one of the macros Kubernetes CronJob accepts. */
+export function checkSchedule(v: string): Check {
+  if (/^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(v)) return undefined;
+  const parts = v.trim().split(/\s+/);
+  if (parts.length === 5 && parts.every((p) => /^[0-9A-Za-z*/,?-]+$/.test(p))) return undefined;
+  return [`"${v}" is not a cron schedule`, 'write five fields "minute hour day-of-month month day-of-week", e.g. "*/15 * * * *", or "@daily"'];
+}
+
+export function checkTimeZone(v: string): Check {
+  if (v === '' || /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+){0,2}$/.test(v)) return undefined;
+  return [`"${v}" is not a time zone name`, 'use an IANA name such as "UTC" or "Europe/Berlin"'];
+}
+
+/** A path prefix as Gateway API accepts it (its CEL rules, which offline schemas do not check). */
+export function checkPathPrefix(v: string): Check {
+  const bad = !v.startsWith('/') || v.length > 1024 || /\/\/|\/\.\/|\/\.\.\/|%2f|%2F|#|\s|\/\.\.?$/.test(v) || !/^[A-Za-z0-9\-._~%!$&'()*+,;=:@/]*$/.test(v);
+  if (bad) return [`"${v}" is not a valid path prefix`, 'start with "/" and use plain URL path characters, e.g. "/api"'];
+  return undefined;
+}
+
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** LOCO_* names are injected by Loco and would silently shadow or be shadowed. */
+export function checkEnvName(v: string): Check {
+  if (!ENV_NAME.test(v) || v.length > 128) return [`"${v}" is not a valid environment variable name`, 'use letters, digits and "_", not starting with a digit'];
+  if (/^LOCO_/i.test(v)) return [`${v} is reserved: Loco injects LOCO_* variables itself`, 'pick a name that does not start with LOCO_'];
+  return undefined;
+}
+
+/** Names that say "secret"; their values belong in a Secret, never in the GitOps repository. */
+export const SECRET_LIKE_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|APIKEY)$/i;
+
+/** `<secret-name>/<key>` reference to a key of an existing Secret in the app's namespace. */
+export function parseSecretRef(v: unknown): { name: string; key: string } | undefined {
+  if (typeof v !== 'string') return undefined;
+  const m = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)\/([-._a-zA-Z0-9]+)$/.exec(v);
+  if (!m || m[1].length > 253 || m[3].length > 253) return undefined;
+  return { name: m[1], key: m[3] };
+}
+
+export function checkGatewayRef(v: string): Check {
+  const parts = v.split('/');
+  if (parts.length === 2 && parts.every((p) => DNS_LABEL.test(p) && p.length <= 63)) return undefined;
+  return [`"${v}" is not a Gateway reference`, 'write "<namespace>/<name>", e.g. "loco-system/loco"'];
+}
+
+/** gRPC fully qualified service names, as GRPCRoute's method.service accepts them. */
+export function checkGrpcService(v: string): Check {
+  if (/^[A-Za-z_][A-Za-z_0-9]*(\.[A-Za-z_][A-Za-z_0-9]*)*$/.test(v) && v.length <= 1024) return undefined;
+  return [`"${v}" is not a gRPC service name`, 'use the fully qualified name from the .proto, e.g. "shop.orders.v1.Orders"'];
+}
+
+export function checkImageRef(v: string): Check {
+  if (v === '' || /^[a-z0-9]+([._\-/:][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/.test(v)) return undefined;
+  return [`"${v}" is not an image reference`, 'write "registry/name:tag" or "registry/name@sha256:<digest>"'];
+}
+
+export function checkRelativePath(v: string): Check {
+  if (v !== '' && !v.startsWith('/') && !v.split('/').includes('..')) return undefined;
+  return [`"${v}" is not a path inside the project`, 'use a path relative to loco.toml, without ".."'];
+}
+
+export function checkHttpPath(v: string): Check {
+  if (v.startsWith('/') && !/\s/.test(v) && v.length <= 1024) return undefined;
+  return [`"${v}" is not an HTTP path`, 'start with "/", e.g. "/healthz"'];
+}

@@ -1,0 +1,63 @@
+// The typed shape of a loco.toml after validation: `LocoConfig` holds what the user wrote
+// (canonical keys, no defaults), `AppSpec` one profile with every default filled in.
+
+import type { KeyPositions } from './locate.ts';
+
+export interface AppSpec {
+  metadata: { configVersion: number; name: string; description: string; type: string };
+  build: { type: 'docker' | 'image'; dockerfilePath: string; context: string; image: string };
+  resources: {
+    cpu: string;
+    memory: string;
+    replicas: { min: number; max: number };
+    scalers: { enabled: boolean; cpuTarget: number; memoryTarget: number };
+  };
+  routing: {
+    port: number;
+    protocol: 'http' | 'grpc';
+    subdomain: string;
+    baseDomain: string;
+    pathPrefix: string;
+    /** Seconds. */
+    idleTimeout: number;
+    gateway: string;
+    grpcServices: string[];
+  };
+  health: {
+    kind: 'http' | 'grpc' | 'tcp' | 'cmd' | 'none';
+    path: string;
+    port: number;
+    grpcService: string;
+    command: string[];
+    interval: number;
+    timeout: number;
+    startupGracePeriod: number;
+    failThreshold: number;
+  };
+  env: { file: string; variables: Record<string, string>; secrets: Record<string, string> };
+  cron: { schedule: string; timeZone: string; concurrencyPolicy: 'Forbid' | 'Allow' | 'Replace'; retries: number; deadline: number };
+  obs: {
+    logging: { level: string; format: string };
+    metrics: { enabled: boolean; path: string; port: number };
+    tracing: { enabled: boolean; endpoint: string; sampleRate: number };
+  };
+}
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends Record<string, unknown> ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+
+/** One layer of settings as written: the file's top level, a profile, or an override. */
+export type ConfigLayer = DeepPartial<AppSpec>;
+
+export interface LocoConfig {
+  file: string;
+  name: string;
+  type: string;
+  /** Top-level settings, canonical keys, without defaults. */
+  base: ConfigLayer;
+  /** `[Profile.<name>]` layers by profile name, in file order. */
+  profiles: Record<string, ConfigLayer>;
+  /** Where keys sit in the text, for problems found after parsing (e.g. per profile). */
+  positions: KeyPositions;
+  /** Raw paths (as written) of canonical paths, to point problems at the user's spelling. */
+  rawPaths: Map<string, string[]>;
+}

@@ -1,0 +1,23 @@
+// The generator's public interface: parse and validate loco.toml, resolve a profile, render
+// the Kustomize tree, and edit the runtime overrides file. Pure functions only.
+
+export { parseConfig, profileNames } from './config/parse.ts';
+export { resolveProfile, mergeLayers } from './config/resolve.ts';
+export { initTemplate, type InitOptions } from './config/init.ts';
+export { parseOverrides, setOverrides, serializeOverrides, OVERRIDES_FILE, type Overrides, type OverrideChange } from './config/overrides.ts';
+export type { AppSpec, ConfigLayer, LocoConfig } from './config/spec.ts';
+export { appTypes, type AppTypeTemplate } from '../templates/app-types.ts';
+export {
+  renderApp,
+  appScope,
+  configDigest,
+  appUrl,
+  publicUrl,
+  resolveForRender,
+  type RenderInput,
+  type RenderedTree,
+} from './render/render-app.ts';
+export { appUrlVariable } from './render/env.ts';
+export { parseImageRef, type ImageRef } from './render/image.ts';
+export { LocoError, isLocoError } from './errors.ts';
+export { namespaceFor, workspaceSlug, argoApplicationName, argoProjectName } from './names.ts';

@@ -1,0 +1,72 @@
+// apps/<app>/overlays/<profile>: everything that differs by profile, config or release —
+// namespace, image (digest-pinned when known), patches, routes, policies, env ConfigMap —
+// plus release.yaml, a record of what was rendered that Kustomize does not read.
+
+import { appTypeTemplate } from '../../templates/app-types.ts';
+import { IMAGE_PLACEHOLDER } from '../../templates/base-shapes.ts';
+import { namespaceFor } from '../names.ts';
+import type { AppSpec } from '../config/spec.ts';
+import { envConfigMap, plainEnv, secretEnv } from './env.ts';
+import { imageVersion, parseImageRef } from './image.ts';
+import { autoscaler, disruptionBudget, hasAutoscaler, hasDisruptionBudget, namespaceObject, networkPolicyPatch } from './policies.ts';
+import { backendTrafficPolicy, grpcServicePatch, route } from './routes.ts';
+import { workloadPatch } from './workload.ts';
+import { toYaml } from './yaml.ts';
+
+export interface OverlayInput {
+  spec: AppSpec;
+  profile: string;
+  workspace: string;
+  image: string;
+  configDigest: string;
+  otherApps: { name: string; url: string }[];
+  fileVariables: Record<string, string>;
+}
+
+export function renderOverlay(input: OverlayInput): Map<string, string> {
+  const { spec, profile, workspace } = input;
+  const app = spec.metadata.name;
+  const template = appTypeTemplate(spec.metadata.type);
+  const namespace = namespaceFor(workspace, app, profile);
+  const image = parseImageRef(input.image);
+  const files = new Map<string, string>();
+  const resources: string[] = ['../../base'];
+  const patches: Array<{ path: string }> = [];
+  const addResource = (file: string, doc: unknown) => {
+    files.set(file, toYaml(doc));
+    resources.push(file);
+  };
+  const addPatch = (file: string, doc: unknown) => {
+    files.set(file, toYaml(doc));
+    patches.push({ path: file });
+  };
+
+  addResource('namespace.yaml', namespaceObject(namespace, workspace, app, profile));
+  const env = envConfigMap(app, plainEnv({ spec, profile, workspace, version: imageVersion(image), otherApps: input.otherApps, fileVariables: input.fileVariables }));
+  addResource('configmap.yaml', env.doc);
+  if (template.isRouted) {
+    addResource('route.yaml', route(spec));
+    addResource('backendtrafficpolicy.yaml', backendTrafficPolicy(spec));
+  }
+  if (hasAutoscaler(spec)) addResource('hpa.yaml', autoscaler(spec));
+  if (hasDisruptionBudget(spec)) addResource('pdb.yaml', disruptionBudget(spec));
+
+  addPatch(`${template.workload.toLowerCase()}-patch.yaml`, workloadPatch(spec, env.name, secretEnv(spec)));
+  addPatch('networkpolicy-patch.yaml', networkPolicyPatch(spec, workspace));
+  if (template.isRouted && spec.routing.protocol === 'grpc') addPatch('service-patch.yaml', grpcServicePatch(spec));
+
+  const imageEntry: Record<string, string> = { name: IMAGE_PLACEHOLDER, newName: image.name };
+  if (image.digest) imageEntry.digest = image.digest;
+  else imageEntry.newTag = image.tag ?? 'latest';
+
+  files.set(
+    'kustomization.yaml',
+    toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', namespace, resources, patches, images: [imageEntry] }),
+  );
+  files.set(
+    'release.yaml',
+    '# What Loco rendered here (not a Kubernetes object; kustomization.yaml does not list it).\n' +
+      toYaml({ app, profile, workspace, namespace, image: input.image, configDigest: input.configDigest }),
+  );
+  return files;
+}

@@ -1,0 +1,106 @@
+// renderApp: (config, profile, release inputs) → the app's file tree in the GitOps repository.
+// Pure: the same inputs give byte-identical files, with no clock and no I/O.
+
+import { createHash } from 'node:crypto';
+import { LocoError } from '../errors.ts';
+import { namespaceFor } from '../names.ts';
+import { checkEnvName, SECRET_LIKE_NAME } from '../config/formats.ts';
+import { parseOverrides } from '../config/overrides.ts';
+import { profileNames } from '../config/parse.ts';
+import { closest } from '../config/problems.ts';
+import { resolveProfile } from '../config/resolve.ts';
+import type { AppSpec, LocoConfig } from '../config/spec.ts';
+import { SERVICE_PORT } from '../../templates/base-shapes.ts';
+import { renderBase } from './base.ts';
+import { parseDotenv } from './env.ts';
+import { renderOverlay } from './overlay.ts';
+
+export interface RenderInput {
+  config: LocoConfig;
+  /** The loco.toml text, stored verbatim and digested. */
+  configText: string;
+  profile: string;
+  /** Image to deploy; empty falls back to Build.Image. */
+  image: string;
+  /** Workspace slug (`<org>-<workspace>`). */
+  workspace: string;
+  /** Text of apps/<app>/overrides.toml. */
+  overrides?: string;
+  otherApps?: { name: string; url: string }[];
+  /** Text of the dotenv file named by Env.File (the CLI reads it next to loco.toml). */
+  envFile?: string;
+}
+
+/** Repository-relative path → file text, keys sorted. */
+export type RenderedTree = Map<string, string>;
+
+export function configDigest(text: string): string {
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+}
+
+/** Paths a deploy of (app, profile) replaces; files under them that are not rendered are deleted. */
+export function appScope(app: string, profile: string): string[] {
+  return [`apps/${app}/loco.toml`, `apps/${app}/base/`, `apps/${app}/overlays/${profile}/`];
+}
+
+/** In-cluster URL of an app in a profile: what LOCO_<APP>_URL holds for the other apps. */
+export function appUrl(workspace: string, app: string, profile: string): string {
+  return `http://${app}.${namespaceFor(workspace, app, profile)}.svc.cluster.local${SERVICE_PORT === 80 ? '' : `:${SERVICE_PORT}`}`;
+}
+
+/** Public URL of a routed app in a profile (undefined for WORKER and CRON). */
+export function publicUrl(spec: AppSpec): string | undefined {
+  if (spec.metadata.type !== 'SERVICE') return undefined;
+  const path = spec.routing.protocol === 'http' && spec.routing.pathPrefix !== '/' ? spec.routing.pathPrefix : '';
+  return `https://${spec.routing.subdomain}.${spec.routing.baseDomain}${path}`;
+}
+
+export function resolveForRender(input: Pick<RenderInput, 'config' | 'profile' | 'workspace' | 'overrides'>): AppSpec {
+  const names = profileNames(input.config);
+  if (!names.includes(input.profile)) {
+    const near = closest(input.profile, names);
+    throw new LocoError('usage.unknown-profile', `profile "${input.profile}" is not in ${input.config.file}`, near ? `did you mean "${near}"? Profiles: ${names.join(', ')}` : `use one of: ${names.join(', ')}`);
+  }
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(input.workspace) || input.workspace.length > 63) {
+    throw new LocoError('usage.invalid-workspace', `"${input.workspace}" is not a workspace slug`, 'pass "<org>-<workspace>" in lower-case letters, digits and "-", at most 63 characters');
+  }
+  const override = input.overrides ? parseOverrides(input.overrides)[input.profile] : undefined;
+  return resolveProfile(input.config, input.profile, input.workspace, override);
+}
+
+function fileVariables(spec: AppSpec, envFile: string | undefined): Record<string, string> {
+  if (!spec.env.file) return {};
+  if (envFile === undefined) {
+    throw new LocoError('config.env-file-missing', `Env.File names ${spec.env.file} but its content was not provided`, `deploy with the CLI from the folder of loco.toml (it sends ${spec.env.file}), or move the values into [Env.Variables]`);
+  }
+  const vars = parseDotenv(envFile);
+  const problems = Object.keys(vars).flatMap((name) => {
+    const bad = checkEnvName(name) ?? (SECRET_LIKE_NAME.test(name) ? [`${name} looks like a secret and would be stored in plain text`, `move it to [Env.Secrets] as ${name} = "<secret-name>/<key>"`] : undefined);
+    return bad ? [{ code: 'config.invalid-key', message: `${spec.env.file}: ${bad[0]}`, hint: bad[1], path: `Env.File.${name}` }] : [];
+  });
+  if (problems.length) throw new LocoError('config.invalid', `${spec.env.file} has ${problems.length} problem(s): ${problems[0].message}`, problems[0].hint, { problems });
+  return vars;
+}
+
+export function renderApp(input: RenderInput): RenderedTree {
+  const spec = resolveForRender(input);
+  const app = spec.metadata.name;
+  const image = input.image || spec.build.image;
+  if (!image) {
+    throw new LocoError('usage.image-required', `no image to deploy for ${app}`, 'pass the image (loco deploy --image REF), or set Build.Image in loco.toml');
+  }
+  const files: Array<[string, string]> = [[`apps/${app}/loco.toml`, input.configText]];
+  for (const [file, text] of renderBase(app, spec.metadata.type)) files.push([`apps/${app}/base/${file}`, text]);
+  const overlay = renderOverlay({
+    spec,
+    profile: input.profile,
+    workspace: input.workspace,
+    image,
+    configDigest: configDigest(input.configText),
+    otherApps: [...(input.otherApps ?? [])].sort((a, b) => a.name.localeCompare(b.name)),
+    fileVariables: fileVariables(spec, input.envFile),
+  });
+  for (const [file, text] of overlay) files.push([`apps/${app}/overlays/${input.profile}/${file}`, text]);
+  files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return new Map(files);
+}

@@ -1,0 +1,60 @@
+// How a routed app is reached: an HTTPRoute or GRPCRoute on the shared Gateway, the
+// BackendTrafficPolicy carrying the idle timeout (Envoy Gateway), and for gRPC the Service
+// port's appProtocol so the gateway speaks HTTP/2 to the pod.
+
+import { SERVICE_PORT } from '../../templates/base-shapes.ts';
+import type { AppSpec } from '../config/spec.ts';
+import { metadata } from './labels.ts';
+
+const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+
+export function hostName(spec: AppSpec): string {
+  return `${spec.routing.subdomain}.${spec.routing.baseDomain}`;
+}
+
+function parentRefs(spec: AppSpec) {
+  const [namespace, name] = spec.routing.gateway.split('/');
+  return [{ group: GATEWAY_GROUP, kind: 'Gateway', namespace, name }];
+}
+
+export function routeKind(spec: AppSpec): 'HTTPRoute' | 'GRPCRoute' {
+  return spec.routing.protocol === 'grpc' ? 'GRPCRoute' : 'HTTPRoute';
+}
+
+export function route(spec: AppSpec): Record<string, unknown> {
+  const app = spec.metadata.name;
+  const backendRefs = [{ name: app, port: SERVICE_PORT }];
+  if (routeKind(spec) === 'GRPCRoute') {
+    const services = spec.routing.grpcServices;
+    const rule = services.length ? { matches: services.map((service) => ({ method: { type: 'Exact', service } })), backendRefs } : { backendRefs };
+    return { apiVersion: `${GATEWAY_GROUP}/v1`, kind: 'GRPCRoute', metadata: metadata(app), spec: { parentRefs: parentRefs(spec), hostnames: [hostName(spec)], rules: [rule] } };
+  }
+  return {
+    apiVersion: `${GATEWAY_GROUP}/v1`,
+    kind: 'HTTPRoute',
+    metadata: metadata(app),
+    spec: {
+      parentRefs: parentRefs(spec),
+      hostnames: [hostName(spec)],
+      rules: [{ matches: [{ path: { type: 'PathPrefix', value: spec.routing.pathPrefix } }], backendRefs }],
+    },
+  };
+}
+
+export function backendTrafficPolicy(spec: AppSpec): Record<string, unknown> {
+  const app = spec.metadata.name;
+  return {
+    apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+    kind: 'BackendTrafficPolicy',
+    metadata: metadata(app),
+    spec: {
+      targetRefs: [{ group: GATEWAY_GROUP, kind: routeKind(spec), name: app }],
+      timeout: { http: { connectionIdleTimeout: `${spec.routing.idleTimeout}s` } },
+    },
+  };
+}
+
+/** gRPC needs HTTP/2 without TLS to the pod (h2c), declared on the Service port. */
+export function grpcServicePatch(spec: AppSpec): Record<string, unknown> {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name: spec.metadata.name }, spec: { ports: [{ port: SERVICE_PORT, appProtocol: 'kubernetes.io/h2c' }] } };
+}

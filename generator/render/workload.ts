@@ -1,0 +1,83 @@
+// The overlay's patch of the workload (Deployment or CronJob): replicas, schedule, resources,
+// probes, ports and environment of the app container. A strategic-merge patch keyed by the
+// container name, so the hardened base stays intact underneath.
+
+import { appTypeTemplate } from '../../templates/app-types.ts';
+import { CONTAINER_NAME, PORT_NAME } from '../../templates/base-shapes.ts';
+import type { AppSpec } from '../config/spec.ts';
+import { hasAutoscaler } from './policies.ts';
+
+/** Startup probes poll every few seconds so a fast app is ready quickly. */
+const STARTUP_PERIOD = 5;
+
+function probeHandler(spec: AppSpec): Record<string, unknown> | undefined {
+  const h = spec.health;
+  switch (h.kind) {
+    case 'http':
+      return { httpGet: { path: h.path, port: h.port } };
+    case 'grpc':
+      return { grpc: h.grpcService ? { port: h.port, service: h.grpcService } : { port: h.port } };
+    case 'tcp':
+      return { tcpSocket: { port: h.port } };
+    case 'cmd':
+      return { exec: { command: [...h.command] } };
+    case 'none':
+      return undefined;
+  }
+}
+
+function probes(spec: AppSpec): Record<string, unknown> {
+  const handler = probeHandler(spec);
+  if (!handler) return {};
+  const h = spec.health;
+  const timing = { periodSeconds: h.interval, timeoutSeconds: h.timeout, failureThreshold: h.failThreshold };
+  const out: Record<string, unknown> = {};
+  if (h.startupGracePeriod > 0) {
+    out.startupProbe = { ...structuredClone(handler), periodSeconds: STARTUP_PERIOD, timeoutSeconds: h.timeout, failureThreshold: Math.max(1, Math.ceil(h.startupGracePeriod / STARTUP_PERIOD)) };
+  }
+  out.readinessProbe = { ...structuredClone(handler), ...timing };
+  out.livenessProbe = { ...structuredClone(handler), ...timing };
+  return out;
+}
+
+function container(spec: AppSpec, configMap: string, secretEnv: Array<Record<string, unknown>>): Record<string, unknown> {
+  const template = appTypeTemplate(spec.metadata.type);
+  const c: Record<string, unknown> = { name: CONTAINER_NAME };
+  if (template.isRouted) c.ports = [{ name: PORT_NAME, containerPort: spec.routing.port, protocol: 'TCP' }];
+  c.envFrom = [{ configMapRef: { name: configMap } }];
+  if (secretEnv.length) c.env = secretEnv;
+  c.resources = { requests: { cpu: spec.resources.cpu, memory: spec.resources.memory }, limits: { memory: spec.resources.memory } };
+  if (template.workload === 'Deployment') Object.assign(c, probes(spec));
+  return c;
+}
+
+function podAnnotations(spec: AppSpec): Record<string, string> | undefined {
+  const m = spec.obs.metrics;
+  if (!m.enabled) return undefined;
+  return { 'prometheus.io/scrape': 'true', 'prometheus.io/path': m.path, 'prometheus.io/port': String(m.port) };
+}
+
+export function workloadPatch(spec: AppSpec, configMap: string, secretEnv: Array<Record<string, unknown>>): Record<string, unknown> {
+  const app = spec.metadata.name;
+  const template = appTypeTemplate(spec.metadata.type);
+  const annotations = podAnnotations(spec);
+  const podSpec = { containers: [container(spec, configMap, secretEnv)] };
+  const pod = annotations ? { metadata: { annotations }, spec: podSpec } : { spec: podSpec };
+  if (template.workload === 'CronJob') {
+    return {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: app },
+      spec: {
+        schedule: spec.cron.schedule,
+        timeZone: spec.cron.timeZone,
+        concurrencyPolicy: spec.cron.concurrencyPolicy,
+        suspend: false,
+        jobTemplate: { spec: { backoffLimit: spec.cron.retries, activeDeadlineSeconds: spec.cron.deadline, template: pod } },
+      },
+    };
+  }
+  // When an autoscaler manages the Deployment, replicas stay unset so a sync never fights it.
+  const replicas = hasAutoscaler(spec) ? {} : { replicas: spec.resources.replicas.min };
+  return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: app }, spec: { ...replicas, template: pod } };
+}
