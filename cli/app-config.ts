@@ -111,3 +111,13 @@ export async function resolveApp(appArg: unknown, flags: Record<string, unknown>
   });
   return loaded.app;
 }
+
+/** Where the image comes from, as loco.toml's [Build] says (defaults as the generator's). */
+export function buildSettings(config: any): { image?: string; dockerfile: string; context: string } {
+  const build = config?.base?.build ?? config?.build ?? {};
+  return {
+    ...(typeof build.image === 'string' && build.image ? { image: build.image } : {}),
+    dockerfile: typeof build.dockerfilePath === 'string' ? build.dockerfilePath : 'Dockerfile',
+    context: typeof build.context === 'string' ? build.context : '.',
+  };
+}

@@ -27,8 +27,9 @@ export function declareCommands(cli: CAC, bind: Bind): void {
   bind(cli.command('init [dir]', 'Write a starter loco.toml in the folder (default: here)')
     .option('--minimal', 'Only the required keys')
     .option('--name <app>', 'App name (default: the folder name)')
+    .option('--image <ref>', 'Deploy this prebuilt image (default: build ./Dockerfile)')
     .option('--force', 'Overwrite an existing loco.toml')
-    .example('  $ loco init --minimal'),
+    .example('  $ loco init --minimal --image ghcr.io/acme/api:1.0.0'),
   async () => (await offline()).init);
   bind(cli.command('validate [path]', 'Check a loco.toml (file or folder; default: found upward) and list every problem')
     .example('  $ loco validate examples/web-basic'),

@@ -7,7 +7,8 @@ import { isLocoError, type LocoError, type ProblemDetail } from '../generator/er
 /** `loco.toml:12:3 Resources.Memroy: unknown key (did you mean Memory?)` */
 export function formatProblem(p: ProblemDetail, file?: string): string {
   const at = p.at ? `${p.at.file ?? file ?? 'loco.toml'}:${p.at.line}:${p.at.column} ` : file ? `${file} ` : '';
-  const path = p.path ? `${p.path}: ` : '';
+  // The generator's messages usually start with the key path already.
+  const path = p.path && !p.message.startsWith(p.path) ? `${p.path}: ` : '';
   const hint = p.hint ? ` (${p.hint})` : '';
   return `${at}${path}${p.message}${hint}`;
 }
@@ -15,7 +16,9 @@ export function formatProblem(p: ProblemDetail, file?: string): string {
 export function formatError(error: LocoError): string {
   const lines: string[] = [];
   if (error.problems?.length) {
-    lines.push(kleur.red().bold('error: ') + error.message);
+    const n = error.problems.length;
+    const file = error.problems[0].at?.file;
+    lines.push(kleur.red().bold('error: ') + (file ? `${file} has ${n === 1 ? 'a problem' : `${n} problems`}:` : error.message));
     for (const p of error.problems) lines.push('  ' + formatProblem(p));
   } else {
     const at = error.at ? `${error.at.file ?? 'loco.toml'}:${error.at.line}:${error.at.column} ` : '';

@@ -2,11 +2,11 @@
 // API for a deployment, print its id at once and follow it to the outcome.
 
 import { randomUUID } from 'node:crypto';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { LocoError } from '../../generator/errors.ts';
 import type { Action } from '../main.ts';
-import { loadConfig, pickProfile } from '../app-config.ts';
+import { buildSettings, loadConfig, pickProfile } from '../app-config.ts';
 import { createView, followDeployment, waitOptions } from '../follow.ts';
 import { buildAndPush, findEngine } from '../image.ts';
 
@@ -21,7 +21,8 @@ export const deploy: Action = async (ctx, _args, flags) => {
     const client = await ctx.client();
     const workspace = await ctx.workspace();
 
-    let image = typeof flags.image === 'string' ? flags.image : configImage(loaded.config);
+    const build = buildSettings(loaded.config);
+    let image = typeof flags.image === 'string' ? flags.image : build.image;
     if (!image) {
       const engine = findEngine(ctx.debug);
       const repository = process.env.LOCO_REGISTRY ? `${process.env.LOCO_REGISTRY.replace(/\/+$/, '')}/${loaded.app}` : undefined;
@@ -29,8 +30,9 @@ export const deploy: Action = async (ctx, _args, flags) => {
         throw new LocoError('usage.no-registry', 'cannot build the image: no registry to push it to', 'set LOCO_REGISTRY=<registry>/<team>, or pass --image <registry>/<app>:<tag>');
       }
       view.phase(`Building ${repository} with ${engine}`);
-      const contextDir = dirname(resolve(loaded.file));
-      image = await buildAndPush({ engine, contextDir, dockerfile: 'Dockerfile', repository, tag: sourceTag(contextDir), log: (l) => ctx.debug(`build: ${l}`) });
+      const appDir = dirname(resolve(loaded.file));
+      const contextDir = resolve(appDir, build.context);
+      image = await buildAndPush({ engine, contextDir, dockerfile: relative(contextDir, resolve(appDir, build.dockerfile)), repository, tag: sourceTag(appDir), log: (l) => ctx.debug(`build: ${l}`) });
       view.phase(`Pushed ${image}`);
     }
 
@@ -47,11 +49,6 @@ export const deploy: Action = async (ctx, _args, flags) => {
     view.stop();
   }
 };
-
-function configImage(config: any): string | undefined {
-  const image = config?.build?.image ?? config?.image;
-  return typeof image === 'string' && image ? image : undefined;
-}
 
 /** The git commit of the app's folder when there is one, so image tags say what they hold. */
 function sourceTag(dir: string): string {

@@ -6,7 +6,7 @@ import kleur from 'kleur';
 import { LocoError } from '../../generator/errors.ts';
 import { workspaceSlug } from '../../generator/names.ts';
 import type { Action } from '../main.ts';
-import { CONFIG_NAME, loadConfig, pickProfile } from '../app-config.ts';
+import { CONFIG_NAME, buildSettings, loadConfig, pickProfile } from '../app-config.ts';
 import { printJson } from '../output.ts';
 import { parseWorkspaceRef, readSettings } from '../settings.ts';
 
@@ -19,7 +19,7 @@ export const init: Action = async (ctx, [dirArg], flags) => {
   }
   const name = typeof flags.name === 'string' ? flags.name : suggestName(basename(dir));
   const { initTemplate, parseConfig } = await import('../../generator/index.ts');
-  const text = initTemplate({ name, minimal: flags.minimal === true });
+  const text = initTemplate({ name, minimal: flags.minimal === true, ...(typeof flags.image === 'string' ? { image: flags.image } : {}) });
   parseConfig(text, shown); // the template must always be valid; fail loudly here if not
   mkdirSync(dir, { recursive: true });
   writeFileSync(file, text);
@@ -43,7 +43,7 @@ export const render: Action = async (ctx, [path], flags) => {
   const loaded = await loadConfig(typeof path === 'string' ? path : undefined);
   const profiles = flags.profile !== undefined ? [pickProfile(flags.profile, loaded.profiles, 'render')] : loaded.profiles;
   const { renderApp } = await import('../../generator/index.ts');
-  const image = typeof flags.image === 'string' ? flags.image : configImage(loaded.config) ?? `${loaded.app}:dev`;
+  const image = typeof flags.image === 'string' ? flags.image : buildSettings(loaded.config).image ?? `${loaded.app}:dev`;
   const files = new Map<string, string>();
   for (const profile of profiles) {
     const tree = renderApp({ config: loaded.config, configText: loaded.text, profile, image, workspace: offlineSlug(flags.workspace) });
@@ -78,11 +78,6 @@ export function yamlStream(files: [string, string][]): string {
       return `---\n# Source: ${p}\n${body.endsWith('\n') ? body : body + '\n'}`;
     })
     .join('');
-}
-
-function configImage(config: any): string | undefined {
-  const image = config?.build?.image ?? config?.image;
-  return typeof image === 'string' ? image : undefined;
 }
 
 /** The workspace slug to render for offline: --workspace, LOCO_WORKSPACE, the saved one, or default/default. */

@@ -1,0 +1,127 @@
+// Test harness for the CLI end-to-end tests: a real API process (`node api/main.ts`) on a free
+// port with its own data directory (embedded database, local repositories), and the real
+// `loco` binary run as a subprocess with its own config folder.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const root = new URL('../..', import.meta.url).pathname;
+export const bin = join(root, 'cli/bin.js');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `loco-cli-${prefix}-`));
+}
+
+export interface RunningApi {
+  url: string;
+  dataDir: string;
+  adminToken: string;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/** Starts `node api/main.ts` and resolves once it says it is listening. */
+export async function startApi(env: Record<string, string> = {}): Promise<RunningApi> {
+  const dataDir = tempDir('data');
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [join(root, 'api/main.ts')], {
+    cwd: dataDir,
+    env: { ...process.env, LOCO_DATA_DIR: dataDir, LOCO_PORT: String(port), LOCO_HOST: '127.0.0.1', DATABASE_URL: '', LOCO_ARGOCD_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/listening/i.test(output)) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`the API exited (${code}) before listening:\n${output}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    dataDir,
+    adminToken: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim(),
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface LocoResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `loco` binary; HOME and XDG_CONFIG_HOME point at `home` so nothing leaks. */
+export function loco(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined>; home?: string; input?: string } = {}): Promise<LocoResult> {
+  const home = opts.home ?? tempDir('home');
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({
+    ...process.env,
+    PATH: `${join(root, 'node_modules/.bin')}:${process.env.PATH}`,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    NO_COLOR: '1',
+    LOCO_API_URL: undefined,
+    LOCO_TOKEN: undefined,
+    LOCO_WORKSPACE: undefined,
+    ...opts.env,
+  })) if (v !== undefined) env[k] = v;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: opts.cwd ?? home, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** A folder holding one loco.toml (and optionally more files). */
+export function appDir(configText: string, files: Record<string, string> = {}): string {
+  const dir = tempDir('app');
+  writeFileSync(join(dir, 'loco.toml'), configText);
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(join(dir, p, '..'), { recursive: true });
+    writeFileSync(join(dir, p), text);
+  }
+  return dir;
+}
+
+export const WEB_CONFIG = `[Metadata]
+Name = "web"
+
+[Build]
+Image = "ghcr.io/acme/web:1.0.0"
+
+[Profile.dev]
+
+[Profile.prod]
+CPU = "500m"
+`;
