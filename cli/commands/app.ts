@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import kleur from 'kleur';
 import { LocoError } from '../../generator/errors.ts';
-import type { DeploymentEvent, HistoryEntry } from '../../api/client/index.ts';
+import type { Deployment, DeploymentEvent, HistoryEntry } from '../../api/client/index.ts';
 import type { Action } from '../main.ts';
 import { resolveTarget } from '../app-config.ts';
 import { parseDuration } from '../duration.ts';
@@ -14,12 +14,19 @@ export const apps: Action = async (ctx) => {
   const client = await ctx.client();
   const list = await client.listApps(await ctx.workspace());
   if (ctx.json) return void printJson(list);
-  printTable(list, [
-    { header: 'app', value: (a) => a.name },
-    { header: 'type', value: (a) => str(a.type) },
-    { header: 'profiles', value: (a) => (Array.isArray(a.profiles) ? a.profiles.map((p: any) => (typeof p === 'string' ? p : p.name)).join(', ') : '') },
-    { header: 'updated', value: (a) => str(a.updatedAt) },
-  ], 'no apps yet: deploy one with loco deploy');
+  // One row per app and profile: the latest deployment there.
+  const rows = list.flatMap((a) => {
+    const profiles = Array.isArray(a.profiles) ? (a.profiles as { profile?: string; deployment?: Deployment }[]) : [];
+    return profiles.length ? profiles.map((p) => ({ app: a.name, profile: p.profile ?? '', d: p.deployment })) : [{ app: a.name, profile: '', d: undefined }];
+  });
+  printTable(rows, [
+    { header: 'app', value: (r) => r.app },
+    { header: 'profile', value: (r) => r.profile },
+    { header: 'status', value: (r) => r.d?.status ?? '', paint: paintStatus },
+    { header: 'image', value: (r) => r.d?.image ?? '' },
+    { header: 'commit', value: (r) => shortCommit(r.d?.commit) },
+    { header: 'updated', value: (r) => r.d?.updatedAt ?? '' },
+], 'no apps yet: deploy one with loco deploy');
 };
 
 export const status: Action = async (ctx, [appArg], flags) => {
@@ -37,6 +44,7 @@ export const status: Action = async (ctx, [appArg], flags) => {
     ['image', d?.image],
     ['message', d?.message],
     ['next', d?.status === 'failed' ? d.nextStep : undefined],
+    ['note', typeof s.message === 'string' ? kleur.dim(s.message) : undefined],
   ]);
   if (s.resources?.length) {
     process.stdout.write('\n');
@@ -53,26 +61,39 @@ export const status: Action = async (ctx, [appArg], flags) => {
 export const logs: Action = async (ctx, [appArg], flags) => {
   const { app, profile } = await resolveTarget(appArg, flags, 'logs');
   const client = await ctx.client();
-  const since = flags.since === undefined ? undefined : `${Math.round(parseDuration(flags.since, '--since') / 1000)}s`;
-  const response = await client.logs(await ctx.workspace(), app, { profile, tail: Number(flags.tail ?? 100), since, follow: flags.follow ? true : undefined });
-  const type = response.headers.get('content-type') ?? '';
-  if (type.includes('json')) {
+  const workspace = await ctx.workspace();
+  const sinceSeconds = flags.since === undefined ? undefined : Math.max(1, Math.round(parseDuration(flags.since, '--since') / 1000));
+  const fetchLines = async (since?: number) => {
+    const response = await client.logs(workspace, app, { profile, tail: Number(flags.tail ?? 100), since });
     const body = (await response.json()) as unknown;
-    const lines = Array.isArray(body) ? body : ((body as { lines?: unknown[] })?.lines ?? []);
-    if (ctx.json) return void printJson(body);
-    for (const line of lines) process.stdout.write(formatLogLine(line) + '\n');
-    if (lines.length === 0) process.stderr.write(kleur.dim(`no log lines for ${app}@${profile}${since ? ` in the last ${since}` : ''}\n`));
+    return Array.isArray(body) ? body : ((body as { lines?: unknown[] })?.lines ?? []);
+  };
+  const lines = await fetchLines(sinceSeconds);
+  if (ctx.json && !flags.follow) return void printJson(lines);
+  const seen = new Set<string>();
+  const show = (line: unknown) => {
+    const key = JSON.stringify(line);
+    if (seen.has(key)) return;
+    seen.add(key);
+    process.stdout.write((ctx.json ? JSON.stringify(line) : formatLogLine(line)) + '\n');
+  };
+  lines.forEach(show);
+  if (!flags.follow) {
+    if (lines.length === 0) process.stderr.write(kleur.dim(`no log lines for ${app}@${profile}${sinceSeconds ? ` in the last ${sinceSeconds}s` : ''}\n`));
     return;
   }
-  // Plain text (and a followed stream): copy as it arrives.
-  if (!response.body) return;
-  for await (const chunk of response.body) process.stdout.write(chunk);
+  // The API answers with recent lines, not a stream: poll for the last few seconds' lines and
+  // drop the ones already shown, until interrupted.
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 2000));
+    (await fetchLines(5)).forEach(show);
+  }
 };
 
 function formatLogLine(line: unknown): string {
   if (typeof line === 'string') return line;
-  const l = line as { time?: string; pod?: string; container?: string; message?: string; content?: string };
-  return [l.time ? kleur.dim(l.time) : '', l.pod ? kleur.cyan(l.pod) : '', l.message ?? l.content ?? JSON.stringify(line)].filter(Boolean).join(' ');
+  const l = line as { time?: string; pod?: string; line?: string; message?: string; content?: string };
+  return [l.time ? kleur.dim(l.time) : '', l.pod ? kleur.cyan(l.pod) : '', l.line ?? l.message ?? l.content ?? JSON.stringify(line)].filter(Boolean).join(' ');
 }
 
 export const events: Action = async (ctx, [id], flags) => {
