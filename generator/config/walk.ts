@@ -62,7 +62,8 @@ export function walkTable(
     }
     const canon = [...canonPath, field.key];
     const earlier = seen.get(field.key);
-    if (earlier !== undefined) {
+    // The same table in two spellings ([resources.scalers] next to [Resources]) merges.
+    if (earlier !== undefined && field.kind !== 'table') {
       ctx.problems.add('config.duplicate-key', keyPath, canon.join('.'), `${canon.join('.')} is written twice (${earlier} and ${key})`, 'keys are case-insensitive: keep one of them');
       continue;
     }
@@ -115,10 +116,11 @@ function unknownKey(key: string, keyPath: string[], canonPath: string[], fields:
   const near = closest(key, fields.map((f) => f.key));
   let hint: string;
   if (near) hint = `did you mean ${[...canonPath, near].join('.')}?`;
+  else if (canonPath.length >= 2 && canonPath[0] === 'Profile' && key.toLowerCase() === 'metadata') hint = 'Metadata is the same for every profile: move it to the top level';
   else {
     const elsewhere = allPaths.find((p) => p[p.length - 1].toLowerCase() === key.toLowerCase());
-    if (elsewhere && key.toLowerCase() !== 'type') hint = `${key} belongs in [${elsewhere.slice(0, -1).join('.')}]: did you mean ${elsewhere.join('.')}?`;
-    else if (canonPath.length >= 2 && canonPath[0] === 'Profile' && key.toLowerCase() === 'metadata') hint = 'Metadata is the same for every profile: move it to the top level';
+    if (elsewhere && elsewhere.length > 1 && key.toLowerCase() !== 'type') hint = `${key} belongs in [${elsewhere.slice(0, -1).join('.')}]: did you mean ${elsewhere.join('.')}?`;
+    else if (elsewhere && elsewhere.length === 1) hint = `[${elsewhere[0]}] is a top-level section`;
     else hint = `known keys here: ${fields.map((f) => f.key).join(', ')}`;
   }
   ctx.problems.add('config.unknown-key', keyPath, where, `${where} is not a known key`, hint);
