@@ -45,9 +45,20 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
     throttle: { onRateLimit: () => false, onSecondaryRateLimit: () => false },
   });
   const cloneUrls = new Map<string, string>();
+  const mirrors = new Set<string>();
   const onAuth = () => ({ username: 'x-access-token', password: options.token });
+  // Sent up front: saves the 401 round trip before every fetch and push.
+  const headers = { authorization: `Basic ${Buffer.from(`x-access-token:${options.token}`).toString('base64')}` };
   const gitdir = (slug: string) => path.join(options.mirrorsDir, `${slug}.git`);
   const tracking = (branch: string) => `refs/remotes/origin/${branch}`;
+
+  /** The local bare mirror, with `origin` pointing at GitHub (once per process). */
+  async function ensureMirror(slug: string, url: string): Promise<void> {
+    if (mirrors.has(slug)) return;
+    await initBareRepository(gitdir(slug));
+    await git.addRemote({ fs: gitFs, gitdir: gitdir(slug), remote: 'origin', url, force: true });
+    mirrors.add(slug);
+  }
 
   async function cloneUrl(slug: string): Promise<string> {
     let url = cloneUrls.get(slug);
@@ -62,6 +73,7 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
       }
       cloneUrls.set(slug, url);
     }
+    await ensureMirror(slug, url);
     return url;
   }
 
@@ -91,14 +103,13 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
         }
       }
       cloneUrls.set(slug, url);
-      await initBareRepository(gitdir(slug));
+      await ensureMirror(slug, url);
     },
 
     async refresh(slug, branch) {
       const url = await cloneUrl(slug);
-      await initBareRepository(gitdir(slug));
       try {
-        await git.fetch({ fs: gitFs, http, gitdir: gitdir(slug), url, remote: 'origin', ref: tracking(branch), remoteRef: branch, singleBranch: true, tags: false, onAuth });
+        await git.fetch({ fs: gitFs, http, gitdir: gitdir(slug), url, remote: 'origin', ref: tracking(branch), remoteRef: branch, singleBranch: true, tags: false, onAuth, headers });
       } catch (error) {
         if ((error as { code?: string }).code === 'NotFoundError') {
           // The branch is gone on GitHub (merged and deleted): forget our copy of it.
@@ -116,10 +127,13 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
       await git.writeRef({ fs: gitFs, gitdir: dir, ref: outgoing, value: next, force: true });
       let accepted = false;
       try {
-        const result = await git.push({ fs: gitFs, http, gitdir: dir, url: await cloneUrl(slug), ref: outgoing, remoteRef: `refs/heads/${branch}`, onAuth });
+        const result = await git.push({ fs: gitFs, http, gitdir: dir, url: await cloneUrl(slug), ref: outgoing, remoteRef: `refs/heads/${branch}`, onAuth, headers });
         accepted = result.ok && result.refs[`refs/heads/${branch}`]?.ok !== false;
       } catch (error) {
-        if ((error as { code?: string }).code !== 'PushRejectedError') throw upstream(error, `push ${branch} to ${org}/${slug}`);
+        // PushRejectedError: not a fast-forward of what we saw; GitPushError: GitHub's ref
+        // update lost a race (its own compare-and-swap). Both mean "the branch moved".
+        const code = (error as { code?: string }).code;
+        if (code !== 'PushRejectedError' && code !== 'GitPushError') throw upstream(error, `push ${branch} to ${org}/${slug}`);
       }
       if (accepted) await compareAndSwapRef(dir, tracking(branch), expected, next);
       return accepted;
