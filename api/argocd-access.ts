@@ -1,0 +1,31 @@
+// Argo CD as the API uses it: the tracker the runner hands commits to, and the status and log
+// reads behind `loco status` / `loco logs`. Built once from LOCO_ARGOCD_URL/TOKEN.
+
+import { LocoError } from '../generator/errors.ts';
+import { createArgoCdClient, getAppStatus, getLogs, trackDeployment } from './argocd/index.ts';
+import type { AppStatus, ArgoCdClient, LogLine } from './argocd/index.ts';
+import type { TrackFn } from './deployments/tracking.ts';
+
+export interface ArgoCdAccess {
+  client: ArgoCdClient;
+  track: TrackFn;
+  status(ref: { application: string; project: string; signal?: AbortSignal }): Promise<AppStatus>;
+  logs(ref: { application: string; project: string }, opts: { tail?: number; since?: number; signal?: AbortSignal }): Promise<LogLine[]>;
+}
+
+export function createArgoCdAccess(settings: { url: string; token?: string }): ArgoCdAccess {
+  if (!settings.token) {
+    throw new LocoError('config.argocd-token', 'LOCO_ARGOCD_URL is set but LOCO_ARGOCD_TOKEN is not', 'set LOCO_ARGOCD_TOKEN to an Argo CD API token (or unset LOCO_ARGOCD_URL to run without Argo CD)');
+  }
+  const client = createArgoCdClient({ url: settings.url, token: settings.token });
+  return {
+    client,
+    track: (request, onEvent) => trackDeployment(client, request, onEvent),
+    status: (ref) => getAppStatus(client, ref),
+    async logs(ref, opts) {
+      const lines: LogLine[] = [];
+      for await (const line of getLogs(client, ref, { ...opts, follow: false })) lines.push(line);
+      return lines;
+    },
+  };
+}

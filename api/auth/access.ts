@@ -1,0 +1,148 @@
+// Authorization from membership roles. The rule that matters most: a user who is not a member
+// of a workspace learns nothing about it — a foreign workspace, app or deployment answers
+// exactly like a missing one (404 with the same text), never 403.
+// Org admins act as admins of every workspace of their org.
+
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { LocoError } from '../../generator/errors.ts';
+import type { OrgRole, WorkspaceRole } from '../db/entities.ts';
+import type { Principal } from './authenticate.ts';
+
+export type Need = WorkspaceRole;
+const RANK: Record<WorkspaceRole, number> = { read: 1, deploy: 2, admin: 3 };
+
+export interface WorkspaceAccess {
+  orgId: string;
+  org: string;
+  workspaceId: string;
+  workspace: string;
+  slug: string;
+  settings: Record<string, unknown>;
+  role: WorkspaceRole;
+}
+
+export interface AccessOptions {
+  /** Deploy tokens may use this route, for this app (or any app of their workspace when '*'). */
+  deployTokenApp?: string;
+}
+
+export function workspaceNotFound(org: string, workspace: string): LocoError {
+  return new LocoError('not-found.workspace', `workspace ${org}/${workspace} was not found`, 'check the name with `loco workspace list`');
+}
+
+export function orgNotFound(org: string): LocoError {
+  return new LocoError('not-found.org', `organization ${org} was not found`, 'check the name with `loco org list`');
+}
+
+function effectiveRole(wsRole: unknown, orgRole: unknown): WorkspaceRole | null {
+  if (orgRole === 'admin') return 'admin';
+  return (wsRole as WorkspaceRole | null) ?? null;
+}
+
+/** Checks the principal's role (and deploy-token scope) against what the route needs. */
+export function authorize(principal: Principal, access: WorkspaceAccess, need: Need, options: AccessOptions, hidden: () => LocoError): WorkspaceAccess {
+  if (principal.tokenKind === 'deploy') {
+    if (principal.tokenWorkspaceId !== access.workspaceId) throw hidden();
+    if (options.deployTokenApp === undefined) {
+      throw new LocoError('auth.forbidden', 'a deploy token can only deploy and follow its deployments', 'use a personal token (`loco login`) for this');
+    }
+    if (options.deployTokenApp !== '*' && options.deployTokenApp !== principal.tokenApp) {
+      throw new LocoError('auth.forbidden', `this deploy token is for app ${principal.tokenApp}`, 'create a deploy token for the app you deploy');
+    }
+    if (RANK[access.role] < RANK.deploy) {
+      throw new LocoError('auth.forbidden', `the token's owner no longer has deploy rights in ${access.org}/${access.workspace}`, 'ask a workspace admin for the deploy role');
+    }
+    access = { ...access, role: 'deploy' };
+  }
+  if (RANK[access.role] < RANK[need]) {
+    throw new LocoError('auth.forbidden', `your role in ${access.org}/${access.workspace} is ${access.role}; this needs ${need}`, `ask a workspace admin for the ${need} role`);
+  }
+  return access;
+}
+
+function accessFromRow(row: Record<string, unknown>): WorkspaceAccess | null {
+  const role = effectiveRole(row.ws_role, row.org_role);
+  if (!role) return null;
+  return {
+    orgId: row.org_id as string,
+    org: row.org_name as string,
+    workspaceId: row.id as string,
+    workspace: row.name as string,
+    slug: row.slug as string,
+    settings: (row.settings as Record<string, unknown>) ?? {},
+    role,
+  };
+}
+
+const WORKSPACE_SELECT = `select w.id, w.name, w.slug, w.settings, w.org_id, o.name as org_name, wm.role as ws_role, om.role as org_role
+   from workspaces w join orgs o on o.id = w.org_id
+   left join workspace_memberships wm on wm.workspace_id = w.id and wm.user_id = ?
+   left join org_memberships om on om.org_id = o.id and om.user_id = ?`;
+
+/** The workspace `org/ws` as the principal may see it, or 404/403. One indexed query. */
+export async function workspaceAccess(
+  em: EntityManager,
+  principal: Principal,
+  org: string,
+  workspace: string,
+  need: Need,
+  options: AccessOptions = {},
+): Promise<WorkspaceAccess> {
+  const rows = await em.execute<Record<string, unknown>[]>(`${WORKSPACE_SELECT} where o.name = ? and w.name = ?`, [principal.userId, principal.userId, org, workspace]);
+  const access = rows[0] ? accessFromRow(rows[0]) : null;
+  const hidden = () => workspaceNotFound(org, workspace);
+  if (!access) throw hidden();
+  return authorize(principal, access, need, options, hidden);
+}
+
+/** Access to the workspace of a record found by id (deployment, promotion); 404 `hidden` when not visible. */
+export async function workspaceAccessById(
+  em: EntityManager,
+  principal: Principal,
+  workspaceId: string,
+  need: Need,
+  options: AccessOptions,
+  hidden: () => LocoError,
+): Promise<WorkspaceAccess> {
+  const rows = await em.execute<Record<string, unknown>[]>(`${WORKSPACE_SELECT} where w.id = ?`, [principal.userId, principal.userId, workspaceId]);
+  const access = rows[0] ? accessFromRow(rows[0]) : null;
+  if (!access) throw hidden();
+  return authorize(principal, access, need, options, hidden);
+}
+
+export interface OrgAccess {
+  orgId: string;
+  org: string;
+  role: OrgRole;
+}
+
+/**
+ * The org as the principal may see it: org members, and members of any of its workspaces
+ * (as 'member'). Deploy tokens have no org-level access.
+ */
+export async function orgAccess(em: EntityManager, principal: Principal, org: string, need: OrgRole): Promise<OrgAccess> {
+  if (principal.tokenKind === 'deploy') {
+    throw new LocoError('auth.forbidden', 'a deploy token can only deploy and follow its deployments', 'use a personal token (`loco login`) for this');
+  }
+  const rows = await em.execute<Record<string, unknown>[]>(
+    `select o.id, o.name, om.role,
+            exists (select 1 from workspace_memberships wm join workspaces w on w.id = wm.workspace_id
+                     where wm.user_id = ? and w.org_id = o.id) as in_workspace
+       from orgs o left join org_memberships om on om.org_id = o.id and om.user_id = ?
+      where o.name = ?`,
+    [principal.userId, principal.userId, org],
+  );
+  const row = rows[0];
+  const role = (row?.role as OrgRole | null) ?? (row?.in_workspace ? 'member' : null);
+  if (!row || !role) throw orgNotFound(org);
+  if (need === 'admin' && role !== 'admin') {
+    throw new LocoError('auth.forbidden', `your role in organization ${org} is ${role}; this needs admin`, 'ask an org admin');
+  }
+  return { orgId: row.id as string, org: row.name as string, role };
+}
+
+export function rejectDeployToken(principal: Principal): void {
+  if (principal.tokenKind === 'deploy') {
+    throw new LocoError('auth.forbidden', 'a deploy token can only deploy and follow its deployments', 'use a personal token (`loco login`) for this');
+  }
+}

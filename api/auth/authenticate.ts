@@ -1,0 +1,76 @@
+// Bearer-token authentication: the token's sha256 is looked up (one indexed read) and the
+// request carries the resulting principal. Routes marked `config: { public: true }` skip it.
+
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { LocoError } from '../../generator/errors.ts';
+import { hashToken } from './tokens.ts';
+
+export interface Principal {
+  userId: string;
+  userName: string;
+  userEmail: string | null;
+  githubId: string | null;
+  tokenId: string;
+  tokenKind: 'personal' | 'deploy';
+  /** Deploy tokens only: the one workspace and app they may deploy. */
+  tokenWorkspaceId: string | null;
+  tokenApp: string | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    public?: boolean;
+  }
+}
+
+/** "alice" or "alice (github:1234)", the actor written into commit trailers. */
+export function actorName(principal: Principal): string {
+  return principal.githubId ? `${principal.userName} (github:${principal.githubId})` : principal.userName;
+}
+
+export async function principalFor(em: EntityManager, header: string | undefined, now = new Date()): Promise<Principal> {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  if (!match) {
+    throw new LocoError('auth.missing-token', 'this request needs an API token', 'log in with `loco login`, or send Authorization: Bearer <token>');
+  }
+  const rows = await em.execute<Record<string, unknown>[]>(
+    `select t.id as token_id, t.kind, t.workspace_id, t.app, t.expires_at, u.id as user_id, u.name, u.email, u.github_id
+       from api_tokens t join users u on u.id = t.user_id
+      where t.hash = ?`,
+    [hashToken(match[1])],
+  );
+  const row = rows[0];
+  if (!row) throw new LocoError('auth.invalid-token', 'the API token is not valid', 'log in again with `loco login`, or create a token with `loco token create`');
+  const expiresAt = row.expires_at ? new Date(row.expires_at as string) : null;
+  if (expiresAt && expiresAt.getTime() <= now.getTime()) {
+    throw new LocoError('auth.token-expired', `the token expired at ${expiresAt.toISOString()}`, 'deploy tokens last five minutes: create a new one for this run');
+  }
+  return {
+    userId: row.user_id as string,
+    userName: row.name as string,
+    userEmail: (row.email as string | null) ?? null,
+    githubId: (row.github_id as string | null) ?? null,
+    tokenId: row.token_id as string,
+    tokenKind: row.kind as 'personal' | 'deploy',
+    tokenWorkspaceId: (row.workspace_id as string | null) ?? null,
+    tokenApp: (row.app as string | null) ?? null,
+  };
+}
+
+export function registerAuthentication(app: FastifyInstance, em: () => EntityManager): void {
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    if (request.routeOptions.config?.public || !request.url.startsWith('/api/')) return;
+    if (!request.routeOptions.url) return; // unknown route: the 404 handler answers
+    request.principal = await principalFor(em(), request.headers.authorization);
+  });
+}
+
+export function requirePrincipal(request: FastifyRequest): Principal {
+  if (!request.principal) throw new LocoError('auth.missing-token', 'this request needs an API token', 'log in with `loco login`');
+  return request.principal;
+}

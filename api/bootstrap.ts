@@ -1,0 +1,39 @@
+// First start on an empty database: org `default`, workspace `default`, an admin user, and the
+// admin's API token written to $LOCO_DATA_DIR/admin-token (mode 0600) for the CLI to pick up.
+// Later starts find users and do nothing, so a deleted token file is never silently re-created.
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ulid } from 'ulid';
+import { workspaceSlug } from '../generator/names.ts';
+import { Org, OrgMembership, User, Workspace, WorkspaceMembership } from './db/entities.ts';
+import { issuePersonalToken } from './auth/tokens.ts';
+
+export interface BootstrapResult {
+  created: boolean;
+  adminTokenPath: string;
+  /** The workspaces created (slugs), so their repositories can be made. */
+  slugs: string[];
+}
+
+export async function bootstrap(em: EntityManager, dataDir: string): Promise<BootstrapResult> {
+  const adminTokenPath = join(dataDir, 'admin-token');
+  const created = await em.transactional(async (tx) => {
+    // A lock so that two API processes starting together on one database bootstrap once.
+    await tx.execute('lock table users in exclusive mode');
+    if ((await tx.count(User, {})) > 0) return null;
+    const user = tx.create(User, { id: `usr_${ulid()}`, name: 'admin', email: null, githubId: null });
+    const org = tx.create(Org, { id: `org_${ulid()}`, name: 'default' });
+    const ws = tx.create(Workspace, { id: `ws_${ulid()}`, orgId: org.id, name: 'default', slug: workspaceSlug('default', 'default'), settings: {} });
+    tx.create(OrgMembership, { id: `mem_${ulid()}`, orgId: org.id, userId: user.id, role: 'admin' });
+    tx.create(WorkspaceMembership, { id: `mem_${ulid()}`, workspaceId: ws.id, userId: user.id, role: 'admin' });
+    await tx.flush();
+    const token = await issuePersonalToken(tx, user.id, 'admin (first start)');
+    return { token, slug: ws.slug };
+  });
+  if (!created) return { created: false, adminTokenPath, slugs: [] };
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(adminTokenPath, `${created.token}\n`, { mode: 0o600 });
+  return { created: true, adminTokenPath, slugs: [created.slug] };
+}

@@ -1,0 +1,55 @@
+// Opens the database (PostgreSQL from DATABASE_URL, or the embedded PGlite) and brings its
+// schema up to date. Migrations are classes in ./migrations, run at every start; the migrator
+// records applied ones, so a second run does nothing.
+
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { join } from 'node:path';
+import { entities } from './entities.ts';
+import { startEmbeddedDatabase } from './embedded.ts';
+import { migrations } from './migrations/index.ts';
+
+export interface Database {
+  orm: MikroORM;
+  /** 'postgresql' or 'pglite' */
+  kind: 'postgresql' | 'pglite';
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** postgres://… ; when missing, the embedded database in `<dataDir>/db`. */
+  databaseUrl?: string;
+  dataDir: string;
+  poolSize?: number;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const embedded = options.databaseUrl ? undefined : await startEmbeddedDatabase(join(options.dataDir, 'db'));
+  const clientUrl = options.databaseUrl ?? embedded!.url;
+  const max = embedded ? 1 : (options.poolSize ?? 10);
+  let orm: MikroORM;
+  try {
+    orm = await MikroORM.init({
+      clientUrl,
+      entities,
+      extensions: [Migrator],
+      pool: { min: 0, max },
+      migrations: { migrationsList: migrations, snapshot: false, silent: true, transactional: true, allOrNothing: true },
+      discovery: { warnWhenNoEntities: false },
+      debug: false,
+      allowGlobalContext: false,
+    });
+    await orm.migrator.up();
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+  return {
+    orm,
+    kind: embedded ? 'pglite' : 'postgresql',
+    async close() {
+      await orm.close(true);
+      await embedded?.stop();
+    },
+  };
+}

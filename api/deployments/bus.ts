@@ -1,0 +1,34 @@
+// In-process wake-ups for event followers: appending an event notifies everyone following that
+// deployment here, so SSE streams react at once instead of polling. Events written by another
+// replica are picked up by the followers' modest fallback poll.
+
+import { EventEmitter } from 'node:events';
+
+export class EventBus {
+  readonly #emitter = new EventEmitter();
+
+  constructor() {
+    this.#emitter.setMaxListeners(0);
+  }
+
+  notify(deploymentId: string): void {
+    this.#emitter.emit(deploymentId);
+  }
+
+  /** Resolves on the next notification for the deployment, after `fallbackMs`, or on abort. */
+  wait(deploymentId: string, fallbackMs: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#emitter.off(deploymentId, done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, fallbackMs);
+      timer.unref();
+      this.#emitter.on(deploymentId, done);
+      signal?.addEventListener('abort', done, { once: true });
+      if (signal?.aborted) done();
+    });
+  }
+}

@@ -1,0 +1,109 @@
+// The commit step of each kind of change: what files a deploy, an env or scale change, a
+// rollback or an app deletion writes, as exactly one commit with Loco's trailers. Rendering
+// reads the app's overrides at the same head it commits on, and a lost race re-reads and
+// re-renders (the store reports 'conflict.commit' when a stale base touched our files).
+
+import { LocoError } from '../../generator/errors.ts';
+import { appScope, parseConfig, renderApp } from '../../generator/index.ts';
+import type { Author, ChangeResult, GitopsStore } from '../gitops/index.ts';
+import type { Deployment } from '../db/entities.ts';
+import { applyOverrideChange, overridesPath, type OverrideChange } from './overrides.ts';
+
+export interface CommitContext {
+  store: GitopsStore;
+  slug: string;
+  author: Author;
+}
+
+export function trailersFor(d: Pick<Deployment, 'id' | 'actor' | 'app' | 'profile' | 'configDigest' | 'image' | 'changeType'>): Record<string, string> {
+  return {
+    'Loco-Deployment': d.id,
+    'Loco-Actor': d.actor,
+    'Loco-App': d.app,
+    'Loco-Profile': d.profile,
+    'Loco-Config-Digest': d.configDigest,
+    'Loco-Image': d.image,
+    'Loco-Change': d.changeType,
+  };
+}
+
+export function subjectFor(d: Pick<Deployment, 'app' | 'profile' | 'image' | 'changeType' | 'change'>): string {
+  const where = `${d.app}@${d.profile}`;
+  const change = (d.change ?? {}) as Record<string, unknown>;
+  switch (d.changeType) {
+    case 'env': {
+      const set = Object.keys((change.set as Record<string, string>) ?? {});
+      const unset = (change.unset as string[]) ?? [];
+      const parts = [set.length ? `set ${set.join(', ')}` : '', unset.length ? `unset ${unset.join(', ')}` : ''].filter(Boolean);
+      return `env(${where}): ${parts.join('; ') || 'no change'}`;
+    }
+    case 'scale': {
+      const parts = ['replicas', 'cpu', 'memory'].filter((k) => change[k] !== undefined).map((k) => `${k}=${String(change[k])}`);
+      return `scale(${where}): ${parts.join(' ')}`;
+    }
+    case 'rollback':
+      return `rollback(${where}): to ${String(change.target)} (${String(change.targetCommit ?? '').slice(0, 7)})`;
+    case 'delete':
+      return `delete(${d.app}): remove the app from every profile`;
+    default:
+      return `${d.changeType}(${where}): ${d.image}`;
+  }
+}
+
+async function readOverrides(store: GitopsStore, slug: string, head: string, app: string): Promise<string | undefined> {
+  const path = overridesPath(app);
+  return (await store.readFiles(slug, head, path)).get(path);
+}
+
+/** Renders the deployment's app/profile at `head` (with the overrides found there). */
+export async function renderAt(ctx: CommitContext, d: Deployment, head: string, overrides?: string): Promise<Map<string, string>> {
+  const text = overrides ?? (await readOverrides(ctx.store, ctx.slug, head, d.app));
+  const config = parseConfig(d.configText, 'loco.toml');
+  return renderApp({
+    config, configText: d.configText, profile: d.profile, image: d.image, workspace: ctx.slug,
+    ...(text !== undefined ? { overrides: text } : {}), ...(d.envFile !== null ? { envFile: d.envFile } : {}),
+  });
+}
+
+async function commitOnce(ctx: CommitContext, d: Deployment, head: string, rendered: (files: number) => void): Promise<ChangeResult> {
+  const base = { slug: ctx.slug, subject: subjectFor(d), trailers: trailersFor(d), author: ctx.author, baseCommit: head };
+  switch (d.changeType) {
+    case 'rollback': {
+      const target = (d.change ?? {}) as { targetCommit?: string };
+      if (!target.targetCommit) throw new LocoError('validation.rollback', 'the rollback has no target commit', 'roll back to a deployment that made a commit');
+      return ctx.store.restore({ ...base, fromCommit: target.targetCommit, scope: appScope(d.app, d.profile) });
+    }
+    case 'delete':
+      return ctx.store.applyChange({ ...base, scope: [`apps/${d.app}/`], files: new Map() });
+    case 'env':
+    case 'scale': {
+      const path = overridesPath(d.app);
+      const current = await readOverrides(ctx.store, ctx.slug, head, d.app);
+      const next = applyOverrideChange(current ?? '', d.profile, d.changeType, (d.change ?? {}) as OverrideChange);
+      const files = await renderAt(ctx, d, head, next);
+      files.set(path, next);
+      rendered(files.size);
+      return ctx.store.applyChange({ ...base, scope: [...appScope(d.app, d.profile), path], files });
+    }
+    default: {
+      const files = await renderAt(ctx, d, head);
+      rendered(files.size);
+      return ctx.store.applyChange({ ...base, scope: appScope(d.app, d.profile), files });
+    }
+  }
+}
+
+/** Commits the deployment's change; retries when another change moved the head under it. */
+export async function commitChange(ctx: CommitContext, d: Deployment): Promise<{ result: ChangeResult; renderedFiles?: number }> {
+  let renderedFiles: number | undefined;
+  for (let attempt = 0; ; attempt++) {
+    const head = (await ctx.store.head(ctx.slug)) ?? (await ctx.store.ensureRepository(ctx.slug)).head;
+    try {
+      const result = await commitOnce(ctx, d, head, (n) => (renderedFiles = n));
+      return renderedFiles === undefined ? { result } : { result, renderedFiles };
+    } catch (error) {
+      if (attempt < 5 && error instanceof LocoError && error.code === 'conflict.commit') continue;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,100 @@
+// Creating a deployment record: the app row on first deploy, idempotency (the same key and
+// body give the same deployment; the same key with another body is a conflict), and the first
+// event. The runner is kicked by the caller once the record exists.
+
+import { createHash } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ulid } from 'ulid';
+import { LocoError } from '../../generator/errors.ts';
+import { App, Deployment } from '../db/entities.ts';
+import type { ChangeType, DeploymentStatus } from '../db/entities.ts';
+import type { WorkspaceAccess } from '../auth/access.ts';
+import type { Principal } from '../auth/authenticate.ts';
+import { actorName } from '../auth/authenticate.ts';
+import type { EventBus } from './bus.ts';
+import { appendEvent } from './records.ts';
+
+export interface NewDeployment {
+  access: WorkspaceAccess;
+  principal: Principal;
+  app: string;
+  profile: string;
+  changeType: ChangeType;
+  change?: Record<string, unknown> | null;
+  image: string;
+  configText: string;
+  envFile?: string | null;
+  configDigest: string;
+  idempotencyKey?: string;
+  /** Hash of what the request asked for, compared when the idempotency key repeats. */
+  requestHash?: string;
+  confirmPrune?: boolean;
+  /** Promotions create deployments for a commit already made (a merged pull request). */
+  status?: Extract<DeploymentStatus, 'pending' | 'committed'>;
+  commit?: string;
+  /** Shown as the first event. */
+  summary: string;
+}
+
+export function requestHash(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
+}
+
+export async function ensureApp(em: EntityManager, workspaceId: string, name: string): Promise<string> {
+  await em.execute(`insert into apps (id, workspace_id, name) values (?, ?, ?) on conflict (workspace_id, name) do nothing`, [`app_${ulid()}`, workspaceId, name]);
+  const app = await em.findOneOrFail(App, { workspaceId, name });
+  return app.id;
+}
+
+async function byIdempotencyKey(em: EntityManager, input: NewDeployment): Promise<Deployment | null> {
+  if (!input.idempotencyKey) return null;
+  const existing = await em.findOne(Deployment, { workspaceId: input.access.workspaceId, idempotencyKey: input.idempotencyKey });
+  if (existing && existing.requestHash !== (input.requestHash ?? null)) {
+    throw new LocoError('conflict.idempotency-key', `idempotency key ${input.idempotencyKey} was already used for a different request (${existing.id})`, 'use a new idempotency key for a different deployment');
+  }
+  return existing;
+}
+
+/** Creates the deployment (or returns the one this idempotency key made). */
+export async function createDeployment(em: EntityManager, bus: EventBus, input: NewDeployment): Promise<{ deployment: Deployment; created: boolean }> {
+  const existing = await byIdempotencyKey(em, input);
+  if (existing) return { deployment: existing, created: false };
+  const appId = await ensureApp(em, input.access.workspaceId, input.app);
+  const deployment = em.create(Deployment, {
+    id: `dpl_${ulid()}`,
+    workspaceId: input.access.workspaceId,
+    appId,
+    app: input.app,
+    profile: input.profile,
+    changeType: input.changeType,
+    change: input.change ?? null,
+    image: input.image,
+    configText: input.configText,
+    envFile: input.envFile ?? null,
+    configDigest: input.configDigest,
+    idempotencyKey: input.idempotencyKey ?? null,
+    requestHash: input.requestHash ?? null,
+    status: input.status ?? 'pending',
+    reason: null,
+    message: null,
+    nextStep: null,
+    commit: input.commit ?? null,
+    actor: actorName(input.principal),
+    actorUserId: input.principal.userId,
+    confirmPrune: Boolean(input.confirmPrune),
+    finishedAt: null,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    lastEventSeq: 0,
+  });
+  try {
+    await em.flush();
+  } catch (error) {
+    // two requests with one idempotency key at once: the loser answers with the winner's deployment
+    const raced = input.idempotencyKey ? await byIdempotencyKey(em.fork(), input) : null;
+    if (raced) return { deployment: raced, created: false };
+    throw error;
+  }
+  await appendEvent(em, bus, deployment.id, { type: input.status ?? 'pending', message: input.summary, data: { change: input.changeType } });
+  return { deployment, created: true };
+}

@@ -1,0 +1,19 @@
+// Finding a deployment by id for a caller: a deployment of a workspace the caller cannot see
+// answers exactly like a missing one.
+
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { LocoError } from '../../generator/errors.ts';
+import { workspaceAccessById, type Need, type WorkspaceAccess } from '../auth/access.ts';
+import type { Principal } from '../auth/authenticate.ts';
+import { Deployment } from '../db/entities.ts';
+
+export function deploymentNotFound(id: string): LocoError {
+  return new LocoError('not-found.deployment', `deployment ${id} was not found`, 'list deployments with `loco deployments`');
+}
+
+export async function loadDeployment(em: EntityManager, principal: Principal, id: string, need: Need): Promise<{ deployment: Deployment; access: WorkspaceAccess }> {
+  const deployment = await em.findOne(Deployment, { id });
+  if (!deployment) throw deploymentNotFound(id);
+  const access = await workspaceAccessById(em, principal, deployment.workspaceId, need, { deployTokenApp: deployment.app }, () => deploymentNotFound(id));
+  return { deployment, access };
+}

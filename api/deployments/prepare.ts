@@ -1,0 +1,64 @@
+// What POST …/deployments checks before it answers 202: the config parses and validates (every
+// problem at once), the profile exists, the app renders, and the change passes the prune guard
+// rail against what the repository holds now.
+
+import { LocoError } from '../../generator/errors.ts';
+import { appScope, configDigest, parseConfig, profileNames, renderApp } from '../../generator/index.ts';
+import type { GitopsStore } from '../gitops/index.ts';
+import { overridesPath } from './overrides.ts';
+import { pruneVerdict } from './prune-guard.ts';
+
+export interface DeployRequest {
+  app: string;
+  profile: string;
+  image: string;
+  config: string;
+  envFile?: string;
+  confirmPrune?: boolean;
+}
+
+function inScope(path: string, scope: string[]): boolean {
+  return scope.some((s) => (s.endsWith('/') ? path.startsWith(s) : path === s));
+}
+
+/** The files of the app/profile scope as the repository holds them at `head`. */
+export async function currentScopeFiles(store: GitopsStore, slug: string, head: string, app: string, profile: string): Promise<Map<string, string>> {
+  const scope = appScope(app, profile);
+  const files = await store.readFiles(slug, head, `apps/${app}/`);
+  return new Map([...files].filter(([path]) => inScope(path, scope)));
+}
+
+export function refuseWidePrune(before: Map<string, string>, after: Map<string, string>, confirmPrune: boolean | undefined, what: string): void {
+  const verdict = pruneVerdict(before, after);
+  if (verdict.needsConfirmation && !confirmPrune) {
+    throw new LocoError(
+      'conflict.prune',
+      `${what} would remove ${verdict.removed.length} Kubernetes resources and add ${verdict.added.length}; Argo CD would prune them from the cluster`,
+      'check the config; if this is intended, repeat with --confirm-prune (confirmPrune: true)',
+      { data: { removed: verdict.removed, added: verdict.added } },
+    );
+  }
+}
+
+/** Validates and renders a deploy; returns the config digest. Throws LocoErrors a client can act on. */
+export async function prepareDeploy(store: GitopsStore, slug: string, request: DeployRequest): Promise<{ configDigest: string }> {
+  const config = parseConfig(request.config, 'loco.toml');
+  if (config.name !== request.app) {
+    throw new LocoError('config.app-mismatch', `loco.toml describes app ${config.name}, but the request deploys ${request.app}`,
+      `deploy it as ${config.name}, or change Metadata.Name in loco.toml`);
+  }
+  const profiles = profileNames(config);
+  if (!profiles.includes(request.profile)) {
+    throw new LocoError('config.unknown-profile', `profile ${request.profile} is not defined in loco.toml (it has ${profiles.join(', ')})`,
+      `deploy one of ${profiles.join(', ')}, or add [Profile.${request.profile}] to loco.toml`);
+  }
+  const head = (await store.head(slug)) ?? (await store.ensureRepository(slug)).head;
+  const overrides = (await store.readFiles(slug, head, overridesPath(request.app))).get(overridesPath(request.app));
+  const after = renderApp({
+    config, configText: request.config, profile: request.profile, image: request.image, workspace: slug,
+    ...(overrides !== undefined ? { overrides } : {}), ...(request.envFile !== undefined ? { envFile: request.envFile } : {}),
+  });
+  const before = await currentScopeFiles(store, slug, head, request.app, request.profile);
+  refuseWidePrune(before, after, request.confirmPrune, `deploying ${request.app}@${request.profile}`);
+  return { configDigest: configDigest(request.config) };
+}

@@ -1,0 +1,285 @@
+// Carries deployments from `pending` to their outcome, in the background and durably: each
+// deployment is leased to one API process at a time (lease owner + expiry in the database),
+// the lease is renewed while it is carried, and any process picks up deployments whose lease
+// ran out — after a crash, a restart, or on another replica. The steps are idempotent: a
+// deployment with a commit is not committed again, only tracked.
+
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { FastifyBaseLogger } from 'fastify';
+import { LocoError } from '../../generator/errors.ts';
+import { argoApplicationName, argoProjectName } from '../../generator/names.ts';
+import { Deployment, User, Workspace } from '../db/entities.ts';
+import type { GitopsStore } from '../gitops/index.ts';
+import type { EventBus } from './bus.ts';
+import { commitChange, subjectFor } from './commit.ts';
+import { appendEvent, changeStatus } from './records.ts';
+import type { TrackFn } from './tracking.ts';
+
+export interface RunnerDeps {
+  orm: MikroORM;
+  bus: EventBus;
+  store: GitopsStore;
+  log: FastifyBaseLogger;
+  instanceId: string;
+  /** Present when Argo CD is configured. */
+  track?: TrackFn;
+  leaseSeconds: number;
+  scanIntervalMs: number;
+  progressDeadlineSeconds: number;
+  holdAfterCommit?: boolean;
+}
+
+const NO_ARGOCD = 'No Argo CD is configured (LOCO_ARGOCD_URL is unset), so Loco does not follow the rollout: the deployment ends at committed.';
+
+export class DeploymentRunner {
+  readonly #deps: RunnerDeps;
+  /** Deployments carried by this process → abort their tracking. */
+  readonly #carried = new Map<string, AbortController>();
+  /** One commit at a time per workspace repository, in the order deployments arrive. */
+  readonly #queues = new Map<string, Promise<unknown>>();
+  #scanTimer?: NodeJS.Timeout;
+  #renewTimer?: NodeJS.Timeout;
+  #stopped = true;
+  readonly #work = new Set<Promise<void>>();
+
+  constructor(deps: RunnerDeps) {
+    this.#deps = deps;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#scanTimer = setInterval(() => void this.scan(), this.#deps.scanIntervalMs);
+    this.#renewTimer = setInterval(() => void this.#renew(), Math.max(200, (this.#deps.leaseSeconds * 1000) / 3));
+    this.#scanTimer.unref();
+    this.#renewTimer.unref();
+    void this.scan();
+  }
+
+  /** Stops carrying deployments and releases their leases so another process takes over at once. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#scanTimer);
+    clearInterval(this.#renewTimer);
+    for (const controller of this.#carried.values()) controller.abort('stopping');
+    await Promise.allSettled([...this.#work]);
+    const ids = [...this.#carried.keys()];
+    this.#carried.clear();
+    if (ids.length > 0) {
+      await this.#deps.orm.em.fork().execute(
+        `update deployments set lease_owner = null, lease_expires_at = null where lease_owner = ? and id in (${ids.map(() => '?').join(',')})`,
+        [this.#deps.instanceId, ...ids],
+      ).catch((error) => this.#deps.log.warn({ err: error }, 'could not release deployment leases'));
+    }
+  }
+
+  /** Carry a deployment forward now (after it was created, or committed by a promotion merge). */
+  kick(deploymentId: string): void {
+    if (this.#stopped || this.#carried.has(deploymentId)) return;
+    const work = this.#carry(deploymentId).catch((error) => this.#deps.log.error({ err: error, deploymentId }, 'deployment runner failed'));
+    this.#work.add(work);
+    void work.finally(() => this.#work.delete(work));
+  }
+
+  /** Aborts the local tracking of deployments (superseded or deleted). */
+  abort(ids: string[], reason = 'superseded'): void {
+    for (const id of ids) this.#carried.get(id)?.abort(reason);
+  }
+
+  /** Picks up unfinished deployments whose lease is free or ran out. */
+  async scan(): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      const rows = await this.#deps.orm.em.fork().execute<{ id: string }[]>(
+        `select id from deployments where finished_at is null and (lease_expires_at is null or lease_expires_at < now()) order by created_at limit 100`,
+      );
+      for (const row of rows) this.kick(row.id);
+    } catch (error) {
+      this.#deps.log.warn({ err: error }, 'deployment scan failed');
+    }
+  }
+
+  async #renew(): Promise<void> {
+    if (this.#carried.size === 0) return;
+    try {
+      const rows = await this.#deps.orm.em.fork().execute<{ id: string }[]>(
+        `update deployments set lease_expires_at = now() + (? * interval '1 second') where lease_owner = ? and finished_at is null returning id`,
+        [this.#deps.leaseSeconds, this.#deps.instanceId],
+      );
+      const held = new Set(rows.map((r) => r.id));
+      // finished elsewhere (superseded, deleted) or taken over after a stall: stop tracking it here
+      for (const [id, controller] of this.#carried) if (!held.has(id)) controller.abort('lease-lost');
+    } catch (error) {
+      this.#deps.log.warn({ err: error }, 'lease renewal failed');
+    }
+  }
+
+  async #claim(id: string): Promise<boolean> {
+    const rows = await this.#deps.orm.em.fork().execute<{ id: string }[]>(
+      `update deployments set lease_owner = ?, lease_expires_at = now() + (? * interval '1 second')
+        where id = ? and finished_at is null and (lease_owner is null or lease_expires_at is null or lease_expires_at < now() or lease_owner = ?)
+        returning id`,
+      [this.#deps.instanceId, this.#deps.leaseSeconds, id, this.#deps.instanceId],
+    );
+    return rows.length > 0;
+  }
+
+  async #carry(id: string): Promise<void> {
+    const controller = new AbortController();
+    this.#carried.set(id, controller);
+    try {
+      if (!(await this.#claim(id))) return;
+      let d = await this.#deps.orm.em.fork().findOne(Deployment, { id });
+      if (!d || d.finishedAt) return;
+      // a process told to stop after the commit leaves tracking to the next process
+      if (this.#deps.holdAfterCommit && d.status !== 'pending') return;
+      if (d.status === 'pending') {
+        d = await this.exclusive(d.workspaceId, () => this.#commit(id));
+        if (!d || d.finishedAt || this.#deps.holdAfterCommit) return;
+      }
+      if (controller.signal.aborted) return;
+      await this.#track(d, controller.signal);
+    } finally {
+      this.#carried.delete(id);
+    }
+  }
+
+  /**
+   * Runs `task` after every earlier commit task of the workspace in this process: commits of
+   * one repository go in the order deployments arrived. Promotions and deletions use it too.
+   */
+  exclusive<T>(workspaceId: string, task: () => Promise<T>): Promise<T> {
+    const key = workspaceId;
+    const previous = this.#queues.get(key) ?? Promise.resolve();
+    const next = previous.then(task, task);
+    const tail = next.catch(() => undefined);
+    this.#queues.set(key, tail);
+    void tail.then(() => {
+      if (this.#queues.get(key) === tail) this.#queues.delete(key);
+    });
+    return next;
+  }
+
+  /** pending → committed (or failed). Returns the deployment as it stands afterwards. */
+  async #commit(id: string): Promise<Deployment | null> {
+    const { bus } = this.#deps;
+    const em = this.#deps.orm.em.fork();
+    const d = await em.findOne(Deployment, { id });
+    if (!d || d.finishedAt || d.status !== 'pending') return d;
+    if (await this.#supersededBeforeCommit(d)) return null;
+    const [workspace, user] = await Promise.all([em.findOneOrFail(Workspace, { id: d.workspaceId }), em.findOne(User, { id: d.actorUserId })]);
+    const author = { name: user?.name ?? d.actor, email: user?.email ?? `${user?.name ?? 'loco'}@users.noreply.loco` };
+    let result;
+    try {
+      const made = await commitChange({ store: this.#deps.store, slug: workspace.slug, author }, d);
+      result = made.result;
+      if (made.renderedFiles !== undefined) {
+        await appendEvent(em, bus, id, { type: 'rendered', message: `rendered ${made.renderedFiles} files for ${d.app}@${d.profile}`, data: { files: made.renderedFiles } });
+      }
+    } catch (error) {
+      const known = error instanceof LocoError;
+      if (!known) this.#deps.log.error({ err: error, deploymentId: id }, 'commit failed');
+      const reason = known && error.family === 'config' ? 'invalid-config' : known && error.family === 'conflict' ? 'commit-conflict' : 'commit-failed';
+      await changeStatus(em, bus, id, {
+        status: 'failed', reason, finished: true,
+        message: known ? error.message : 'the commit could not be made (internal error; see the API log)',
+        nextStep: known ? error.hint : 'try again; if it persists, ask your Loco operator to check the API log',
+      }, { type: 'failed', message: known ? error.message : 'the commit could not be made', data: { reason, ...(known ? { code: error.code } : {}) } });
+      return null;
+    }
+    const short = result.commit.slice(0, 7);
+    const unchanged = result.status === 'unchanged';
+    const what = unchanged ? `commit ${short} already holds this state; nothing new was committed` : `committed ${short}: ${subjectFor(d)}`;
+    const finished = !this.#deps.track;
+    await changeStatus(em, bus, id, { status: 'committed', commit: result.commit, finished, message: finished ? `${what}. ${NO_ARGOCD}` : what }, {
+      type: 'committed',
+      message: finished ? `${what}. ${NO_ARGOCD}` : `${what}; waiting for Argo CD`,
+      data: { commit: result.commit, unchanged, ...(finished ? { terminal: true, argocd: false } : {}) },
+    });
+    if (!unchanged) await this.#supersedeOlder(d, result.commit);
+    return em.fork().findOne(Deployment, { id });
+  }
+
+  /** A queued deploy or rollback that a newer one of the same app/profile replaces is never committed. */
+  async #supersededBeforeCommit(d: Deployment): Promise<boolean> {
+    if (d.changeType !== 'deploy' && d.changeType !== 'rollback') return false;
+    const em = this.#deps.orm.em.fork();
+    const rows = await em.execute<{ id: string }[]>(
+      `select id from deployments where app_id = ? and profile = ? and created_at > ? and change_type in ('deploy', 'rollback', 'promote')
+        order by created_at desc limit 1`,
+      [d.appId, d.profile, d.createdAt],
+    );
+    if (rows.length === 0) return false;
+    const newer = rows[0].id;
+    await changeStatus(em, this.#deps.bus, d.id, {
+      status: 'failed', reason: 'superseded', finished: true,
+      message: `superseded by ${newer} before it was committed`, nextStep: `follow ${newer}: \`loco status ${d.app} --profile ${d.profile}\``,
+    }, { type: 'failed', message: `superseded by ${newer} before it was committed`, data: { reason: 'superseded', by: newer } });
+    return true;
+  }
+
+  /** Older deployments of the same app/profile still waiting for an outcome are superseded by this commit. */
+  async #supersedeOlder(d: Deployment, commit: string): Promise<void> {
+    const em = this.#deps.orm.em.fork();
+    const rows = await em.execute<{ id: string }[]>(
+      `select id from deployments where app_id = ? and profile = ? and finished_at is null and commit is not null and id <> ? and created_at < ?`,
+      [d.appId, d.profile, d.id, d.createdAt],
+    );
+    for (const { id } of rows) {
+      await changeStatus(em, this.#deps.bus, id, {
+        status: 'failed', reason: 'superseded', finished: true,
+        message: `superseded by ${d.id} (commit ${commit.slice(0, 7)})`, nextStep: `follow ${d.id}`,
+      }, { type: 'failed', message: `superseded by ${d.id} (commit ${commit.slice(0, 7)})`, data: { reason: 'superseded', by: d.id, commit } });
+    }
+    this.abort(rows.map((r) => r.id));
+  }
+
+  /** committed → outcome, through the Argo CD tracker when there is one. */
+  async #track(d: Deployment, signal: AbortSignal): Promise<void> {
+    const { bus, track } = this.#deps;
+    const em = this.#deps.orm.em.fork();
+    if (!d.commit) return;
+    if (!track) {
+      await changeStatus(em, bus, d.id, { status: 'committed', finished: true, message: `committed ${d.commit.slice(0, 7)}. ${NO_ARGOCD}` }, {
+        type: 'committed', message: `commit ${d.commit.slice(0, 7)} is in the repository. ${NO_ARGOCD}`, data: { commit: d.commit, terminal: true, argocd: false },
+      });
+      return;
+    }
+    const workspace = await em.findOneOrFail(Workspace, { id: d.workspaceId });
+    let outcome;
+    try {
+      outcome = await track(
+        {
+          application: argoApplicationName(workspace.slug, d.app, d.profile),
+          project: argoProjectName(workspace.slug),
+          revision: d.commit,
+          progressDeadlineSeconds: this.#deps.progressDeadlineSeconds,
+          signal,
+        },
+        async (event) => {
+          if (signal.aborted) return;
+          if (event.type === 'syncing' || event.type === 'progressing') {
+            await changeStatus(em, bus, d.id, { status: event.type }, event);
+          } else {
+            await appendEvent(em, bus, d.id, event);
+          }
+        },
+      );
+    } catch (error) {
+      if (signal.aborted) return; // stopping, superseded or taken over: someone else finishes it
+      const known = error instanceof LocoError;
+      if (!known) this.#deps.log.error({ err: error, deploymentId: d.id }, 'tracking failed');
+      const message = known ? `could not follow Argo CD: ${error.message}` : 'could not follow Argo CD (internal error; see the API log)';
+      await changeStatus(em, bus, d.id, { status: 'failed', reason: 'untracked', finished: true, message, nextStep: known ? error.hint : 'check Argo CD and the API log' }, {
+        type: 'failed', message, data: { reason: 'untracked', ...(known ? { code: error.code } : {}) },
+      });
+      return;
+    }
+    if (signal.aborted) return;
+    await changeStatus(em, bus, d.id, {
+      status: outcome.status, reason: outcome.reason ?? null, message: outcome.message, nextStep: outcome.nextStep ?? null, finished: true,
+    }, {
+      type: outcome.status, message: outcome.message,
+      data: { ...(outcome.data ?? {}), ...(outcome.reason ? { reason: outcome.reason } : {}), ...(outcome.nextStep ? { nextStep: outcome.nextStep } : {}) },
+    });
+  }
+}

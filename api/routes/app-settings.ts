@@ -1,0 +1,125 @@
+// Runtime settings of an app per profile: env variables and scale. Each change edits
+// apps/<app>/overrides.toml and re-renders the profile's overlay as one commit (no image
+// rebuild), recorded and tracked as a deployment with change type env or scale.
+
+import type { FastifyPluginAsync } from 'fastify';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { LocoError } from '../../generator/errors.ts';
+import { requirePrincipal, type Principal } from '../auth/authenticate.ts';
+import { workspaceAccess, type WorkspaceAccess } from '../auth/access.ts';
+import { App, Deployment } from '../db/entities.ts';
+import { createDeployment } from '../deployments/create.ts';
+import { applyOverrideChange, overridesPath, overrideVariables, type OverrideChange } from '../deployments/overrides.ts';
+import { deploymentJson } from '../deployments/records.ts';
+import type { LocoServices } from '../services.ts';
+import { appNotFound } from './apps.ts';
+import { appParams, name, problemResponses } from './schemas.ts';
+
+const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
+const profileQuery = { type: 'object', additionalProperties: false, properties: { profile: { ...name, default: 'default' } } } as const;
+
+/** The release an env/scale change re-renders: the latest committed deployment of the app/profile. */
+async function currentRelease(em: EntityManager, access: WorkspaceAccess, appName: string, profile: string): Promise<Deployment> {
+  const record = await em.findOne(App, { workspaceId: access.workspaceId, name: appName });
+  if (!record) throw appNotFound(access.org, access.workspace, appName);
+  const release = await em.findOne(Deployment, { appId: record.id, profile, commit: { $ne: null }, changeType: { $ne: 'delete' } }, { orderBy: { createdAt: 'desc' } });
+  if (!release) {
+    throw new LocoError('conflict.not-deployed', `${appName} has not been deployed to ${profile} yet`, `deploy it first: loco deploy --profile ${profile}`);
+  }
+  return release;
+}
+
+async function recordChange(
+  loco: LocoServices, access: WorkspaceAccess, principal: Principal, release: Deployment, kind: 'env' | 'scale', change: OverrideChange, summary: string,
+) {
+  // validate the edit now against the current file, so a bad value is a 400 rather than a failed deployment
+  const head = (await loco.store.head(access.slug)) ?? (await loco.store.ensureRepository(access.slug)).head;
+  const path = overridesPath(release.app);
+  applyOverrideChange((await loco.store.readFiles(access.slug, head, path)).get(path) ?? '', release.profile, kind, change);
+  const em = loco.em();
+  const { deployment } = await createDeployment(em, loco.bus, {
+    access, principal, app: release.app, profile: release.profile, changeType: kind, change: { ...change },
+    image: release.image, configText: release.configText, envFile: release.envFile, configDigest: release.configDigest, summary,
+  });
+  loco.runner.kick(deployment.id);
+  return deploymentJson(deployment, access.org, access.workspace);
+}
+
+const appSettingsRoutes: FastifyPluginAsync = async (app) => {
+  app.get('/orgs/:org/workspaces/:ws/apps/:app/env', {
+    schema: {
+      summary: "Runtime env variables of an app in one profile (overrides.toml; loco.toml's own are in the config)",
+      params: appParams,
+      querystring: profileQuery,
+      response: { 200: { type: 'object', properties: { app: { type: 'string' }, profile: { type: 'string' }, variables: { type: 'object', additionalProperties: { type: 'string' } } } }, ...problemResponses },
+    },
+  }, async (request) => {
+    const principal = requirePrincipal(request);
+    const { org, ws, app: appName } = request.params as { org: string; ws: string; app: string };
+    const { profile } = request.query as { profile: string };
+    const em = app.loco.em();
+    const access = await workspaceAccess(em, principal, org, ws, 'read', { deployTokenApp: appName });
+    if (!(await em.count(App, { workspaceId: access.workspaceId, name: appName }))) throw appNotFound(org, ws, appName);
+    const head = await app.loco.store.head(access.slug);
+    const path = overridesPath(appName);
+    const text = head ? (await app.loco.store.readFiles(access.slug, head, path)).get(path) : undefined;
+    return { app: appName, profile, variables: overrideVariables(text, profile) };
+  });
+
+  app.patch('/orgs/:org/workspaces/:ws/apps/:app/env', {
+    schema: {
+      summary: 'Set and unset env variables of an app in one profile: one commit, tracked as a deployment',
+      params: appParams,
+      querystring: profileQuery,
+      body: {
+        type: 'object', additionalProperties: false, minProperties: 1,
+        properties: {
+          set: { type: 'object', propertyNames: { pattern: ENV_NAME }, additionalProperties: { type: 'string', maxLength: 65536 } },
+          unset: { type: 'array', items: { type: 'string', pattern: ENV_NAME }, maxItems: 500 },
+        },
+      },
+      response: { 202: { $ref: 'Deployment#' }, ...problemResponses },
+    },
+  }, async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const { org, ws, app: appName } = request.params as { org: string; ws: string; app: string };
+    const { profile } = request.query as { profile: string };
+    const body = request.body as { set?: Record<string, string>; unset?: string[] };
+    const em = app.loco.em();
+    const access = await workspaceAccess(em, principal, org, ws, 'deploy', { deployTokenApp: appName });
+    const release = await currentRelease(em, access, appName, profile);
+    const keys = [...Object.keys(body.set ?? {}).map((k) => `set ${k}`), ...(body.unset ?? []).map((k) => `unset ${k}`)];
+    const json = await recordChange(app.loco, access, principal, release, 'env', { set: body.set ?? {}, unset: body.unset ?? [] },
+      `env ${appName}@${profile}: ${keys.join(', ') || 'no change'} (requested by ${principal.userName})`);
+    return reply.code(202).header('location', `/api/v1/deployments/${json.id}`).send(json);
+  });
+
+  app.post('/orgs/:org/workspaces/:ws/apps/:app/scale', {
+    schema: {
+      summary: 'Scale an app in one profile (replicas, CPU, memory): one commit, tracked as a deployment',
+      params: appParams,
+      body: {
+        type: 'object', required: ['profile'], additionalProperties: false, minProperties: 2,
+        properties: {
+          profile: name,
+          replicas: { type: 'integer', minimum: 0, maximum: 1000 },
+          cpu: { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?m?$', maxLength: 20 },
+          memory: { type: 'string', pattern: '^[0-9]+(Ki|Mi|Gi|Ti|K|M|G|T)?$', maxLength: 20 },
+        },
+      },
+      response: { 202: { $ref: 'Deployment#' }, ...problemResponses },
+    },
+  }, async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const { org, ws, app: appName } = request.params as { org: string; ws: string; app: string };
+    const { profile, ...change } = request.body as { profile: string } & OverrideChange;
+    const em = app.loco.em();
+    const access = await workspaceAccess(em, principal, org, ws, 'deploy', { deployTokenApp: appName });
+    const release = await currentRelease(em, access, appName, profile);
+    const what = Object.entries(change).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+    const json = await recordChange(app.loco, access, principal, release, 'scale', change, `scale ${appName}@${profile}: ${what} (requested by ${principal.userName})`);
+    return reply.code(202).header('location', `/api/v1/deployments/${json.id}`).send(json);
+  });
+};
+
+export default appSettingsRoutes;

@@ -1,0 +1,119 @@
+// Deployments: create (validate, render, record, answer 202 — the commit and the outcome follow
+// in the background), list, get, and rollback to an earlier deployment's files.
+
+import type { FastifyPluginAsync } from 'fastify';
+import { LocoError } from '../../generator/errors.ts';
+import { requirePrincipal } from '../auth/authenticate.ts';
+import { workspaceAccess } from '../auth/access.ts';
+import { Deployment } from '../db/entities.ts';
+import { createDeployment, requestHash } from '../deployments/create.ts';
+import { loadDeployment } from '../deployments/load.ts';
+import { currentScopeFiles, prepareDeploy, refuseWidePrune } from '../deployments/prepare.ts';
+import { deploymentJson } from '../deployments/records.ts';
+import { appParams, deploymentParams, name, problemResponses } from './schemas.ts';
+
+const deploymentRef = { $ref: 'Deployment#' } as const;
+
+const deploymentRoutes: FastifyPluginAsync = async (app) => {
+  app.post('/orgs/:org/workspaces/:ws/apps/:app/deployments', {
+    schema: {
+      summary: 'Deploy an app to a profile: validates and renders now, commits and tracks in the background',
+      params: appParams,
+      body: {
+        type: 'object',
+        required: ['config', 'profile', 'image'],
+        additionalProperties: false,
+        properties: {
+          config: { type: 'string', minLength: 1, maxLength: 262144, description: 'the text of loco.toml' },
+          profile: name,
+          image: { type: 'string', minLength: 1, maxLength: 512 },
+          envFile: { type: 'string', maxLength: 262144, description: 'text of the dotenv file that Env.File names, when it names one' },
+          idempotencyKey: { type: 'string', minLength: 1, maxLength: 200 },
+          confirmPrune: { type: 'boolean' },
+        },
+      },
+      response: { 202: deploymentRef, ...problemResponses },
+    },
+  }, async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const { org, ws, app: appName } = request.params as { org: string; ws: string; app: string };
+    const body = request.body as { config: string; profile: string; image: string; envFile?: string; idempotencyKey?: string; confirmPrune?: boolean };
+    const em = app.loco.em();
+    const access = await workspaceAccess(em, principal, org, ws, 'deploy', { deployTokenApp: appName });
+    const hash = requestHash({ app: appName, profile: body.profile, image: body.image, config: body.config, envFile: body.envFile ?? null, confirmPrune: Boolean(body.confirmPrune) });
+    if (body.idempotencyKey) {
+      const existing = await em.findOne(Deployment, { workspaceId: access.workspaceId, idempotencyKey: body.idempotencyKey });
+      if (existing && existing.requestHash === hash) return reply.code(202).send(deploymentJson(existing, org, ws));
+    }
+    const { configDigest } = await prepareDeploy(app.loco.store, access.slug, { app: appName, ...body });
+    const { deployment, created } = await createDeployment(em, app.loco.bus, {
+      access, principal, app: appName, profile: body.profile, changeType: 'deploy', image: body.image, configText: body.config, envFile: body.envFile ?? null, configDigest,
+      requestHash: hash, confirmPrune: Boolean(body.confirmPrune), ...(body.idempotencyKey ? { idempotencyKey: body.idempotencyKey } : {}),
+      summary: `deploy ${appName}@${body.profile}: ${body.image} (requested by ${principal.userName})`,
+    });
+    if (created) app.loco.runner.kick(deployment.id);
+    return reply.code(202).header('location', `/api/v1/deployments/${deployment.id}`).send(deploymentJson(deployment, org, ws));
+  });
+
+  app.get('/orgs/:org/workspaces/:ws/apps/:app/deployments', {
+    schema: {
+      summary: 'Deployments of an app, newest first',
+      params: appParams,
+      querystring: { type: 'object', additionalProperties: false, properties: { profile: name, limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 } } },
+      response: { 200: { type: 'array', items: deploymentRef }, ...problemResponses },
+    },
+  }, async (request) => {
+    const principal = requirePrincipal(request);
+    const { org, ws, app: appName } = request.params as { org: string; ws: string; app: string };
+    const { profile, limit } = request.query as { profile?: string; limit: number };
+    const em = app.loco.em();
+    const access = await workspaceAccess(em, principal, org, ws, 'read', { deployTokenApp: appName });
+    const rows = await em.find(Deployment, { workspaceId: access.workspaceId, app: appName, ...(profile ? { profile } : {}) }, { orderBy: { createdAt: 'desc' }, limit });
+    return rows.map((d) => deploymentJson(d, org, ws));
+  });
+
+  app.get('/deployments/:id', {
+    schema: { summary: 'One deployment', params: deploymentParams, response: { 200: deploymentRef, ...problemResponses } },
+  }, async (request) => {
+    const principal = requirePrincipal(request);
+    const { id } = request.params as { id: string };
+    const { deployment, access } = await loadDeployment(app.loco.em(), principal, id, 'read');
+    return deploymentJson(deployment, access.org, access.workspace);
+  });
+
+  app.post('/deployments/:id/rollback', {
+    schema: {
+      summary: "Restore a deployment's files for its profile as a new commit, tracked like a deployment",
+      params: deploymentParams,
+      body: { type: 'object', additionalProperties: false, properties: { confirmPrune: { type: 'boolean' }, idempotencyKey: { type: 'string', minLength: 1, maxLength: 200 } } },
+      response: { 202: deploymentRef, ...problemResponses },
+    },
+  }, async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const { id } = request.params as { id: string };
+    const body = (request.body ?? {}) as { confirmPrune?: boolean; idempotencyKey?: string };
+    const em = app.loco.em();
+    const { deployment: target, access } = await loadDeployment(em, principal, id, 'deploy');
+    if (!target.commit || target.changeType === 'delete') {
+      throw new LocoError('conflict.rollback-target', `deployment ${id} made no commit to return to (status ${target.status})`, 'roll back to a deployment that was committed: see `loco history`');
+    }
+    const store = app.loco.store;
+    const head = (await store.head(access.slug)) ?? target.commit;
+    const [before, after] = await Promise.all([
+      currentScopeFiles(store, access.slug, head, target.app, target.profile),
+      currentScopeFiles(store, access.slug, target.commit, target.app, target.profile),
+    ]);
+    refuseWidePrune(before, after, body.confirmPrune, `rolling ${target.app}@${target.profile} back to ${id}`);
+    const { deployment, created } = await createDeployment(em, app.loco.bus, {
+      access, principal, app: target.app, profile: target.profile, changeType: 'rollback',
+      change: { target: target.id, targetCommit: target.commit }, image: target.image, configText: target.configText, envFile: target.envFile, configDigest: target.configDigest,
+      requestHash: requestHash({ rollback: id, confirmPrune: Boolean(body.confirmPrune) }), confirmPrune: Boolean(body.confirmPrune),
+      ...(body.idempotencyKey ? { idempotencyKey: body.idempotencyKey } : {}),
+      summary: `rollback ${target.app}@${target.profile} to ${id} (commit ${target.commit.slice(0, 7)}, ${target.image}), requested by ${principal.userName}`,
+    });
+    if (created) app.loco.runner.kick(deployment.id);
+    return reply.code(202).header('location', `/api/v1/deployments/${deployment.id}`).send(deploymentJson(deployment, access.org, access.workspace));
+  });
+};
+
+export default deploymentRoutes;

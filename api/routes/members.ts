@@ -1,0 +1,81 @@
+// Workspace members and their roles (admin / deploy / read). Adding a user by name creates the
+// user when unknown, so that a GitHub login of that name later lands in the right workspaces.
+
+import type { FastifyPluginAsync } from 'fastify';
+import { ulid } from 'ulid';
+import { LocoError } from '../../generator/errors.ts';
+import { requirePrincipal } from '../auth/authenticate.ts';
+import { workspaceAccess } from '../auth/access.ts';
+import { User, WorkspaceMembership, WORKSPACE_ROLES } from '../db/entities.ts';
+import { problemResponses, workspaceParams } from './schemas.ts';
+
+const userName = { type: 'string', pattern: '^[A-Za-z0-9]([A-Za-z0-9-]{0,38})$', description: 'a user name (GitHub login)' } as const;
+const memberSchema = { type: 'object', properties: { user: { type: 'string' }, email: { type: 'string' }, role: { type: 'string' } } } as const;
+
+const memberRoutes: FastifyPluginAsync = async (app) => {
+  app.get('/orgs/:org/workspaces/:ws/members', {
+    schema: { summary: 'Members of a workspace', params: workspaceParams, response: { 200: { type: 'array', items: memberSchema }, ...problemResponses } },
+  }, async (request) => {
+    const principal = requirePrincipal(request);
+    const { org, ws } = request.params as { org: string; ws: string };
+    const access = await workspaceAccess(app.loco.em(), principal, org, ws, 'read');
+    const rows = await app.loco.em().execute<{ user: string; email: string | null; role: string }[]>(
+      `select u.name as user, u.email, m.role from workspace_memberships m join users u on u.id = m.user_id where m.workspace_id = ? order by u.name`,
+      [access.workspaceId],
+    );
+    return rows.map((r) => ({ user: r.user, role: r.role, ...(r.email ? { email: r.email } : {}) }));
+  });
+
+  app.post('/orgs/:org/workspaces/:ws/members', {
+    schema: {
+      summary: 'Add a member or change their role (workspace admins)',
+      params: workspaceParams,
+      body: { type: 'object', required: ['user', 'role'], additionalProperties: false, properties: { user: userName, role: { type: 'string', enum: [...WORKSPACE_ROLES] } } },
+      response: { 200: memberSchema, 201: memberSchema, ...problemResponses },
+    },
+  }, async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const { org, ws } = request.params as { org: string; ws: string };
+    const { user, role } = request.body as { user: string; role: (typeof WORKSPACE_ROLES)[number] };
+    const em = app.loco.em();
+    const access = await workspaceAccess(em, principal, org, ws, 'admin');
+    let target = await em.findOne(User, { name: user });
+    if (!target) target = em.create(User, { id: `usr_${ulid()}`, name: user, email: null, githubId: null });
+    const membership = await em.findOne(WorkspaceMembership, { workspaceId: access.workspaceId, userId: target.id });
+    if (membership) {
+      if (membership.role === 'admin' && role !== 'admin') await refuseLastAdmin(em, access.workspaceId, org, ws);
+      membership.role = role;
+    } else {
+      em.create(WorkspaceMembership, { id: `mem_${ulid()}`, workspaceId: access.workspaceId, userId: target.id, role });
+    }
+    await em.flush();
+    return reply.code(membership ? 200 : 201).send({ user, role, ...(target.email ? { email: target.email } : {}) });
+  });
+
+  app.delete('/orgs/:org/workspaces/:ws/members/:user', {
+    schema: {
+      summary: 'Remove a member (workspace admins)',
+      params: { type: 'object', required: ['org', 'ws', 'user'], properties: { ...workspaceParams.properties, user: userName } },
+      response: { 200: { type: 'object', properties: { removed: { type: 'string' } } }, ...problemResponses },
+    },
+  }, async (request) => {
+    const principal = requirePrincipal(request);
+    const { org, ws, user } = request.params as { org: string; ws: string; user: string };
+    const em = app.loco.em();
+    const access = await workspaceAccess(em, principal, org, ws, 'admin');
+    const target = await em.findOne(User, { name: user });
+    const membership = target ? await em.findOne(WorkspaceMembership, { workspaceId: access.workspaceId, userId: target.id }) : null;
+    if (!membership) throw new LocoError('not-found.member', `${user} is not a member of ${org}/${ws}`, 'list members with `loco members`');
+    if (membership.role === 'admin') await refuseLastAdmin(em, access.workspaceId, org, ws);
+    await em.remove(membership).flush();
+    return { removed: user };
+  });
+};
+
+async function refuseLastAdmin(em: ReturnType<import('fastify').FastifyInstance['loco']['em']>, workspaceId: string, org: string, ws: string): Promise<void> {
+  if ((await em.count(WorkspaceMembership, { workspaceId, role: 'admin' })) <= 1) {
+    throw new LocoError('conflict.last-admin', `this would leave ${org}/${ws} without an admin`, 'make another member admin first');
+  }
+}
+
+export default memberRoutes;

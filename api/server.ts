@@ -1,0 +1,110 @@
+// Builds the Loco API: database (migrated), GitOps store, first-start bootstrap, the
+// deployment runner, and the route plugins under /api/v1 with their OpenAPI document at /docs.
+// `buildApp` is for fastify.inject() tests; `startServer` listens (npm start, end-to-end tests).
+
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { openDatabase } from './db/orm.ts';
+import { createGitopsStore } from './gitops/index.ts';
+import { bootstrap } from './bootstrap.ts';
+import { EventBus } from './deployments/bus.ts';
+import { DeploymentRunner } from './deployments/runner.ts';
+import { createArgoCdAccess } from './argocd-access.ts';
+import { registerProblemHandlers, problemSchema } from './http/problem.ts';
+import { registerAuthentication } from './auth/authenticate.ts';
+import { deploymentSchema, eventSchema } from './routes/schemas.ts';
+import { defaultInstanceId, type LocoOptions } from './options.ts';
+import type { LocoServices } from './services.ts';
+import './services.ts';
+import meRoutes from './routes/me.ts';
+import orgRoutes from './routes/orgs.ts';
+import memberRoutes from './routes/members.ts';
+import appRoutes from './routes/apps.ts';
+import appSettingsRoutes from './routes/app-settings.ts';
+import deploymentRoutes from './routes/deployments.ts';
+import eventRoutes from './routes/events.ts';
+import historyRoutes from './routes/history.ts';
+import authRoutes from './routes/auth.ts';
+
+export type { LocoOptions } from './options.ts';
+
+export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
+  const argocd = options.argocd ? createArgoCdAccess(options.argocd) : null;
+  const database = await openDatabase({ dataDir: options.dataDir, ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}) });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    genReqId: () => `req_${randomUUID().replaceAll('-', '').slice(0, 20)}`,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true, useDefaults: true } },
+  });
+  try {
+    const store = createGitopsStore({ dataDir: options.dataDir, ...(options.github ? { github: options.github } : {}) });
+    const em = () => database.orm.em.fork();
+    const boot = await bootstrap(em(), options.dataDir);
+    for (const slug of boot.slugs) await store.ensureRepository(slug);
+    const bus = new EventBus();
+    const runner = new DeploymentRunner({
+      orm: database.orm,
+      bus,
+      store,
+      log: app.log,
+      instanceId: options.instanceId ?? defaultInstanceId(),
+      ...(argocd ? { track: argocd.track } : {}),
+      leaseSeconds: options.runner?.leaseSeconds ?? 30,
+      scanIntervalMs: options.runner?.scanIntervalMs ?? 5000,
+      progressDeadlineSeconds: options.progressDeadlineSeconds ?? 600,
+      ...(options.runner?.holdAfterCommit ? { holdAfterCommit: true } : {}),
+    });
+    const services: LocoServices = { options, database, em, store, bus, runner, argocd, bootstrap: boot };
+    app.decorate('loco', services);
+
+    app.addHook('onSend', async (request, reply) => {
+      reply.header('x-request-id', request.id);
+    });
+    registerProblemHandlers(app);
+    registerAuthentication(app, em);
+    app.addSchema(problemSchema);
+    app.addSchema(deploymentSchema);
+    app.addSchema(eventSchema);
+    await app.register(swagger, {
+      openapi: {
+        info: { title: 'Loco API', version: '1', description: 'Deploy apps to Kubernetes the GitOps way. Errors are application/problem+json.' },
+        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+        security: [{ bearer: [] }],
+      },
+      refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+    await app.register(async (api) => {
+      for (const plugin of [meRoutes, orgRoutes, memberRoutes, appRoutes, appSettingsRoutes, deploymentRoutes, eventRoutes, historyRoutes, authRoutes]) {
+        await api.register(plugin);
+      }
+    }, { prefix: '/api/v1' });
+
+    app.addHook('onReady', async () => {
+      if (!options.runner?.disabled) runner.start();
+    });
+    app.addHook('onClose', async () => {
+      await runner.stop();
+      await database.close();
+    });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return app;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: LocoOptions): Promise<RunningServer> {
+  const app = await buildApp(options);
+  const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 7420 });
+  return { app, url: address, close: () => app.close() };
+}

@@ -1,0 +1,29 @@
+// What the route plugins share, decorated onto the fastify instance as `app.loco`.
+
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Database } from './db/orm.ts';
+import type { GitopsStore } from './gitops/index.ts';
+import type { EventBus } from './deployments/bus.ts';
+import type { DeploymentRunner } from './deployments/runner.ts';
+import type { LocoOptions } from './options.ts';
+import type { BootstrapResult } from './bootstrap.ts';
+import type { ArgoCdAccess } from './argocd-access.ts';
+
+export interface LocoServices {
+  options: LocoOptions;
+  database: Database;
+  /** A fresh EntityManager (one per request or task). */
+  em(): EntityManager;
+  store: GitopsStore;
+  bus: EventBus;
+  runner: DeploymentRunner;
+  /** Argo CD reads for status and logs; null when no Argo CD is configured. */
+  argocd: ArgoCdAccess | null;
+  bootstrap: BootstrapResult;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    loco: LocoServices;
+  }
+}
