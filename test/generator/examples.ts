@@ -1,7 +1,7 @@
 // The example configs under examples/, loaded and rendered the way the golden, Kustomize and
 // determinism tests all need them: fixed workspace, fixed image per example, every profile.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { appUrl, parseConfig, profileNames, renderApp, resolveProfile, type LocoConfig, type RenderedTree } from '../../generator/index.ts';
 import { repoRoot } from '../support/manifests.ts';
@@ -46,4 +46,12 @@ export function renderExample(example: Example, profile: string, all: Example[])
     otherApps: all.map((e) => ({ name: e.config.name, url: appUrl(WORKSPACE, e.config.name, profile) })),
     ...(example.envFile !== undefined ? { envFile: example.envFile } : {}),
   });
+}
+
+/** Writes a rendered tree under `root`, as the GitOps repository would hold it. */
+export function writeTree(root: string, tree: RenderedTree): void {
+  for (const [file, text] of tree) {
+    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    writeFileSync(path.join(root, file), text);
+  }
 }

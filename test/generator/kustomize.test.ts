@@ -2,24 +2,17 @@
 // built document plus every kustomization.yaml is validated against ../shared/schemas.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
-import { profileNames, type RenderedTree } from '../../generator/index.ts';
+import { profileNames } from '../../generator/index.ts';
 import { kustomizeBuild, validateManifests } from '../support/manifests.ts';
-import { loadExamples, renderExample } from './examples.ts';
+import { loadExamples, renderExample, writeTree } from './examples.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'loco-kustomize-'));
 after(() => rmSync(work, { recursive: true, force: true }));
-
-export function writeTree(root: string, tree: RenderedTree): void {
-  for (const [file, text] of tree) {
-    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    writeFileSync(path.join(root, file), text);
-  }
-}
 
 const examples = loadExamples();
 
