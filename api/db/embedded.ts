@@ -3,7 +3,11 @@
 // talks to it through the same `pg` driver, dialect and migrations as a real server.
 
 import { createServer } from 'node:net';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
@@ -24,9 +28,36 @@ function freeLoopbackPort(): Promise<number> {
   });
 }
 
+/**
+ * A fresh PGlite runs initdb in WebAssembly (several seconds). The first one on a machine keeps
+ * a copy of its pristine data directory; later fresh databases start from that copy (about a
+ * second). Only the empty cluster is cached — Loco's schema always comes from the migrations.
+ */
+const PGLITE_VERSION = (JSON.parse(readFileSync(join(dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite')), '..', 'package.json'), 'utf8')) as { version: string }).version;
+const PRISTINE = join(tmpdir(), `loco-pglite-pristine-${PGLITE_VERSION}.tar.gz`);
+
+async function openPGlite(dir: string): Promise<PGlite> {
+  const fresh = !existsSync(join(dir, 'PG_VERSION'));
+  if (fresh && existsSync(PRISTINE)) {
+    try {
+      return await PGlite.create(dir, { loadDataDir: new Blob([await readFile(PRISTINE)]) });
+    } catch {
+      // a damaged copy: fall through to a real initdb, which rewrites it
+    }
+  }
+  const db = await PGlite.create(dir);
+  if (fresh) {
+    const dump = await db.dumpDataDir('gzip');
+    const partial = `${PRISTINE}.${process.pid}.tmp`;
+    await writeFile(partial, Buffer.from(await dump.arrayBuffer()));
+    await rename(partial, PRISTINE).catch(() => undefined);
+  }
+  return db;
+}
+
 export async function startEmbeddedDatabase(dir: string): Promise<EmbeddedDatabase> {
   await mkdir(dir, { recursive: true });
-  const db = await PGlite.create(dir);
+  const db = await openPGlite(dir);
   // PGlite is single-connection: the socket server accepts one client, so the pool is 1 too.
   for (let attempt = 0; ; attempt++) {
     const port = await freeLoopbackPort();

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { workspaceSlug } from '../../generator/names.ts';
 import { DATABASE_KINDS, call, config, followEvents, startTestApi, userWithToken, type TestApi } from './helpers.ts';
 
 const git = (gitdir: string, ...args: string[]) => execFileSync('git', [`--git-dir=${gitdir}`, ...args], { encoding: 'utf8' });
@@ -42,7 +43,7 @@ for (const kind of DATABASE_KINDS) {
       const done = (await call(api.app, token, 'GET', `/deployments/${created.id}`)).json();
       assert.equal(done.status, 'committed');
       assert.ok(done.finishedAt);
-      const message = git(api.app.loco.store.gitdir('default-default'), 'log', '-1', '--format=%B', done.commit);
+      const message = git(api.app.loco.store.gitdir(workspaceSlug('default', 'default')), 'log', '-1', '--format=%B', done.commit);
       assert.match(message, /^deploy\(api@dev\): registry\.example\.com\/acme\/api:2/);
       assert.match(message, new RegExp(`Loco-Deployment: ${created.id}`));
       assert.match(message, /Loco-Change: deploy/);
@@ -113,7 +114,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(scale.statusCode, 202);
       await followEvents(api.app, token, scale.json().id);
       const done = (await call(api.app, token, 'GET', `/deployments/${scale.json().id}`)).json();
-      const gitdir = api.app.loco.store.gitdir('default-default');
+      const gitdir = api.app.loco.store.gitdir(workspaceSlug('default', 'default'));
       assert.match(git(gitdir, 'log', '-1', '--format=%s', done.commit), /^scale\(knobs@dev\): replicas=3/);
       const overrides = git(gitdir, 'show', `${done.commit}:apps/knobs/overrides.toml`);
       assert.match(overrides, /GREETING = "hello"/);
@@ -136,7 +137,7 @@ for (const kind of DATABASE_KINDS) {
       await followEvents(api.app, token, back.json().id);
       const rolled = (await call(api.app, token, 'GET', `/deployments/${back.json().id}`)).json();
       const first = (await call(api.app, token, 'GET', `/deployments/${one.id}`)).json();
-      const gitdir = api.app.loco.store.gitdir('default-default');
+      const gitdir = api.app.loco.store.gitdir(workspaceSlug('default', 'default'));
       assert.notEqual(rolled.commit, first.commit);
       assert.equal(git(gitdir, 'diff', first.commit, rolled.commit, '--', 'apps/roll/'), '');
       assert.match(git(gitdir, 'log', '-1', '--format=%B', rolled.commit), /Loco-Change: rollback/);
@@ -157,7 +158,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await call(api.app, token, 'DELETE', `${ws}/apps/gone`)).statusCode, 400);
       const res = await call(api.app, token, 'DELETE', `${ws}/apps/gone?confirm=true`);
       assert.equal(res.statusCode, 200);
-      const gitdir = api.app.loco.store.gitdir('default-default');
+      const gitdir = api.app.loco.store.gitdir(workspaceSlug('default', 'default'));
       assert.equal(git(gitdir, 'ls-tree', '-r', '--name-only', res.json().commit, '--', 'apps/gone/'), '');
       assert.equal((await call(api.app, token, 'GET', `${ws}/apps/gone`)).statusCode, 404);
       assert.equal((await call(api.app, token, 'GET', `/deployments/${d.id}`)).statusCode, 404);
@@ -168,7 +169,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await call(api.app, token, 'POST', '/orgs', { name: 'acme' })).statusCode, 409);
       const created = await call(api.app, token, 'POST', '/orgs/acme/workspaces', { name: 'shop' });
       assert.equal(created.statusCode, 201);
-      assert.equal(created.json().slug, 'acme-shop');
+      assert.equal(created.json().slug, workspaceSlug('acme', 'shop'));
       const added = await call(api.app, token, 'POST', '/orgs/acme/workspaces/shop/members', { user: 'carol', role: 'read' });
       assert.equal(added.statusCode, 201);
       const members = (await call(api.app, token, 'GET', '/orgs/acme/workspaces/shop/members')).json();
