@@ -22,7 +22,7 @@ const metadata: TableField = {
   kind: 'table', key: 'Metadata', prop: 'metadata', doc: 'What the app is. Not allowed inside a profile: every profile deploys the same app.',
   fields: [
     { kind: 'integer', key: 'ConfigVersion', prop: 'configVersion', default: 1, min: 1, max: 1, doc: 'Version of the loco.toml format. Only 1 exists.' },
-    { kind: 'string', key: 'Name', prop: 'name', check: checkAppName, example: '"orders-api"', pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$', doc: 'App name (required): lower-case DNS label, at most 40 characters. Names the Kubernetes objects and the namespace.' },
+    { kind: 'string', key: 'Name', prop: 'name', check: checkAppName, example: '"orders-api"', pattern: '^(?!.*--)[a-z]([-a-z0-9]*[a-z0-9])?$', doc: 'App name (required): lower-case DNS label without "--", at most 40 characters. Names the Kubernetes objects and the namespace.' },
     { kind: 'string', key: 'Description', prop: 'description', default: '', doc: 'Free text, shown in listings.' },
     { kind: 'enum', key: 'Type', prop: 'type', default: 'SERVICE', enumValues: appTypes.map((t) => t.type), doc: `App type: ${appTypes.map((t) => `${t.type} (${t.summary})`).join('; ')}.` },
   ],

@@ -9,10 +9,11 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 /** App names become Kubernetes object names, DNS labels and env names (LOCO_<APP>_URL). */
 export const APP_NAME_MAX = 40;
 export function checkAppName(v: string): Check {
-  if (!DNS_LABEL.test(v) || v.length > APP_NAME_MAX) {
+  // "--" separates workspace, app and profile in namespace names (generator/names.ts).
+  if (!DNS_LABEL.test(v) || v.length > APP_NAME_MAX || v.includes('--')) {
     return [
       `"${v}" is not a valid app name`,
-      `use lower-case letters, digits and '-', starting with a letter, at most ${APP_NAME_MAX} characters (e.g. "orders-api")`,
+      `use lower-case letters, digits and single '-', starting with a letter, at most ${APP_NAME_MAX} characters (e.g. "orders-api")`,
     ];
   }
   return undefined;

@@ -3,11 +3,11 @@
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { appUrl, parseConfig, profileNames, renderApp, resolveProfile, type LocoConfig, type RenderedTree } from '../../generator/index.ts';
+import { appUrl, workspaceSlug, parseConfig, profileNames, renderApp, resolveProfile, type LocoConfig, type RenderedTree } from '../../generator/index.ts';
 import { repoRoot } from '../support/manifests.ts';
 
 export const examplesDir = path.join(repoRoot, 'examples');
-export const WORKSPACE = 'acme-default';
+export const WORKSPACE = workspaceSlug('acme', 'default');
 
 export interface Example {
   name: string;

@@ -22,7 +22,7 @@ const examples = loadExamples();
 
 function render(text: string, extra: Partial<RenderInput> = {}) {
   const config = parseConfig(text);
-  return renderApp({ config, configText: text, profile: profileNames(config)[0], image: 'reg.example/a/api:1.0', workspace: 'acme-dev', ...extra });
+  return renderApp({ config, configText: text, profile: profileNames(config)[0], image: 'reg.example/a/api:1.0', workspace: 'acme--dev', ...extra });
 }
 const doc = (tree: Map<string, string>, suffix: string) => {
   const key = [...tree.keys()].find((k) => k.endsWith(suffix));

@@ -81,10 +81,10 @@ test('the issue\'s profile example works as written, short keys included', () =>
 test('a file without profiles has the profile "default", and three lines are a full config', () => {
   const config = parseConfig('Metadata.ConfigVersion = 1\nMetadata.Name = "hello"\nBuild.Image = "nginx:1.27"\n');
   assert.deepEqual(profileNames(config), ['default']);
-  const spec = resolveProfile(config, 'default', 'acme-default');
+  const spec = resolveProfile(config, 'default', 'acme--default');
   assert.equal(spec.metadata.type, 'SERVICE');
   assert.equal(spec.build.type, 'image');
-  assert.equal(spec.routing.baseDomain, 'default.acme-default.loco.localhost');
+  assert.equal(spec.routing.baseDomain, 'default.acme--default.loco.localhost');
   assert.equal(spec.health.kind, 'http');
 });
 
