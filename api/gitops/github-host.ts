@@ -57,23 +57,31 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
     if (mirrors.has(slug)) return;
     await initBareRepository(gitdir(slug));
     await git.addRemote({ fs: gitFs, gitdir: gitdir(slug), remote: 'origin', url, force: true });
+    // isomorphic-git's push leaves out what origin/HEAD already holds; without it, pushing a
+    // new promotion branch would upload every object of the repository again.
+    await git.writeRef({ fs: gitFs, gitdir: gitdir(slug), ref: 'refs/remotes/origin/HEAD', value: 'refs/remotes/origin/main', symbolic: true, force: true });
     mirrors.add(slug);
   }
 
-  async function cloneUrl(slug: string): Promise<string> {
+  /** The repository's clone URL, or null when it does not exist on GitHub (yet). */
+  async function findCloneUrl(slug: string): Promise<string | null> {
     let url = cloneUrls.get(slug);
     if (!url) {
       try {
         url = (await octokit.rest.repos.get({ owner: org, repo: slug })).data.clone_url;
       } catch (error) {
-        if (error instanceof RequestError && error.status === 404) {
-          throw new LocoError('not-found.repository', `GitHub repository ${org}/${slug} does not exist`, 'create the workspace again, or check LOCO_GITHUB_ORG');
-        }
+        if (error instanceof RequestError && error.status === 404) return null;
         throw upstream(error, `read repository ${org}/${slug}`);
       }
       cloneUrls.set(slug, url);
     }
     await ensureMirror(slug, url);
+    return url;
+  }
+
+  async function cloneUrl(slug: string): Promise<string> {
+    const url = await findCloneUrl(slug);
+    if (!url) throw new LocoError('not-found.repository', `GitHub repository ${org}/${slug} does not exist`, 'create the workspace again, or check LOCO_GITHUB_ORG');
     return url;
   }
 
@@ -107,7 +115,9 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
     },
 
     async refresh(slug, branch) {
-      const url = await cloneUrl(slug);
+      // No repository yet: nothing to fetch, and the branch reads as missing, as locally.
+      const url = await findCloneUrl(slug);
+      if (!url) return;
       try {
         await git.fetch({ fs: gitFs, http, gitdir: gitdir(slug), url, remote: 'origin', ref: tracking(branch), remoteRef: branch, singleBranch: true, tags: false, onAuth, headers });
       } catch (error) {

@@ -45,7 +45,9 @@ test('ensureRepository creates the GitHub repository, pushes the skeleton and pr
   const protection = github.protections.get('acme/acme-one:main') as Record<string, any>;
   assert.equal(protection.allow_force_pushes, false);
   assert.equal(protection.required_pull_request_reviews.require_code_owner_reviews, true);
-  assert.deepEqual(github.calls.map((c) => `${c.operationId} ${c.status}`).slice(0, 3), ['repos/get 404', 'repos/create-in-org 201', 'repos/get 200'].slice(0, 2).concat(github.calls[2] ? [`${github.calls[2].operationId} ${github.calls[2].status}`] : []));
+  const calls = github.calls.map((c) => `${c.operationId} ${c.status}`);
+  assert.deepEqual(calls.slice(0, 2), ['repos/get 404', 'repos/create-in-org 201']);
+  assert.equal(calls.at(-1), 'repos/update-branch-protection 200');
   assert.ok(github.gitRequests.some((r) => r.path.endsWith('/git-receive-pack') && r.user === 'x-access-token'));
   // A second API process (its own mirror) finds the repository and does not recreate it.
   assert.deepEqual(await newStore('api-2').ensureRepository('acme-one'), { created: false, head });
@@ -113,6 +115,11 @@ test('promotion: a branch commit, a real pull request and its merge through GitH
   assert.match((await store.readFiles('acme-four', merged.commit, 'apps/api/overlays/prod/')).get('apps/api/overlays/prod/kustomization.yaml')!, /api:1/);
   await store.deleteBranch('acme-four', branch);
   assert.equal(gitCli(remote, 'branch', '--list', 'loco/*'), '');
+  assert.deepEqual(github.violations, []);
+});
+
+test('a workspace whose GitHub repository does not exist yet has no head', async () => {
+  assert.equal(await newStore('missing').head('acme-missing'), null);
   assert.deepEqual(github.violations, []);
 });
 

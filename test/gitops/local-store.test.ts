@@ -160,3 +160,10 @@ test('paths outside the repository and bad workspace names are refused', async (
   await assert.rejects(store.applyChange(deploy(SLUG, 'api', 'dev', { '../../x': 'y' })), (e) => isLocoError(e) && e.code === 'validation.path');
   await assert.rejects(store.ensureRepository('../evil'), (e) => isLocoError(e) && e.code === 'validation.workspace-slug');
 });
+
+test('a workspace without a repository has no head, no history, and refuses changes', async (t) => {
+  const store = createGitopsStore({ dataDir: tempDir(t) });
+  assert.equal(await store.head('acme-none'), null);
+  assert.deepEqual(await store.history('acme-none'), []);
+  await assert.rejects(store.applyChange(deploy('acme-none', 'api', 'dev', appFiles('dev', 'x'))), (e) => isLocoError(e) && e.code === 'not-found.repository');
+});

@@ -91,6 +91,9 @@ export async function startGitHubDouble(options: { root: string; token: string; 
       }
       mkdirSync(dir, { recursive: true });
       git(dir, 'init', '-q', '--bare', '--initial-branch=main');
+      // Like a protected branch: a forced (non-fast-forward) push or a deletion fails.
+      git(dir, 'config', 'receive.denyNonFastForwards', 'true');
+      git(dir, 'config', 'receive.denyDeletes', 'false');
       return { status: 201, body: repository(p.org, body.name) };
     },
     'repos/update-branch-protection': (p, body) => {
