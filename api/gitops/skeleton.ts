@@ -9,6 +9,7 @@ export const SKELETON_DIR = fileURLToPath(new URL('../../gitops-repo-skeleton/',
 
 /** Layout version written to .loco/format-version; bump it together with a migration. */
 export const REPO_FORMAT_VERSION = 1;
+export const FORMAT_FILE = '.loco/format-version';
 
 async function listFiles(dir: string, at = ''): Promise<string[]> {
   const out: string[] = [];

@@ -10,7 +10,7 @@ import { readHistory } from './history.ts';
 import { mergeBranchLocally } from './merge.ts';
 import { withRepoLock } from './repo-lock.ts';
 import { readRef } from './ref-cas.ts';
-import { skeletonFiles } from './skeleton.ts';
+import { FORMAT_FILE, REPO_FORMAT_VERSION, skeletonFiles } from './skeleton.ts';
 import { formatCommitMessage } from './trailers.ts';
 import { applyTreeEdit, type TreeStore } from './tree-edit.ts';
 import { changedPaths, readFilesAt, scopeDiffers, treeOfCommit } from './tree-read.ts';
@@ -153,6 +153,21 @@ export function createStore(ctx: StoreContext): GitopsStore {
     });
   }
 
+  /** The layout version of the repository at `commit`; a newer one than ours is refused. */
+  async function checkFormat(ts: TreeStore, slug: string, commit: string): Promise<number> {
+    const file = (await readFilesAt(ts, await treeOfCommit(ts, commit), FORMAT_FILE)).get(FORMAT_FILE);
+    // Repositories made before the version file existed are version 1.
+    const version = file ? Number.parseInt(decode(file).trim(), 10) : 1;
+    if (!Number.isInteger(version) || version > REPO_FORMAT_VERSION) {
+      throw new LocoError(
+        'conflict.repository-format',
+        `the ${slug} GitOps repository has layout version ${file ? decode(file).trim() : '?'}, newer than this Loco understands (${REPO_FORMAT_VERSION})`,
+        'upgrade Loco before changing this workspace',
+      );
+    }
+    return version;
+  }
+
   async function refreshedHead(slug: string, branch: string): Promise<string | null> {
     checkSlug(slug);
     checkBranch(branch);
@@ -167,7 +182,7 @@ export function createStore(ctx: StoreContext): GitopsStore {
     async ensureRepository(slug) {
       checkSlug(slug);
       const ts = treeStore(slug);
-      return locked(slug, async () => {
+      const created = await locked(slug, async () => {
         await host.prepare(slug);
         await host.refresh(slug, 'main');
         const existing = await readRef(ts.gitdir, host.refName('main'));
@@ -183,6 +198,7 @@ export function createStore(ctx: StoreContext): GitopsStore {
         await host.protect(slug, 'main');
         return { created: true, head: commit };
       });
+      return { ...created, formatVersion: await checkFormat(ts, slug, created.head) };
     },
 
     applyChange: apply,

@@ -110,10 +110,17 @@ export type MergeResult =
 
 export interface GitopsStore {
   readonly host: 'local' | 'github';
-  /** Creates the workspace repository from gitops-repo-skeleton/ when missing; idempotent. */
-  ensureRepository(slug: string): Promise<{ created: boolean; head: string }>;
+  /**
+   * Creates the workspace repository from gitops-repo-skeleton/ when missing; idempotent.
+   * `formatVersion` is the repository's .loco/format-version; a repository written by a newer
+   * Loco (a higher version than REPO_FORMAT_VERSION) is refused as conflict.repository-format.
+   */
+  ensureRepository(slug: string): Promise<{ created: boolean; head: string; formatVersion: number }>;
   applyChange(change: ChangeRequest): Promise<ChangeResult>;
-  /** applyChange on a branch made from `startPoint` (default main) when missing. */
+  /**
+   * applyChange on a branch made from `startPoint` (default main) when missing. A change that
+   * leaves the start point's files as they are is 'unchanged' and creates no branch.
+   */
   createBranchCommit(change: ChangeRequest & { branch: string }): Promise<ChangeResult>;
   /** Restores the files of `scope` as they were at `fromCommit`, as a new commit. */
   restore(request: RestoreRequest): Promise<ChangeResult>;

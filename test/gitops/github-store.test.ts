@@ -50,7 +50,7 @@ test('ensureRepository creates the GitHub repository, pushes the skeleton and pr
   assert.equal(calls.at(-1), 'repos/update-branch-protection 200');
   assert.ok(github.gitRequests.some((r) => r.path.endsWith('/git-receive-pack') && r.user === 'x-access-token'));
   // A second API process (its own mirror) finds the repository and does not recreate it.
-  assert.deepEqual(await newStore('api-2').ensureRepository('acme-one'), { created: false, head });
+  assert.deepEqual(await newStore('api-2').ensureRepository('acme-one'), { created: false, head, formatVersion: 1 });
   assert.deepEqual(github.violations, []);
 });
 

@@ -33,7 +33,7 @@ test('a new workspace repository starts from the skeleton and clones with git', 
   assert.equal(readFileSync(path.join(clone, '.loco/format-version'), 'utf8'), '1\n');
   assert.match(readFileSync(path.join(clone, 'CODEOWNERS'), 'utf8'), /^apps\/\*\/overlays\/prod\/ @acme-web-owners$/m);
   assert.match(readFileSync(path.join(clone, 'README.md'), 'utf8'), /# acme-web — GitOps repository/);
-  assert.deepEqual(await store.ensureRepository(SLUG), { created: false, head: gitCli(gitdir, 'rev-parse', 'main') });
+  assert.deepEqual(await store.ensureRepository(SLUG), { created: false, head: gitCli(gitdir, 'rev-parse', 'main'), formatVersion: 1 });
 });
 
 test('a deploy is one commit whose trailers git reads', async (t) => {
@@ -166,4 +166,10 @@ test('a workspace without a repository has no head, no history, and refuses chan
   assert.equal(await store.head('acme-none'), null);
   assert.deepEqual(await store.history('acme-none'), []);
   await assert.rejects(store.applyChange(deploy('acme-none', 'api', 'dev', appFiles('dev', 'x'))), (e) => isLocoError(e) && e.code === 'not-found.repository');
+});
+
+test('a repository written by a newer Loco layout is refused with an upgrade hint', async (t) => {
+  const { store } = await newStore(t);
+  await store.applyChange({ slug: SLUG, scope: [], files: new Map([['.loco/format-version', '2\n']]), subject: 'migrate layout to 2', trailers: {}, author: alice });
+  await assert.rejects(store.ensureRepository(SLUG), (e) => isLocoError(e) && e.code === 'conflict.repository-format' && /upgrade Loco/.test(e.hint));
 });
