@@ -17,16 +17,48 @@ async function writeFileAtomic(file: string, data: string | Uint8Array, options?
   }
 }
 
+const LOOSE_OBJECT = /[\\/]objects[\\/][0-9a-f]{2}[\\/][0-9a-f]{38}$/;
+const missing = Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' });
+
+/**
+ * Two costs isomorphic-git pays on every call, avoided here: it probes the client with
+ * `readFile()` (no arguments) to see whether it returns promises, and it looks for every
+ * object as a loose file before searching the packs — each a thrown Node error, which is
+ * slow to build. Answer the probe with a ready-made rejection, and skip absent loose objects
+ * with a synchronous existence check (a stat that throws nothing).
+ */
+function readFile(file?: string, options?: { encoding?: BufferEncoding | null } | BufferEncoding): Promise<string | Buffer> {
+  if (file === undefined) return Promise.reject(missing);
+  if (LOOSE_OBJECT.test(file) && !fs.existsSync(file)) return Promise.reject(missing);
+  return (fs.promises.readFile as (f: string, o?: unknown) => Promise<string | Buffer>)(file, options);
+}
+
+/**
+ * stat and readdir run synchronously: isomorphic-git calls them once or twice per object read
+ * (it re-lists objects/pack each time), and a thread-pool round trip costs ten times the
+ * metadata call itself, which made walking a long history slow. They touch only directory
+ * metadata, so the event loop is held for microseconds.
+ */
+function syncBacked<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => Promise<R> {
+  return (...args) => {
+    try {
+      return Promise.resolve(fn(...args));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+}
+
 export const gitFs = {
   promises: {
-    readFile: fs.promises.readFile,
+    readFile,
     writeFile: writeFileAtomic,
     mkdir: fs.promises.mkdir,
     rmdir: fs.promises.rmdir,
     unlink: fs.promises.unlink,
-    stat: fs.promises.stat,
-    lstat: fs.promises.lstat,
-    readdir: fs.promises.readdir,
+    stat: syncBacked((p: string, o?: fs.StatSyncOptions) => fs.statSync(p, o)),
+    lstat: syncBacked((p: string, o?: fs.StatSyncOptions) => fs.lstatSync(p, o)),
+    readdir: syncBacked((p: string, o?: { withFileTypes?: false }) => fs.readdirSync(p, o)),
     readlink: fs.promises.readlink,
     symlink: fs.promises.symlink,
     chmod: fs.promises.chmod,

@@ -31,20 +31,37 @@ export function matchesQuery(entry: HistoryEntry, query: HistoryQuery): boolean 
   return true;
 }
 
+/** Parsed commits by id, per repository cache: commits never change, and audits re-read. */
+const parsedCommits = new WeakMap<object, Map<string, HistoryEntry>>();
+const MAX_PARSED = 200_000;
+
+async function readEntry(store: TreeStore, oid: string): Promise<HistoryEntry> {
+  let parsed = parsedCommits.get(store.cache);
+  if (!parsed) parsedCommits.set(store.cache, (parsed = new Map()));
+  const known = parsed.get(oid);
+  if (known) return known;
+  const { commit } = await git.readCommit({ fs: gitFs, gitdir: store.gitdir, oid, cache: store.cache });
+  const message = parseCommitMessage(commit.message);
+  const entry: HistoryEntry = {
+    commit: oid,
+    parents: commit.parent,
+    subject: message.subject,
+    author: { name: commit.author.name, email: commit.author.email },
+    time: new Date(commit.committer.timestamp * 1000).toISOString(),
+    trailers: message.trailers,
+  };
+  if (parsed.size >= MAX_PARSED) parsed.clear();
+  parsed.set(oid, entry);
+  return entry;
+}
+
 export async function* walkFirstParent(store: TreeStore, head: string): AsyncGenerator<HistoryEntry> {
   let oid: string | undefined = head;
   while (oid) {
-    const { commit } = await git.readCommit({ fs: gitFs, gitdir: store.gitdir, oid, cache: store.cache });
-    const parsed = parseCommitMessage(commit.message);
-    yield {
-      commit: oid,
-      parents: commit.parent,
-      subject: parsed.subject,
-      author: { name: commit.author.name, email: commit.author.email },
-      time: new Date(commit.committer.timestamp * 1000).toISOString(),
-      trailers: parsed.trailers,
-    };
-    oid = commit.parent[0];
+    const entry = await readEntry(store, oid);
+    // A copy: callers may keep or change what they get without touching the cache.
+    yield { ...entry, parents: [...entry.parents], author: { ...entry.author }, trailers: { ...entry.trailers } };
+    oid = entry.parents[0];
   }
 }
 
