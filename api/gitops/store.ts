@@ -109,8 +109,10 @@ export function createStore(ctx: StoreContext): GitopsStore {
     const branch = change.branch ?? 'main';
     checkSlug(slug);
     checkBranch(branch);
-    const scope = [...change.scope, ...change.files.keys()];
-    checkPaths(scope);
+    checkPaths([...change.scope, ...change.files.keys()]);
+    // The paths whose objects decide a conflict: the scope, plus files it does not cover.
+    const dirs = change.scope.filter((p) => p.endsWith('/'));
+    const scope = [...change.scope, ...[...change.files.keys()].filter((f) => !dirs.some((d) => f.startsWith(d)))];
     const message = formatCommitMessage(change.subject, change.trailers, change.body);
     const ts = treeStore(slug);
     return locked(slug, async () => {
