@@ -11,7 +11,9 @@ import { LocoError } from '../../generator/errors.ts';
 import { gitFs } from './git-fs.ts';
 import type { GitHost } from './git-host.ts';
 import { initBareRepository } from './local-host.ts';
+import { pushBranch, type PushOutcome } from './github-push.ts';
 import { compareAndSwapRef, readRef } from './ref-cas.ts';
+import type { TreeStore } from './tree-edit.ts';
 
 export interface GitHubHostOptions {
   token: string;
@@ -85,6 +87,29 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
     return url;
   }
 
+  const treeStores = new Map<string, TreeStore>();
+  const treeStore = (slug: string): TreeStore => {
+    let ts = treeStores.get(slug);
+    if (!ts) treeStores.set(slug, (ts = { gitdir: gitdir(slug), cache: {} }));
+    return ts;
+  };
+
+  /** For long runs of new commits: isomorphic-git's push works out the objects itself. */
+  async function pushWithIsomorphicGit(slug: string, url: string, branch: string, next: string): Promise<PushOutcome> {
+    const outgoing = `refs/loco/outgoing/${branch}`;
+    await git.writeRef({ fs: gitFs, gitdir: gitdir(slug), ref: outgoing, value: next, force: true });
+    try {
+      const result = await git.push({ fs: gitFs, http, gitdir: gitdir(slug), url, ref: outgoing, remoteRef: `refs/heads/${branch}`, onAuth, headers });
+      return result.ok && result.refs[`refs/heads/${branch}`]?.ok !== false ? { status: 'ok' } : { status: 'moved' };
+    } catch (error) {
+      // PushRejectedError: not a fast-forward of what we saw; GitPushError: the server's ref
+      // update lost a race (its own compare-and-swap). Both mean "the branch moved".
+      const code = (error as { code?: string }).code;
+      if (code === 'PushRejectedError' || code === 'GitPushError') return { status: 'moved' };
+      throw error;
+    }
+  }
+
   return {
     kind: 'github',
     gitdir,
@@ -133,20 +158,24 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
     async publish(slug, branch, expected, next) {
       const dir = gitdir(slug);
       if ((await readRef(dir, tracking(branch))) !== expected) return false;
-      const outgoing = `refs/loco/outgoing/${branch}`;
-      await git.writeRef({ fs: gitFs, gitdir: dir, ref: outgoing, value: next, force: true });
-      let accepted = false;
+      const url = await cloneUrl(slug);
+      let outcome: PushOutcome;
       try {
-        const result = await git.push({ fs: gitFs, http, gitdir: dir, url: await cloneUrl(slug), ref: outgoing, remoteRef: `refs/heads/${branch}`, onAuth, headers });
-        accepted = result.ok && result.refs[`refs/heads/${branch}`]?.ok !== false;
+        outcome = await pushBranch({ ts: treeStore(slug), url, headers, branch, expected, next });
+        if (outcome.status === 'fallback') outcome = await pushWithIsomorphicGit(slug, url, branch, next);
       } catch (error) {
-        // PushRejectedError: not a fast-forward of what we saw; GitPushError: GitHub's ref
-        // update lost a race (its own compare-and-swap). Both mean "the branch moved".
-        const code = (error as { code?: string }).code;
-        if (code !== 'PushRejectedError' && code !== 'GitPushError') throw upstream(error, `push ${branch} to ${org}/${slug}`);
+        throw upstream(error, `push ${branch} to ${org}/${slug}`);
       }
-      if (accepted) await compareAndSwapRef(dir, tracking(branch), expected, next);
-      return accepted;
+      if (outcome.status === 'refused') {
+        throw new LocoError(
+          'upstream.github-rejected',
+          `GitHub refused the push to ${branch} of ${org}/${slug}: ${outcome.reason}`,
+          "let Loco's token push to the branch (branch protection: do not enforce for admins, or add the token's app to the bypass list)",
+        );
+      }
+      if (outcome.status !== 'ok') return false;
+      await compareAndSwapRef(dir, tracking(branch), expected, next);
+      return true;
     },
 
     async protect(slug, branch) {

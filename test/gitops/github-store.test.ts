@@ -2,6 +2,7 @@
 // GitHub's OpenAPI description) and a real `git http-backend` for pushes and fetches.
 
 import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createGitopsStore, type GitopsStore } from '../../api/gitops/index.ts';
@@ -116,6 +117,18 @@ test('promotion: a branch commit, a real pull request and its merge through GitH
   await store.deleteBranch('acme-four', branch);
   assert.equal(gitCli(remote, 'branch', '--list', 'loco/*'), '');
   assert.deepEqual(github.violations, []);
+});
+
+test('a push GitHub refuses (a protected-branch hook) is an error naming the fix, not a retry', async () => {
+  const store = newStore('hooked');
+  await store.ensureRepository('acme-hooked');
+  const hook = path.join(onGitHub('acme-hooked'), 'hooks', 'pre-receive');
+  writeFileSync(hook, '#!/bin/sh\necho "GH006: Protected branch update failed" >&2\nexit 1\n', { mode: 0o755 });
+  const before = gitCli(onGitHub('acme-hooked'), 'rev-parse', 'main');
+  await assert.rejects(store.applyChange(deploy('acme-hooked', 'api', 'dev', appFiles('dev', 'api:1'))), (e) => isLocoError(e) && e.code === 'upstream.github-rejected' && /branch protection/.test(e.hint));
+  assert.equal(gitCli(onGitHub('acme-hooked'), 'rev-parse', 'main'), before);
+  rmSync(hook);
+  assert.equal((await store.applyChange(deploy('acme-hooked', 'api', 'dev', appFiles('dev', 'api:1')))).status, 'committed');
 });
 
 test('a workspace whose GitHub repository does not exist yet has no head', async () => {
