@@ -37,7 +37,7 @@ export async function followDeployment(ctx: Context, client: LocoClient, deploym
   const out = progressStream(ctx);
   const view = opts.view ?? createView(ctx);
   const started = Date.now();
-  out.write(`Deployment ${kleur.bold(deployment.id)} (${deployment.app}@${deployment.profile}, ${deployment.image})\n`);
+  view.line(`Deployment ${kleur.bold(deployment.id)} (${deployment.app}@${deployment.profile}, ${deployment.image})`);
   if (!opts.wait) {
     view.stop();
     if (ctx.json) printJson({ outcome: 'pending', deployment, events: [] });
@@ -100,7 +100,9 @@ export function reportOutcome(ctx: Context, d: Deployment, events: DeploymentEve
     return 0;
   }
   if (outcome === 'committed') {
-    out.write(`${kleur.green('✓')} Committed ${shortCommit(d.commit)} for ${target}. ${d.message ?? 'No Argo CD is configured, so Loco cannot watch the rollout.'}\n`);
+    // The API's message repeats the commit subject; keep only what explains the early end.
+    const why = /no argo cd/i.test(d.message ?? '') ? 'No Argo CD is configured, so the rollout is not followed.' : (d.message ?? '');
+    out.write(`${kleur.green('✓')} Committed ${shortCommit(d.commit)} for ${target}. ${why}\n`);
     return 0;
   }
   process.stderr.write(`${kleur.red('✗')} ${cap(noun)} ${d.id} of ${target} failed${d.reason ? ` (${d.reason})` : ''}: ${d.message ?? 'no reason given'}\n`);

@@ -10,6 +10,8 @@ import { formatDuration } from './duration.ts';
 export interface ProgressView {
   /** A step the CLI itself performs (validating, building). */
   phase(text: string): void;
+  /** A plain line of output (the deployment id) that must not collide with the spinner. */
+  line(text: string): void;
   event(event: DeploymentEvent): void;
   note(text: string): void;
   stop(): void;
@@ -17,29 +19,37 @@ export interface ProgressView {
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-/** The phase line of an event, as the TTY view shows it. */
+/** The phase line of an event, as the TTY view shows it (event types from the API's runner and tracker). */
 export function phaseText(e: DeploymentEvent): string {
-  const commit = typeof e.data?.commit === 'string' ? e.data.commit.slice(0, 7) : undefined;
+  const commit = typeof e.data?.commit === 'string' ? e.data.commit.slice(0, 7) : /\b([0-9a-f]{7})\b/.exec(e.message)?.[1];
   switch (e.type) {
     case 'pending':
-    case 'rendering':
+      return 'Rendering';
     case 'rendered':
-      return `Rendering${e.message ? `: ${e.message}` : ''}`;
+      return cap(e.message);
     case 'committed':
-      return commit ? `Committed ${commit}${/argo/i.test(e.message) ? ` (${e.message})` : ''}` : e.message;
+      return commit ? `Committed ${commit}` : cap(e.message);
     case 'syncing':
     case 'progressing':
-    case 'health':
-    case 'degraded':
-    case 'refreshing':
+    case 'progress':
+    case 'waiting':
+    case 'health-flap':
       return `Waiting for Argo CD: ${e.message}`;
+    case 'cause':
+      return `Cause: ${e.message}`;
+    case 'argocd-unreachable':
+      return `Argo CD unreachable: ${e.message}`;
     case 'succeeded':
       return `Succeeded: ${e.message}`;
     case 'failed':
       return `Failed: ${e.message}`;
     default:
-      return e.message || e.type;
+      return cap(e.message || e.type);
   }
+}
+
+function cap(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 export function createProgressView(stream: NodeJS.WriteStream, live: boolean): ProgressView {
@@ -47,6 +57,7 @@ export function createProgressView(stream: NodeJS.WriteStream, live: boolean): P
     const line = (type: string, text: string) => stream.write(`${new Date().toISOString()} ${type.padEnd(11)} ${text}\n`);
     return {
       phase: (text) => line('loco', text),
+      line: (text) => stream.write(text + '\n'),
       event: (e) => line(e.type, e.message),
       note: (text) => line('note', text),
       stop: () => {},
@@ -77,7 +88,12 @@ export function createProgressView(stream: NodeJS.WriteStream, live: boolean): P
   };
   return {
     phase: (text) => print(text),
-    event: (e) => print(phaseText(e), e.type === 'failed' ? kleur.red : e.type === 'succeeded' ? kleur.green : kleur.blue),
+    line: (text) => {
+      clear();
+      stream.write(text + '\n');
+      draw();
+    },
+    event: (e) => print(phaseText(e), e.type === 'failed' || e.type === 'cause' ? kleur.red : e.type === 'succeeded' ? kleur.green : kleur.blue),
     note: (text) => {
       clear();
       stream.write(`    ${kleur.dim(text)}\n`);

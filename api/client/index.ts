@@ -82,6 +82,32 @@ export function createLocoClient(options: ClientOptions) {
     return (await response.json()) as T;
   }
 
+  /**
+   * The event stream is fetched without ky: ky ties the caller's signal in through
+   * AbortSignal.any(), whose combined signal Node may garbage-collect during a long stream, and
+   * then --timeout could not stop it. Plain fetch holds the caller's signal directly.
+   */
+  async function openStream(path: string, lastSeq: number, signal?: AbortSignal): Promise<Response> {
+    log(`-> GET ${path} (stream${lastSeq >= 0 ? `, Last-Event-ID ${lastSeq}` : ''})`);
+    let response: Response;
+    try {
+      response = await (options.fetch ?? fetch)(`${apiUrl}/api/v1${path}`, {
+        headers: {
+          accept: 'text/event-stream',
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...(lastSeq >= 0 ? { 'last-event-id': String(lastSeq) } : {}),
+        },
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw unreachable(apiUrl, error);
+    }
+    log(`<- ${response.status} GET ${path}`);
+    if (!response.ok) throw errorFromResponse(response.status, await response.text(), response.url, apiUrl);
+    return response;
+  }
+
   const get = <T>(path: string, query?: Query) => json<T>('GET', path, query ? { searchParams: clean(query) } : {});
   const post = <T>(path: string, body?: unknown) => json<T>('POST', path, body === undefined ? {} : { json: body });
 
@@ -144,11 +170,7 @@ export function createLocoClient(options: ClientOptions) {
       for (;;) {
         let dropped: unknown = null;
         try {
-          const response = await send('GET', `/deployments/${enc(id)}/events`, {
-            timeout: false,
-            ...(opts.signal ? { signal: opts.signal } : {}),
-            headers: { accept: 'text/event-stream', ...(lastSeq >= 0 ? { 'last-event-id': String(lastSeq) } : {}) },
-          });
+          const response = await openStream(`/deployments/${enc(id)}/events`, lastSeq, opts.signal);
           if (!response.body) throw new Error('event stream without a body');
           for await (const message of readSse(response.body)) {
             const event = parseEvent(message.data);

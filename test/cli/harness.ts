@@ -35,19 +35,21 @@ export interface RunningApi {
 }
 
 /** Starts `node api/main.ts` and resolves once it says it is listening. */
-export async function startApi(env: Record<string, string> = {}): Promise<RunningApi> {
-  const dataDir = tempDir('data');
+export async function startApi(env: Record<string, string> = {}, dataDir = tempDir('data')): Promise<RunningApi> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [join(root, 'api/main.ts')], {
     cwd: dataDir,
     env: { ...process.env, LOCO_DATA_DIR: dataDir, LOCO_PORT: String(port), LOCO_HOST: '127.0.0.1', DATABASE_URL: '', LOCO_ARGOCD_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // A test process that dies early must not leave an API behind.
+  const orphan = () => child.kill('SIGKILL');
+  process.once('exit', orphan);
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (/listening/i.test(output)) resolve();
+      if (/Loco API listening on/.test(output)) resolve();
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
@@ -60,6 +62,7 @@ export async function startApi(env: Record<string, string> = {}): Promise<Runnin
     adminToken: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim(),
     output: () => output,
     stop: async () => {
+      process.off('exit', orphan);
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');

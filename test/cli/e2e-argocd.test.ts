@@ -1,0 +1,61 @@
+// The real `loco` binary against a real API process that follows the Argo CD double: a deploy
+// that becomes healthy exits 0, one whose pods cannot pull their image exits 1 with the cause
+// and the next step, and one that never settles hits --timeout and says it could not find out.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startArgoCdDouble, type ArgoCdDouble } from '../doubles/argocd/server.ts';
+import { argoApplicationName, workspaceSlug } from '../../generator/names.ts';
+import { appDir, loco, startApi, tempDir, type RunningApi } from './harness.ts';
+
+let api: RunningApi;
+let argocd: ArgoCdDouble;
+let env: Record<string, string>;
+
+before(async () => {
+  const dataDir = tempDir('data');
+  argocd = await startArgoCdDouble({ repoPath: (slug) => join(dataDir, 'repos', `${slug}.git`) });
+  api = await startApi({ LOCO_ARGOCD_URL: argocd.url, LOCO_ARGOCD_TOKEN: argocd.token }, dataDir);
+  env = { LOCO_API_URL: api.url, LOCO_TOKEN: api.adminToken };
+});
+after(async () => {
+  await api?.stop();
+  await argocd?.stop();
+});
+
+const config = (name: string) => `[Metadata]\nName = "${name}"\n\n[Build]\nImage = "ghcr.io/acme/${name}:1.0.0"\n\n[Profile.dev]\n`;
+
+// The tracker waits out Argo CD's health debounce and the grace before a cause becomes a failure
+// (seconds each, not configurable from the environment), so the three deploys run side by side.
+describe('deploy outcomes from Argo CD', { concurrency: true }, () => {
+  test('a deploy Argo CD reports healthy exits 0 with the succeeded outcome', async () => {
+    const result = await loco(['deploy', '--non-interactive'], { cwd: appDir(config('good')), env });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /^Deployment dpl_\w+ \(good@dev/m);
+    assert.match(result.stdout, / committed\s+/);
+    assert.match(result.stdout, /✓ Deployment dpl_\w+ of good@dev succeeded in \d+s \(commit [0-9a-f]{7}\)\./);
+    assert.deepEqual(argocd.violations, []);
+  });
+
+  test('a deploy whose image cannot be pulled exits 1 with the cause and the next step', async () => {
+    argocd.setScenario(argoApplicationName(workspaceSlug('default', 'default'), 'broken', 'dev'), { outcome: 'image-pull-backoff' });
+    const result = await loco(['deploy', '--non-interactive', '-o', 'json'], { cwd: appDir(config('broken')), env });
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    const out = JSON.parse(result.stdout);
+    assert.equal(out.outcome, 'failed');
+    assert.equal(out.deployment.status, 'failed');
+    assert.match(result.stderr, /✗ Deployment dpl_\w+ of broken@dev failed( \(\w[\w-]*\))?: .*ImagePull/);
+    assert.match(result.stderr, /^Next: \S.*/m);
+    assert.ok(out.events.some((e: { message: string }) => /ImagePull/.test(e.message)), 'the cause was streamed as an event');
+  });
+
+  test('--timeout before an outcome exits 4 and says it could not find out, not that it failed', async () => {
+    argocd.setScenario(argoApplicationName(workspaceSlug('default', 'default'), 'slow', 'dev'), { outcome: 'stuck' });
+    const result = await loco(['deploy', '--non-interactive', '--timeout', '3s'], { cwd: appDir(config('slow')), env });
+    assert.equal(result.code, 4, result.stdout + result.stderr);
+    assert.match(result.stderr, /Could not find out whether dpl_\w+ succeeded: no outcome within 3s\. It has not failed/);
+    assert.match(result.stderr, /loco events dpl_\w+/);
+    assert.doesNotMatch(result.stderr, /✗/);
+  });
+});

@@ -1,0 +1,147 @@
+// The real `loco` binary against a real API process (embedded database, local repositories,
+// no Argo CD): auth and exit codes, deploy to `committed`, JSON output, and the changes that
+// follow a deploy, and the progress view on a real terminal (tmux). Argo CD outcomes are in
+// e2e-argocd.test.ts.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { appDir, bin, loco, root, startApi, tempDir, WEB_CONFIG, type RunningApi } from './harness.ts';
+import { hasTmux, runInTmux } from './tmux.ts';
+
+const skip = hasTmux ? false : 'tmux is not installed (apt-get install -y tmux): the TTY progress view is not tested';
+
+let api: RunningApi;
+let env: Record<string, string>;
+
+before(async () => {
+  api = await startApi();
+  env = { LOCO_API_URL: api.url, LOCO_TOKEN: api.adminToken };
+});
+after(async () => api?.stop());
+
+test('a token the API does not accept exits 3 with how to log in', async () => {
+  const result = await loco(['whoami'], { env: { LOCO_API_URL: api.url, LOCO_TOKEN: 'loco_not-a-real-token' } });
+  assert.equal(result.code, 3, result.stderr);
+  assert.match(result.stderr, /loco login/);
+  const login = await loco(['login', '--api', api.url, '--token', 'loco_not-a-real-token']);
+  assert.equal(login.code, 3);
+  assert.match(login.stderr, /does not accept this token/);
+});
+
+test('login saves the token (0600) and the only workspace; whoami -o json reads them back', async () => {
+  const home = tempDir('home');
+  const login = await loco(['login', '--api', api.url, '--token', api.adminToken], { home });
+  assert.equal(login.code, 0, login.stderr);
+  assert.match(login.stdout, /Logged in to .* as admin\.\nWorkspace: default\/default/);
+  const creds = join(home, '.config', 'loco', 'credentials.toml');
+  assert.ok(existsSync(creds));
+  assert.equal(statSync(creds).mode & 0o777, 0o600);
+  const who = await loco(['whoami', '-o', 'json'], { home });
+  assert.equal(who.code, 0, who.stderr);
+  const me = JSON.parse(who.stdout);
+  assert.equal(me.user.name, 'admin');
+  assert.equal(me.workspace, 'default/default');
+  assert.deepEqual(me.memberships.map((m: { org: string; workspace: string }) => `${m.org}/${m.workspace}`), ['default/default']);
+  const logout = await loco(['logout'], { home });
+  assert.equal(logout.code, 0);
+  assert.equal((await loco(['whoami'], { home })).code, 3);
+});
+
+test('use refuses a workspace the user is not in', async () => {
+  const result = await loco(['use', 'acme/nope'], { env });
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /not a member of acme\/nope[\s\S]*default\/default/);
+});
+
+test('deploy without an image and without a working container engine says so and suggests --image', async () => {
+  const dir = appDir('[Metadata]\nName = "built"\n', { Dockerfile: 'FROM scratch\n', '.dockerignore': 'node_modules\n' });
+  const result = await loco(['deploy', '--non-interactive'], { cwd: dir, env });
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /cannot build the image: (docker|podman).* (installed but no engine answers|neither docker nor podman is installed)/);
+  assert.match(result.stderr, /loco deploy --image/);
+});
+
+test('deploy without Argo CD prints the id at once and ends at committed with exit 0', async () => {
+  const dir = appDir(WEB_CONFIG);
+  const result = await loco(['deploy', '--profile', 'dev', '--non-interactive'], { cwd: dir, env });
+  assert.equal(result.code, 0, result.stderr + result.stdout);
+  const lines = result.stdout.split('\n');
+  const idLine = lines.findIndex((l) => /^Deployment dpl_\w+ \(web@dev, ghcr\.io\/acme\/web:1\.0\.0\)$/.test(l));
+  assert.ok(idLine >= 0, result.stdout);
+  assert.ok(lines.slice(idLine + 1).some((l) => /^\S+Z committed\s/.test(l)), 'a plain, timestamped event line follows the id');
+  assert.match(result.stdout, /✓ Committed [0-9a-f]{7} for web@dev\. .*Argo CD/);
+  assert.doesNotMatch(result.stdout, /\x1b\[/, 'no escape codes off a TTY');
+});
+
+test('deploy -o json is one parseable document with the outcome, deployment and events', async () => {
+  const dir = appDir(WEB_CONFIG.replace('web:1.0.0', 'web:1.0.1'));
+  const result = await loco(['deploy', '--profile', 'prod', '-o', 'json'], { cwd: dir, env });
+  assert.equal(result.code, 0, result.stderr);
+  const out = JSON.parse(result.stdout);
+  assert.equal(out.outcome, 'committed');
+  assert.equal(out.deployment.app, 'web');
+  assert.equal(out.deployment.profile, 'prod');
+  assert.match(out.deployment.commit, /^[0-9a-f]{40}$/);
+  assert.ok(out.events.length >= 1);
+  assert.deepEqual(out.events.map((e: { seq: number }) => e.seq), [...out.events.map((e: { seq: number }) => e.seq)].sort((a: number, b: number) => a - b));
+
+  const events = await loco(['events', out.deployment.id, '-o', 'json'], { env });
+  assert.equal(events.code, 0, events.stderr);
+  assert.deepEqual(JSON.parse(events.stdout).events.map((e: { seq: number }) => e.seq), out.events.map((e: { seq: number }) => e.seq));
+
+  const status = await loco(['status', 'web', '--profile', 'prod', '-o', 'json'], { env });
+  assert.equal(status.code, 0, status.stderr);
+  assert.equal(JSON.parse(status.stdout).deployment.id, out.deployment.id);
+
+  const apps = await loco(['apps', '-o', 'json'], { env });
+  assert.equal(apps.code, 0, apps.stderr);
+  assert.ok(JSON.parse(apps.stdout).some((a: { name: string }) => a.name === 'web'));
+});
+
+test('deploy --no-wait returns after creating the deployment; events follows it to the end', async () => {
+  const dir = appDir(WEB_CONFIG.replace('web:1.0.0', 'web:1.0.2'));
+  const result = await loco(['deploy', '--profile', 'dev', '--no-wait', '-o', 'json'], { cwd: dir, env });
+  assert.equal(result.code, 0, result.stderr);
+  const { deployment } = JSON.parse(result.stdout);
+  const followed = await loco(['events', deployment.id, '--non-interactive'], { env });
+  assert.equal(followed.code, 0, followed.stderr);
+  assert.match(followed.stdout, /Committed [0-9a-f]{7} for web@dev/);
+});
+
+test('deploy of an unknown profile exits 2 naming the profiles', async () => {
+  const dir = appDir(WEB_CONFIG);
+  const result = await loco(['deploy', '--profile', 'qa', '--image', 'x/y:1'], { cwd: dir, env });
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /profile "qa" is not in loco.toml \(it has: dev, prod\)/);
+});
+
+test('events of an unknown deployment is not found (exit 1) with a hint', async () => {
+  const result = await loco(['events', 'dpl_NOPE'], { env });
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /error: /);
+  assert.match(result.stderr, /hint: /);
+});
+
+test('deploy on a TTY shows named phases in colour, then the outcome', { skip }, () => {
+  const home = tempDir('home');
+  const { screen, exitCode } = runInTmux([process.execPath, bin, 'deploy', '--profile', 'dev'], {
+    PATH: `${join(root, 'node_modules/.bin')}:${process.env.PATH}`,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    LOCO_API_URL: api.url,
+    LOCO_TOKEN: api.adminToken,
+    TERM: 'xterm-256color',
+  }, appDir(WEB_CONFIG));
+  if (process.env.LOCO_SHOW_SCREEN) console.log(screen);
+  const plain = screen.replace(/\x1b\[[0-9;]*m/g, '');
+  assert.equal(exitCode, 0, plain);
+  assert.match(plain, /==> Validated loco\.toml: web@dev/);
+  assert.match(plain, /==> Deploying web@dev to default\/default/);
+  assert.match(plain, /Deployment dpl_\w+ \(web@dev/);
+  assert.match(plain, /==> Committed [0-9a-f]{7}/);
+  assert.match(plain, /✓ Committed [0-9a-f]{7} for web@dev/);
+  assert.match(screen, /\x1b\[[0-9;]*m==>/, 'phases are coloured on a TTY');
+  assert.doesNotMatch(plain, /^\d{4}-\d\d-\d\dT\S+Z /m, 'no plain timestamped lines on a TTY');
+});
