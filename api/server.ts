@@ -27,6 +27,9 @@ import deploymentRoutes from './routes/deployments.ts';
 import eventRoutes from './routes/events.ts';
 import historyRoutes from './routes/history.ts';
 import authRoutes from './routes/auth.ts';
+import promotionRoutes from './routes/promotions.ts';
+import auditRoutes from './routes/audit.ts';
+import webhookRoutes from './routes/webhooks.ts';
 
 export type { LocoOptions } from './options.ts';
 
@@ -78,7 +81,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
     await app.register(async (api) => {
-      for (const plugin of [meRoutes, orgRoutes, memberRoutes, appRoutes, appSettingsRoutes, deploymentRoutes, eventRoutes, historyRoutes, authRoutes]) {
+      for (const plugin of [meRoutes, orgRoutes, memberRoutes, appRoutes, appSettingsRoutes, deploymentRoutes, eventRoutes, historyRoutes, authRoutes, promotionRoutes, auditRoutes, webhookRoutes]) {
         await api.register(plugin);
       }
     }, { prefix: '/api/v1' });

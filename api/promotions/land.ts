@@ -1,0 +1,56 @@
+// Landing a reviewed change on main and tracking it: the commit (Loco makes it, or GitHub made
+// it when a pull request was merged there) becomes a deployment of the target profile that the
+// runner follows to its outcome like any other. The deployment id is chosen before the commit
+// so the commit's Loco-Deployment trailer names it.
+
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ulid } from 'ulid';
+import { Deployment } from '../db/entities.ts';
+import type { ChangeType } from '../db/entities.ts';
+import { ensureApp } from '../deployments/create.ts';
+import { appendEvent } from '../deployments/records.ts';
+import type { LocoServices } from '../services.ts';
+
+export function newDeploymentId(): string {
+  return `dpl_${ulid()}`;
+}
+
+export interface LandedChange {
+  id: string;
+  workspaceId: string;
+  app: string;
+  profile: string;
+  changeType: Extract<ChangeType, 'promote' | 'rollback'>;
+  change: Record<string, unknown>;
+  image: string;
+  configText: string;
+  envFile: string | null;
+  configDigest: string;
+  commit: string;
+  /** true when the commit already held this state (nothing new was committed). */
+  unchanged: boolean;
+  actor: string;
+  actorUserId: string;
+  summary: string;
+}
+
+/** Records the committed change as a deployment and hands it to the runner. */
+export async function trackLanded(loco: LocoServices, em: EntityManager, c: LandedChange): Promise<Deployment> {
+  const appId = await ensureApp(em, c.workspaceId, c.app);
+  const deployment = em.create(Deployment, {
+    id: c.id, workspaceId: c.workspaceId, appId, app: c.app, profile: c.profile, changeType: c.changeType, change: c.change,
+    image: c.image, configText: c.configText, envFile: c.envFile, configDigest: c.configDigest, idempotencyKey: null, requestHash: null,
+    status: 'committed', reason: null, message: null, nextStep: null, commit: c.commit, actor: c.actor, actorUserId: c.actorUserId,
+    confirmPrune: false, finishedAt: null, leaseOwner: null, leaseExpiresAt: null, lastEventSeq: 0,
+  });
+  await em.flush();
+  await appendEvent(em, loco.bus, c.id, { type: 'pending', message: c.summary, data: { change: c.changeType } });
+  const short = c.commit.slice(0, 7);
+  await appendEvent(em, loco.bus, c.id, {
+    type: 'committed',
+    message: c.unchanged ? `commit ${short} already holds this state; nothing new was committed` : `committed ${short}: ${c.summary}`,
+    data: { commit: c.commit, unchanged: c.unchanged },
+  });
+  loco.runner.kick(c.id);
+  return deployment;
+}
