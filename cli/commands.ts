@@ -84,7 +84,9 @@ export function declareCommands(cli: CAC, bind: Bind): void {
     .example('  $ loco open api --profile prod'),
   async () => (await app()).open);
 
-  bind(wait(cli.command('rollback <deployment>', 'Restore the files of an earlier deployment as a new commit'))
+  bind(wait(cli.command('rollback <deployment>', 'Restore the files, config and image of an earlier deployment (a commit, or a PR on a protected profile)')
+    .option('--emergency', 'Skip review on a protected profile, if the workspace allows it (recorded)')
+    .option('--force', 'Confirm a rollback that prunes a lot of resources'))
     .example('  $ loco rollback dpl_01JD3X'),
   async () => (await changes()).rollback);
   bind(wait(cli.command('scale [app]', 'Change replicas, CPU or memory of an app in a profile (a commit; no rebuild)')
@@ -108,8 +110,10 @@ export function declareCommands(cli: CAC, bind: Bind): void {
     .example('  $ loco destroy api --yes'),
   async () => (await changes()).destroy);
 
-  bind(wait(cli.command('promote [app] [id]', 'Promote a release by pull request: promote <app> --from dev --to prod | list | approve <id> | merge <id>')
+  bind(wait(cli.command('promote [app] [id]', 'Promote a release by pull request: promote <app> --from dev --to prod | list | show | approve | merge | close <id>')
     .option('--from <profile>', 'Source profile (its latest succeeded release)')
+    .option('--deployment <id>', 'Promote this release of the source profile instead of the latest')
+    .option('--status <status>', 'promote list: only open, approved, merged, closed or superseded')
     .option('--to <profile>', 'Target profile')
     .option('--config <file>', 'loco.toml naming the app'))
     .example('  $ loco promote api --from dev --to prod')

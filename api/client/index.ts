@@ -118,17 +118,9 @@ export function createLocoClient(options: ClientOptions) {
     url: apiUrl,
     me: () => get<Me>('/me'),
     createToken: (name: string) => post<{ token: string }>('/tokens', { name }),
-    /** The login methods the API offers; null when it has no such endpoint. */
-    authMethods: async (): Promise<{ githubDeviceFlow?: boolean; [k: string]: unknown } | null> => {
-      try {
-        return await get('/auth/methods');
-      } catch (error) {
-        if (isLocoError(error) && error.family === 'not-found') return null;
-        throw error;
-      }
-    },
+    /** Starts a GitHub device-flow login; 'unavailable.github-login' when the API has none configured. */
     startDeviceFlow: () => post<{ deviceCode: string; userCode: string; verificationUri: string; interval?: number; expiresIn?: number }>('/auth/github/device'),
-    pollDeviceFlow: (deviceCode: string) => post<{ token?: string; pending?: boolean; slowDown?: boolean }>('/auth/github/device/token', { deviceCode }),
+    pollDeviceFlow: (deviceCode: string) => post<{ status: 'pending' | 'slow_down' | 'complete'; interval?: number; token?: string }>('/auth/github/token', { deviceCode }),
 
     listOrgs: () => get<unknown[]>('/orgs'),
     listWorkspaces: (org: string) => get<unknown[]>(`/orgs/${enc(org)}/workspaces`),
@@ -147,16 +139,21 @@ export function createLocoClient(options: ClientOptions) {
     status: (w: WorkspaceRef, name: string, profile: string) => get<AppStatus>(`${app(w, name)}/status`, { profile }),
     getEnv: (w: WorkspaceRef, name: string, profile: string) => get<Record<string, unknown>>(`${app(w, name)}/env`, { profile }),
     patchEnv: (w: WorkspaceRef, name: string, profile: string, change: { set?: Record<string, string>; unset?: string[] }) =>
-      json<Deployment>('PATCH', `${app(w, name)}/env`, { searchParams: { profile }, json: { profile, ...change } }),
+      json<Deployment>('PATCH', `${app(w, name)}/env`, { searchParams: { profile }, json: change }),
     scale: (w: WorkspaceRef, name: string, body: ScaleBody) => post<Deployment>(`${app(w, name)}/scale`, body),
     logs: async (w: WorkspaceRef, name: string, query: Query) => (await send('GET', `${app(w, name)}/logs`, { searchParams: clean(query), headers: { accept: 'application/json, text/plain' } })),
     history: (w: WorkspaceRef, query: Query) => get<HistoryEntry[] | { entries: HistoryEntry[] }>(`${ws(w)}/history`, query),
 
-    createPromotion: (w: WorkspaceRef, name: string, body: { from: string; to: string; deploymentId?: string }) => post<Promotion>(`${app(w, name)}/promotions`, body),
+    /** Rolls a profile back to a deployment's files: directly, or as a pull request on a protected profile. */
+    requestRollback: (w: WorkspaceRef, name: string, body: { deployment: string; emergency?: boolean; confirmPrune?: boolean }) =>
+      post<{ mode: 'direct' | 'emergency'; deployment: Deployment } | { mode: 'pull-request'; promotion: Promotion }>(`${app(w, name)}/rollbacks`, body),
+
+    createPromotion: (w: WorkspaceRef, name: string, body: { from: string; to: string; deployment?: string; confirmPrune?: boolean }) => post<Promotion>(`${app(w, name)}/promotions`, body),
     listPromotions: (w: WorkspaceRef, query: Query) => get<Promotion[]>(`${ws(w)}/promotions`, query),
-    getPromotion: (w: WorkspaceRef, id: string) => get<Promotion>(`${ws(w)}/promotions/${enc(id)}`),
-    approvePromotion: (w: WorkspaceRef, id: string) => post<Promotion>(`${ws(w)}/promotions/${enc(id)}/approve`, {}),
-    mergePromotion: (w: WorkspaceRef, id: string) => post<Promotion & { deployment?: Deployment }>(`${ws(w)}/promotions/${enc(id)}/merge`, {}),
+    getPromotion: (id: string) => get<Promotion>(`/promotions/${enc(id)}`),
+    approvePromotion: (id: string) => post<Promotion>(`/promotions/${enc(id)}/approve`, {}),
+    mergePromotion: (id: string) => post<{ promotion: Promotion; deployment: Deployment }>(`/promotions/${enc(id)}/merge`, {}),
+    closePromotion: (id: string) => post<Promotion>(`/promotions/${enc(id)}/close`, {}),
 
     /**
      * Every event of a deployment, live: reads the SSE stream and, when it drops, reconnects

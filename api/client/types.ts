@@ -89,11 +89,28 @@ export interface HistoryEntry {
 
 export interface Promotion {
   id: string;
+  org: string;
+  workspace: string;
   app: string;
+  kind: 'promote' | 'rollback';
   from: string;
   to: string;
-  status: string;
-  [extra: string]: unknown;
+  status: 'open' | 'approved' | 'merged' | 'closed' | 'superseded';
+  title: string;
+  /** Markdown: image, config digest, the source outcome and what changes. */
+  body: string;
+  branch: string;
+  headCommit?: string;
+  pullRequest?: { number?: number; url?: string };
+  sourceDeploymentId: string;
+  author: string;
+  approvals: { user: string; at: string }[];
+  approvalsRequired: number;
+  deploymentId?: string;
+  mergeCommit?: string;
+  supersededBy?: string;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface CreateDeploymentBody {

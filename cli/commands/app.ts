@@ -148,8 +148,9 @@ export const history: Action = async (ctx, [appArg], flags) => {
     { header: 'change', value: (e) => e.change ?? '' },
     { header: 'app', value: (e) => (e.app ? `${e.app}@${e.profile ?? ''}` : '') },
     { header: 'actor', value: (e) => e.actor ?? '' },
-    { header: 'outcome', value: (e) => str(e.outcome ?? (e.deployment as any)?.status), paint: paintStatus },
-    { header: 'summary', value: (e) => e.subject ?? str(e.summary) },
+    { header: 'outcome', value: (e) => str(e.outcome), paint: paintStatus },
+    { header: 'pr', value: (e) => { const pr = e.pullRequest as { number?: number; approver?: string } | undefined; return pr ? `${pr.number ? `#${pr.number}` : 'local'}${pr.approver ? ` by ${pr.approver}` : ''}` : ''; } },
+    { header: 'subject', value: (e) => e.subject ?? '' },
   ], 'no changes yet');
 };
 

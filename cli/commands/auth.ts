@@ -13,9 +13,8 @@ export const login: Action = async (ctx, _args, flags) => {
   let token = flags.token || process.env.LOCO_TOKEN;
   const anonymous = createLocoClient({ url, log: ctx.debug });
   if (!token) {
-    const methods = await anonymous.authMethods();
-    if (methods?.githubDeviceFlow) token = await deviceFlow(anonymous, ctx.json);
-    else if (ctx.interactive) token = await ask(`API token for ${url}: `);
+    token = await deviceFlow(anonymous, ctx.json);
+    if (!token && ctx.interactive) token = await ask(`API token for ${url}: `);
     if (!token) {
       throw new LocoError('auth.token-required', `${url} offers no browser login; a token is needed`,
         'loco login --token <token> (on a fresh API the admin token is in $LOCO_DATA_DIR/admin-token)');
@@ -40,8 +39,15 @@ export const login: Action = async (ctx, _args, flags) => {
   }
 };
 
-async function deviceFlow(client: ReturnType<typeof createLocoClient>, json: boolean): Promise<string> {
-  const start = await client.startDeviceFlow();
+/** GitHub device-flow login when the API offers it; undefined when it has no GitHub login. */
+async function deviceFlow(client: ReturnType<typeof createLocoClient>, json: boolean): Promise<string | undefined> {
+  let start;
+  try {
+    start = await client.startDeviceFlow();
+  } catch (error) {
+    if (isLocoError(error) && (error.code === 'unavailable.github-login' || error.family === 'not-found')) return undefined;
+    throw error;
+  }
   const say = (line: string) => process.stderr.write(line + '\n');
   say(`Open ${kleur.bold(start.verificationUri)} and enter the code ${kleur.bold(start.userCode)}`);
   if (!json) say('Waiting for you to approve Loco on GitHub…');
@@ -50,8 +56,9 @@ async function deviceFlow(client: ReturnType<typeof createLocoClient>, json: boo
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, interval));
     const answer = await client.pollDeviceFlow(start.deviceCode);
-    if (answer.token) return answer.token;
-    if (answer.slowDown) interval += 5000; // GitHub asks clients to back off by five seconds
+    if (answer.status === 'complete' && answer.token) return answer.token;
+    // GitHub asks clients to back off by five seconds on slow_down
+    if (answer.status === 'slow_down') interval = answer.interval ? answer.interval * 1000 : interval + 5000;
   }
   throw new LocoError('auth.device-flow-expired', 'the GitHub login code expired before it was approved', 'run loco login again');
 }

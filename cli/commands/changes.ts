@@ -8,11 +8,34 @@ import { resolveApp, resolveTarget } from '../app-config.ts';
 import { followDeployment, waitOptions } from '../follow.ts';
 import { printJson, printTable } from '../output.ts';
 import { ask } from '../prompt.ts';
+import { showPromotion } from './promote.ts';
 
 export const rollback: Action = async (ctx, [id], flags) => {
   const client = await ctx.client();
-  const deployment = await client.rollback(String(id));
-  return followDeployment(ctx, client, deployment, { ...waitOptions(flags), noun: 'rollback' });
+  // The API decides: a direct commit, or a pull request when the profile is protected by review
+  // (unless --emergency and the workspace allows emergency rollbacks).
+  const target = await client.getDeployment(String(id));
+  const result = await client.requestRollback({ org: target.org, workspace: target.workspace }, target.app, {
+    deployment: target.id,
+    ...(flags.emergency ? { emergency: true } : {}),
+    ...(flags.force ? { confirmPrune: true } : {}),
+  });
+  if (result.mode === 'pull-request') {
+    if (ctx.json) return void printJson(result);
+    showPromotion(result.promotion, false);
+    process.stdout.write(`
+${target.app}@${target.profile} is protected by review, so the rollback is a pull request.
+` +
+      (result.promotion.pullRequest?.url ? `Review and merge it: ${result.promotion.pullRequest.url}
+` : `Next: approve it (loco promote approve ${result.promotion.id}), then loco promote merge ${result.promotion.id}
+`) +
+      `In an emergency, if the workspace allows it: loco rollback ${target.id} --emergency
+`);
+    return;
+  }
+  if (result.mode === 'emergency') process.stderr.write(kleur.yellow(`Emergency rollback: recorded as such, without review.
+`));
+  return followDeployment(ctx, client, result.deployment, { ...waitOptions(flags), noun: 'rollback' });
 };
 
 export const scale: Action = async (ctx, [appArg], flags) => {

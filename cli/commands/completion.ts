@@ -37,7 +37,7 @@ ${cases}
   esac
   case "\${COMP_WORDS[1]}:$COMP_CWORD" in
     env:2) COMPREPLY=( $(compgen -W "list set unset" -- "$cur") ); return ;;
-    promote:2) COMPREPLY=( $(compgen -W "list approve merge show" -- "$cur") ); return ;;
+    promote:2) COMPREPLY=( $(compgen -W "list show approve merge close" -- "$cur") ); return ;;
     completion:2) COMPREPLY=( $(compgen -W "bash zsh fish" -- "$cur") ); return ;;
   esac
   if [[ "$cur" == -* ]]; then COMPREPLY=( $(compgen -W "$opts" -- "$cur") ); else COMPREPLY=( $(compgen -f -- "$cur") ); fi
@@ -78,7 +78,7 @@ export function fishScript(cli: CAC): string {
   }
   for (const f of global) lines.push(`complete -c loco ${fishFlag(f)}`);
   lines.push("complete -c loco -n '__fish_seen_subcommand_from env' -a 'list set unset'");
-  lines.push("complete -c loco -n '__fish_seen_subcommand_from promote' -a 'list approve merge show'");
+  lines.push("complete -c loco -n '__fish_seen_subcommand_from promote' -a 'list show approve merge close'");
   lines.push("complete -c loco -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'");
   return lines.join('\n') + '\n';
 }

@@ -1,7 +1,7 @@
 // loco promote: a release that succeeded in one profile goes to another by pull request
-// (issue 7). `promote <app> --from dev --to prod` opens it; `list`, `approve <id>` and
-// `merge <id>` handle it when the workspace's repositories are local (on GitHub, review and
-// merge happen there and the API tracks the merge through its webhook).
+// (issue 7). `promote <app> --from dev --to prod` opens it; `list`, `show <id>`,
+// `approve <id>`, `merge <id>` and `close <id>` handle it when the workspace's repositories are
+// local (on GitHub, review and merge happen there and the API tracks the merge by webhook).
 
 import kleur from 'kleur';
 import { LocoError } from '../../generator/errors.ts';
@@ -11,23 +11,26 @@ import { resolveApp } from '../app-config.ts';
 import { followDeployment, waitOptions } from '../follow.ts';
 import { paintStatus, printFields, printJson, printTable } from '../output.ts';
 
-const ACTIONS = new Set(['list', 'approve', 'merge', 'show']);
+const ACTIONS = new Set(['list', 'show', 'approve', 'merge', 'close']);
 
 export const promote: Action = async (ctx, [first, second], flags) => {
   const action = typeof first === 'string' && ACTIONS.has(first) ? first : 'open';
   const client = await ctx.client();
-  const workspace = await ctx.workspace();
 
   if (action === 'list') {
-    const list = await client.listPromotions(workspace, { app: typeof second === 'string' ? second : undefined, status: typeof flags.status === 'string' ? flags.status : undefined });
+    const list = await client.listPromotions(await ctx.workspace(), {
+      app: typeof second === 'string' ? second : undefined,
+      status: typeof flags.status === 'string' ? flags.status : undefined,
+    });
     if (ctx.json) return void printJson(list);
     printTable(list, [
       { header: 'id', value: (p) => p.id },
       { header: 'app', value: (p) => p.app },
-      { header: 'from → to', value: (p) => `${p.from} → ${p.to}` },
+      { header: 'change', value: (p) => `${p.kind} ${p.from} → ${p.to}` },
       { header: 'status', value: (p) => p.status, paint: paintStatus },
-      { header: 'author', value: (p) => String(p.author ?? p.actor ?? '') },
-      { header: 'pr', value: (p) => String(p.pullRequestUrl ?? p.url ?? '') },
+      { header: 'approvals', value: (p) => `${p.approvals.length}/${p.approvalsRequired}` },
+      { header: 'author', value: (p) => p.author },
+      { header: 'pull request', value: (p) => p.pullRequest?.url ?? '' },
     ], 'no promotions');
     return;
   }
@@ -35,52 +38,55 @@ export const promote: Action = async (ctx, [first, second], flags) => {
   if (action !== 'open') {
     if (typeof second !== 'string') throw new LocoError('usage.promotion-id', `loco promote ${action} needs a promotion id`, 'list them: loco promote list');
     if (action === 'show') {
-      const p = await client.getPromotion(workspace, second);
-      return void (ctx.json ? printJson(p) : showPromotion(p));
+      const p = await client.getPromotion(second);
+      return void (ctx.json ? printJson(p) : showPromotion(p, true));
     }
-    if (action === 'approve') {
-      const p = await client.approvePromotion(workspace, second);
+    if (action === 'approve' || action === 'close') {
+      const p = action === 'approve' ? await client.approvePromotion(second) : await client.closePromotion(second);
       if (ctx.json) return void printJson(p);
-      process.stdout.write(`Approved ${p.id} (${p.app}: ${p.from} → ${p.to}); merge it: loco promote merge ${p.id}\n`);
+      if (action === 'close') process.stdout.write(`Closed ${p.id} without merging.\n`);
+      else {
+        const left = p.approvalsRequired - p.approvals.length;
+        process.stdout.write(`Approved ${p.id} (${p.app}: ${p.from} → ${p.to}). ${left > 0 ? `${left} more approval(s) needed.` : `Merge it: loco promote merge ${p.id}`}\n`);
+      }
       return;
     }
-    const merged = await client.mergePromotion(workspace, second);
-    const deployment = merged.deployment as Promotion['deployment'];
-    if (!deployment || typeof deployment !== 'object') {
-      if (ctx.json) return void printJson(merged);
-      process.stdout.write(`Merged ${merged.id}.\n`);
-      return;
-    }
-    if (!ctx.json) process.stdout.write(`Merged ${merged.id}; following the ${merged.to} deployment.\n`);
-    return followDeployment(ctx, client, deployment as any, { ...waitOptions(flags), noun: 'promotion' });
+    const merged = await client.mergePromotion(second);
+    if (!ctx.json) process.stdout.write(`Merged ${merged.promotion.id} (${shortOf(merged.promotion.mergeCommit)}); following the ${merged.promotion.to} deployment.\n`);
+    return followDeployment(ctx, client, merged.deployment, { ...waitOptions(flags), noun: 'promotion' });
   }
 
   const app = await resolveApp(first, flags, 'promote');
   if (typeof flags.from !== 'string' || typeof flags.to !== 'string') {
     throw new LocoError('usage.promote', 'loco promote needs --from and --to', `for example: loco promote ${app} --from dev --to prod`);
   }
-  const p = await client.createPromotion(workspace, app, { from: flags.from, to: flags.to });
+  const p = await client.createPromotion(await ctx.workspace(), app, {
+    from: flags.from,
+    to: flags.to,
+    ...(typeof flags.deployment === 'string' ? { deployment: flags.deployment } : {}),
+  });
   if (ctx.json) return void printJson(p);
-  showPromotion(p);
-  const pr = p.pullRequestUrl ?? p.url;
-  process.stdout.write(pr ? `\nReview and merge the pull request: ${pr}\n` : `\nNext: someone else approves it (loco promote approve ${p.id}), then loco promote merge ${p.id}\n`);
+  showPromotion(p, true);
+  process.stdout.write(p.pullRequest?.url
+    ? `\nReview and merge the pull request: ${p.pullRequest.url}\n`
+    : `\nNext: ${p.approvalsRequired > 0 ? `someone other than you approves it (loco promote approve ${p.id}), then ` : ''}loco promote merge ${p.id}\n`);
 };
 
-function showPromotion(p: Promotion): void {
+export function showPromotion(p: Promotion, withBody: boolean): void {
   printFields([
     ['promotion', `${p.id} ${paintStatus(p.status)}`],
+    ['title', p.title],
     ['app', `${p.app}: ${p.from} → ${p.to}`],
-    ['title', str(p.title)],
-    ['image', str(p.image)],
-    ['config', str(p.configDigest)],
-    ['branch', str(p.branch)],
-    ['pull request', str(p.pullRequestUrl ?? p.url)],
-    ['author', str(p.author ?? p.actor)],
-    ['approved by', Array.isArray(p.approvals) ? p.approvals.map((a: any) => (typeof a === 'string' ? a : a.actor ?? a.user)).join(', ') : str(p.approvedBy)],
+    ['branch', p.branch],
+    ['pull request', p.pullRequest?.url ?? (p.pullRequest?.number ? `#${p.pullRequest.number}` : undefined)],
+    ['author', p.author],
+    ['approvals', `${p.approvals.map((a) => a.user).join(', ') || 'none'} (${p.approvals.length}/${p.approvalsRequired} needed)`],
+    ['deployment', p.deploymentId],
+    ['superseded by', p.supersededBy],
   ]);
-  if (typeof p.summary === 'string') process.stdout.write(`\n${kleur.dim(p.summary)}\n`);
+  if (withBody && p.body) process.stdout.write(`\n${kleur.dim(p.body.trim())}\n`);
 }
 
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v);
+function shortOf(commit?: string): string {
+  return commit ? commit.slice(0, 7) : 'no commit';
 }

@@ -30,7 +30,7 @@ const config = (name: string) => `[Metadata]\nName = "${name}"\n\n[Build]\nImage
 // (seconds each, not configurable from the environment), so the three deploys run side by side.
 describe('deploy outcomes from Argo CD', { concurrency: true }, () => {
   test('a deploy Argo CD reports healthy exits 0 with the succeeded outcome', async () => {
-    const result = await loco(['deploy', '--non-interactive'], { cwd: appDir(config('good')), env });
+    const result = await loco(['deploy', '--non-interactive', '--timeout', '2m'], { cwd: appDir(config('good')), env });
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /^Deployment dpl_\w+ \(good@dev/m);
     assert.match(result.stdout, / committed\s+/);
@@ -40,7 +40,7 @@ describe('deploy outcomes from Argo CD', { concurrency: true }, () => {
 
   test('a deploy whose image cannot be pulled exits 1 with the cause and the next step', async () => {
     argocd.setScenario(argoApplicationName(workspaceSlug('default', 'default'), 'broken', 'dev'), { outcome: 'image-pull-backoff' });
-    const result = await loco(['deploy', '--non-interactive', '-o', 'json'], { cwd: appDir(config('broken')), env });
+    const result = await loco(['deploy', '--non-interactive', '--timeout', '2m', '-o', 'json'], { cwd: appDir(config('broken')), env });
     assert.equal(result.code, 1, result.stdout + result.stderr);
     const out = JSON.parse(result.stdout);
     assert.equal(out.outcome, 'failed');

@@ -145,3 +145,43 @@ test('deploy on a TTY shows named phases in colour, then the outcome', { skip },
   assert.match(screen, /\x1b\[[0-9;]*m==>/, 'phases are coloured on a TTY');
   assert.doesNotMatch(plain, /^\d{4}-\d\d-\d\dT\S+Z /m, 'no plain timestamped lines on a TTY');
 });
+
+test('env set/list/unset and scale are commits followed like deploys; history -o json shows them', async () => {
+  const dir = appDir(WEB_CONFIG.replace(/web/g, 'conf'));
+  assert.equal((await loco(['deploy', '--profile', 'dev', '--non-interactive'], { cwd: dir, env })).code, 0);
+  const set = await loco(['env', 'set', 'LOG_LEVEL=debug', 'FEATURE_X=on', '--profile', 'dev', '--non-interactive'], { cwd: dir, env });
+  assert.equal(set.code, 0, set.stderr + set.stdout);
+  assert.match(set.stdout, /✓ Committed [0-9a-f]{7} for conf@dev/);
+  const unset = await loco(['env', 'unset', 'FEATURE_X', '--app', 'conf', '--profile', 'dev', '--non-interactive'], { env });
+  assert.equal(unset.code, 0, unset.stderr + unset.stdout);
+  const list = await loco(['env', 'list', '--profile', 'dev', '-o', 'json'], { cwd: dir, env });
+  assert.equal(list.code, 0, list.stderr);
+  assert.deepEqual(JSON.parse(list.stdout).variables, { LOG_LEVEL: 'debug' });
+  const scale = await loco(['scale', '--profile', 'dev', '--replicas', '3', '-o', 'json'], { cwd: dir, env });
+  assert.equal(scale.code, 0, scale.stderr);
+  assert.equal(JSON.parse(scale.stdout).outcome, 'committed');
+  assert.equal((await loco(['scale', '--profile', 'dev'], { cwd: dir, env })).code, 2);
+
+  const history = await loco(['history', 'conf', '-o', 'json'], { env });
+  assert.equal(history.code, 0, history.stderr);
+  const changes = (JSON.parse(history.stdout) as { change?: string; app?: string }[]).filter((e) => e.app === 'conf').map((e) => e.change);
+  assert.deepEqual(changes, ['scale', 'env', 'env', 'deploy']);
+});
+
+test('rollback restores an earlier deployment as a new commit; destroy --yes removes the app', async () => {
+  const v1 = appDir(WEB_CONFIG.replace(/web/g, 'roll'));
+  const first = JSON.parse((await loco(['deploy', '--profile', 'dev', '-o', 'json'], { cwd: v1, env })).stdout).deployment;
+  const v2 = appDir(WEB_CONFIG.replace(/web/g, 'roll').replace('1.0.0', '2.0.0'));
+  assert.equal((await loco(['deploy', '--profile', 'dev', '--non-interactive'], { cwd: v2, env })).code, 0);
+  const back = await loco(['rollback', first.id, '-o', 'json'], { env });
+  assert.equal(back.code, 0, back.stderr);
+  const out = JSON.parse(back.stdout);
+  assert.equal(out.outcome, 'committed');
+  assert.equal(out.deployment.image, 'ghcr.io/acme/roll:1.0.0');
+  assert.notEqual(out.deployment.commit, first.commit);
+
+  const destroyed = await loco(['destroy', 'roll', '--yes'], { env });
+  assert.equal(destroyed.code, 0, destroyed.stderr);
+  const apps = JSON.parse((await loco(['apps', '-o', 'json'], { env })).stdout) as { name: string }[];
+  assert.ok(!apps.some((a) => a.name === 'roll'));
+});
