@@ -53,12 +53,15 @@ export async function prepareDeploy(store: GitopsStore, slug: string, request: D
       `deploy one of ${profiles.join(', ')}, or add [Profile.${request.profile}] to loco.toml`);
   }
   const head = (await store.head(slug)) ?? (await store.ensureRepository(slug)).head;
-  const overrides = (await store.readFiles(slug, head, overridesPath(request.app))).get(overridesPath(request.app));
+  // one read of the app's folder gives both its overrides and what the deploy replaces
+  const appFiles = await store.readFiles(slug, head, `apps/${request.app}/`);
+  const overrides = appFiles.get(overridesPath(request.app));
   const after = renderApp({
     config, configText: request.config, profile: request.profile, image: request.image, workspace: slug,
     ...(overrides !== undefined ? { overrides } : {}), ...(request.envFile !== undefined ? { envFile: request.envFile } : {}),
   });
-  const before = await currentScopeFiles(store, slug, head, request.app, request.profile);
+  const scope = appScope(request.app, request.profile);
+  const before = new Map([...appFiles].filter(([path]) => inScope(path, scope)));
   refuseWidePrune(before, after, request.confirmPrune, `deploying ${request.app}@${request.profile}`);
   return { configDigest: configDigest(request.config) };
 }

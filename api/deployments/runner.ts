@@ -189,7 +189,7 @@ export class DeploymentRunner {
     const short = result.commit.slice(0, 7);
     const unchanged = result.status === 'unchanged';
     const what = unchanged ? `commit ${short} already holds this state; nothing new was committed` : `committed ${short}: ${subjectFor(d)}`;
-    const finished = !this.#deps.track;
+    const finished = !this.#deps.track && !this.#deps.holdAfterCommit;
     await changeStatus(em, bus, id, { status: 'committed', commit: result.commit, finished, message: finished ? `${what}. ${NO_ARGOCD}` : what }, {
       type: 'committed',
       message: finished ? `${what}. ${NO_ARGOCD}` : `${what}; waiting for Argo CD`,

@@ -112,3 +112,29 @@ export async function userWithToken(app: FastifyInstance, name: string): Promise
   }
   return issuePersonalToken(em, user.id, 'test');
 }
+
+/** Waits (on the API's own event notifications, no sleeping) until the deployment has an event matching `match`. */
+export async function waitForEvent(app: FastifyInstance, token: string, id: string, match: (e: { type: string; message: string }) => boolean): Promise<void> {
+  for (;;) {
+    const woke = app.loco.bus.wait(id, 500);
+    const events = (await call(app, token, 'GET', `/deployments/${id}/events`)).json() as { type: string; message: string }[];
+    if (events.some(match)) return;
+    await woke;
+  }
+}
+
+/**
+ * Fails with `what` when `promise` has not settled within `ms` — a safety net so that a broken
+ * run ends (and its servers close) instead of hanging the suite; not a wait for anything.
+ */
+export async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`gave up after ${ms} ms: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

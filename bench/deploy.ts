@@ -1,0 +1,146 @@
+// 200 concurrent deploy requests over 20 workspaces against ONE API process (`node
+// api/main.ts`, as `npm start` runs it), once on the embedded PGlite and once on PostgreSQL:
+// requests/s, p50/p99 time to 202, p50/p99 time to the commit (as an SSE client sees the
+// `committed` event), commits lost (deployments whose commit is not on main: must be 0), and
+// the API's peak RSS. Each request deploys a distinct app, so every one must make a commit.
+//
+//   npm run bench:deploy      (BENCH_REQUESTS=200 BENCH_WORKSPACES=20 BENCH_DATABASES=pglite,postgresql)
+
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { initTemplate } from '../generator/index.ts';
+import { workspaceSlug } from '../generator/names.ts';
+
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
+const WORKSPACES = Number(process.env.BENCH_WORKSPACES ?? 20);
+const DATABASES = (process.env.BENCH_DATABASES ?? 'pglite,postgresql').split(',');
+const POSTGRES = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+};
+
+async function startApi(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['api/main.ts'], { env: { ...process.env, LOCO_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`API exited with ${code}: ${out}`)));
+  });
+  return { child, url };
+}
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+/** Reads the SSE stream until the `committed` (or `failed`) event; returns when it arrived. */
+async function commitSeen(url: string, token: string, id: string): Promise<{ at: number; type: string }> {
+  const res = await fetch(`${url}/api/v1/deployments/${id}/events`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`stream of ${id} ended without a commit`);
+    buffer += value;
+    const m = /event: (committed|failed)\n/.exec(buffer);
+    if (m) {
+      const at = performance.now();
+      await reader.cancel();
+      return { at, type: m[1] };
+    }
+  }
+}
+
+async function run(kind: string) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'loco-bench-deploy-'));
+  let database: string | undefined;
+  if (kind === 'postgresql') {
+    database = `loco_bench_${randomBytes(4).toString('hex')}`;
+    const c = new pg.Client({ connectionString: POSTGRES });
+    await c.connect();
+    await c.query(`create database ${database}`);
+    await c.end();
+  }
+  const env: Record<string, string> = { LOCO_DATA_DIR: dataDir, LOCO_PORT: '0' };
+  if (database) env.DATABASE_URL = POSTGRES.replace(/\/[^/]*$/, `/${database}`);
+  const { child, url } = await startApi(env);
+  try {
+    const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const workspaces = Array.from({ length: WORKSPACES }, (_, i) => `w${String(i + 1).padStart(2, '0')}`);
+    for (const ws of workspaces) {
+      const r = await fetch(`${url}/api/v1/orgs/default/workspaces`, { method: 'POST', headers, body: JSON.stringify({ name: ws }) });
+      if (r.status !== 201) throw new Error(`workspace ${ws}: ${r.status} ${await r.text()}`);
+    }
+    let peakRss = rssMiB(child.pid!);
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(child.pid!))), 50);
+
+    const started = performance.now();
+    const results = await Promise.all(Array.from({ length: REQUESTS }, async (_, i) => {
+      const ws = workspaces[i % WORKSPACES];
+      const app = `app${i}`;
+      const t0 = performance.now();
+      const r = await fetch(`${url}/api/v1/orgs/default/workspaces/${ws}/apps/${app}/deployments`, {
+        method: 'POST', headers, body: JSON.stringify({ config: initTemplate({ name: app, image: `registry.example.com/bench/${app}:1` }), profile: 'dev', image: `registry.example.com/bench/${app}:1` }),
+      });
+      const accepted = performance.now();
+      if (r.status !== 202) throw new Error(`deploy ${ws}/${app}: ${r.status} ${await r.text()}`);
+      const { id } = (await r.json()) as { id: string };
+      const seen = await commitSeen(url, token, id);
+      return { ws, id, toAccepted: accepted - t0, toCommit: seen.at - t0, acceptedAt: accepted, outcome: seen.type };
+    }));
+    const lastAccepted = Math.max(...results.map((r) => r.acceptedAt));
+    clearInterval(sampler);
+
+    // commits lost: every deployment must have a commit whose trailers name it, on main
+    let lost = 0;
+    for (const ws of workspaces) {
+      const gitdir = join(dataDir, 'repos', `${workspaceSlug('default', ws)}.git`);
+      const log = execFileSync('git', [`--git-dir=${gitdir}`, 'log', 'main', '--format=%(trailers:key=Loco-Deployment,valueonly)'], { encoding: 'utf8' });
+      const onMain = new Set(log.split('\n').map((l) => l.trim()).filter(Boolean));
+      lost += results.filter((r) => r.ws === ws && (!onMain.has(r.id) || r.outcome !== 'committed')).length;
+    }
+    const accepted = results.map((r) => r.toAccepted);
+    const committed = results.map((r) => r.toCommit);
+    return {
+      kind,
+      requestsPerSecond: REQUESTS / ((lastAccepted - started) / 1000),
+      p50Accepted: percentile(accepted, 50), p99Accepted: percentile(accepted, 99),
+      p50Commit: percentile(committed, 50), p99Commit: percentile(committed, 99),
+      lost, peakRss, total: (performance.now() - started) / 1000,
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+    if (database) {
+      const c = new pg.Client({ connectionString: POSTGRES });
+      await c.connect();
+      await c.query(`drop database if exists ${database} with (force)`);
+      await c.end();
+    }
+  }
+}
+
+console.log(`bench/deploy: ${REQUESTS} concurrent deploys over ${WORKSPACES} workspaces, one API process (node ${process.version})`);
+for (const kind of DATABASES) {
+  const r = await run(kind);
+  console.log(`\n${r.kind}`);
+  console.log(`  requests/s (all ${REQUESTS} answered 202): ${r.requestsPerSecond.toFixed(1)} req/s`);
+  console.log(`  time to 202:    p50 ${r.p50Accepted.toFixed(0)} ms   p99 ${r.p99Accepted.toFixed(0)} ms`);
+  console.log(`  time to commit: p50 ${r.p50Commit.toFixed(0)} ms   p99 ${r.p99Commit.toFixed(0)} ms  (all committed after ${r.total.toFixed(1)} s)`);
+  console.log(`  commits lost:   ${r.lost} (must be 0)`);
+  console.log(`  API peak RSS:   ${r.peakRss.toFixed(0)} MiB`);
+}
