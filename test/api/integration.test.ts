@@ -194,7 +194,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await call(api.app, ci, 'POST', '/tokens', { name: 'x' })).statusCode, 403);
     });
 
-    test('an unexpected error reaches the client only as "internal error, request id …"', async () => {
+    test('bad query values and unknown routes answer as problem+json', async () => {
       const res = await call(api.app, token, 'GET', `${ws}/history?since=not-a-date`);
       assert.equal(res.statusCode, 400);
       const missing = await call(api.app, token, 'GET', '/nope');
