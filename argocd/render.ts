@@ -15,7 +15,7 @@ import {
 } from './templates.ts';
 
 export interface PlatformManifestsInput {
-  /** Workspace slug, `<org>-<workspace>` (generator/names.ts workspaceSlug). */
+  /** Workspace slug, `<org>--<workspace>` (generator/names.ts workspaceSlug). */
   slug: string;
   /** URL Argo CD clones the workspace repository from. */
   repoUrl: string;

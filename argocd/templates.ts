@@ -2,6 +2,8 @@
 // substitution) and a platform operator installs the result once per workspace. Each builder
 // says what it grants; argocd/README.md says the same for humans.
 
+import { namespaceGlob } from '../generator/names.ts';
+
 export const LOCO_MANAGED_BY = 'loco';
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
 /** Project role whose token Loco (and a workspace's members) use to read the workspace's apps. */
@@ -88,7 +90,7 @@ function readPolicies(subject: string, slug: string): string[] {
 
 /**
  * The workspace's AppProject: it may deploy only from the workspace repository, only into
- * namespaces named `<slug>-*` (generator/names.ts namespaceFor), and the only cluster-scoped
+ * namespaces named `<slug>--*` (generator/names.ts namespaceFor), and the only cluster-scoped
  * kind it may create is Namespace.
  */
 export function appProjectFor(input: WorkspaceTemplateInput): AppProject {
@@ -100,7 +102,7 @@ export function appProjectFor(input: WorkspaceTemplateInput): AppProject {
     spec: {
       description: `Loco workspace ${slug}: apps from ${input.repoUrl} only`,
       sourceRepos: [input.repoUrl],
-      destinations: [{ server: IN_CLUSTER, namespace: `${slug}-*` }],
+      destinations: [{ server: IN_CLUSTER, namespace: namespaceGlob(slug) }],
       clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
       roles: [
         {
@@ -119,7 +121,7 @@ export function appProjectFor(input: WorkspaceTemplateInput): AppProject {
  * step with generator/names.ts (same limits: 63, a 54-character prefix, 8 hex).
  */
 export function namespaceGoTemplate(slug: string): string {
-  const full = `(printf "%s-%s-%s" "${slug}" (index .path.segments 1) .path.basename)`;
+  const full = `(printf "%s--%s--%s" "${slug}" (index .path.segments 1) .path.basename)`;
   return (
     `{{- $full := ${full} -}}` +
     `{{- if le (len $full) 63 -}}{{ $full }}` +
@@ -129,7 +131,7 @@ export function namespaceGoTemplate(slug: string): string {
 
 /**
  * One Application per `apps/<app>/overlays/<profile>` directory, named
- * `<slug>-<app>-<profile>` (argoApplicationName), syncing automatically with prune and
+ * `<slug>--<app>--<profile>` (argoApplicationName), syncing automatically with prune and
  * self-heal. No retry policy: a failed auto-sync should reach the developer as sync-failed at
  * once, not after minutes of retries.
  */
@@ -147,7 +149,7 @@ export function applicationSetFor(input: WorkspaceTemplateInput): ApplicationSet
       ],
       template: {
         metadata: {
-          name: `${slug}-{{ index .path.segments 1 }}-{{ .path.basename }}`,
+          name: `${slug}--{{ index .path.segments 1 }}--{{ .path.basename }}`,
           labels: {
             ...labels(slug),
             'loco.dev/app': '{{ index .path.segments 1 }}',

@@ -2,23 +2,43 @@
 // app/profile, and the Argo CD Application that the ApplicationSet makes for an overlay.
 // Kept in one place because the generator, the API, the Argo CD manifests and the tracker
 // all derive the same names and a mismatch would be silent.
+//
+// Why "--": org, workspace, app and profile names are DNS labels that may contain single
+// dashes, so joining them with "-" is ambiguous (org "a-b" + workspace "c" and org "a" +
+// workspace "b-c" would share a repository, and the AppProject glob `acme-web-*` would also
+// admit workspace `acme-web-admin`'s namespaces). Loco names may not contain "--"
+// (isLocoName), so "--" is an unambiguous separator and `<slug>--*` is a tight boundary.
 
 import { createHash } from 'node:crypto';
 
 const DNS_LABEL_MAX = 63;
+export const NAME_SEPARATOR = '--';
+/** Longest org or workspace name: keeps `<slug>--` inside the readable prefix of a hashed namespace. */
+export const WORKSPACE_NAME_MAX = 24;
 
-/** `<org>-<workspace>`: the workspace's name outside Loco (repository, namespaces, Argo CD). */
+const LOCO_NAME = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
+
+/**
+ * A name Loco accepts for an org, workspace, app or profile: a DNS-1035 label (lowercase
+ * letters, digits and "-", starting with a letter, not ending with "-"), at most `max`
+ * characters, and without "--" (reserved as the separator).
+ */
+export function isLocoName(name: string, max = DNS_LABEL_MAX): boolean {
+  return name.length <= max && LOCO_NAME.test(name) && !name.includes(NAME_SEPARATOR);
+}
+
+/** `<org>--<workspace>`: the workspace's name outside Loco (repository, namespaces, Argo CD). */
 export function workspaceSlug(org: string, workspace: string): string {
-  return `${org}-${workspace}`;
+  return `${org}${NAME_SEPARATOR}${workspace}`;
 }
 
 /**
- * Namespace of one app in one profile. Readable when it fits a DNS label; otherwise a
- * truncated prefix plus a hash of the full name, so two long names never collide and the
- * namespace still starts with the workspace slug (the AppProject allows `<slug>-*`).
+ * Namespace of one app in one profile: `<slug>--<app>--<profile>` when it fits a DNS label;
+ * otherwise a truncated prefix plus a hash of the full name, so two long names never collide
+ * and the namespace still starts with `<slug>--` (the AppProject allows `<slug>--*`).
  */
 export function namespaceFor(slug: string, app: string, profile: string): string {
-  const full = `${slug}-${app}-${profile}`;
+  const full = `${slug}${NAME_SEPARATOR}${app}${NAME_SEPARATOR}${profile}`;
   if (full.length <= DNS_LABEL_MAX) return full;
   const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
   const prefix = full.slice(0, DNS_LABEL_MAX - hash.length - 1).replace(/-+$/, '');
@@ -27,10 +47,15 @@ export function namespaceFor(slug: string, app: string, profile: string): string
 
 /** The Argo CD Application the workspace's ApplicationSet creates for `apps/<app>/overlays/<profile>`. */
 export function argoApplicationName(slug: string, app: string, profile: string): string {
-  return `${slug}-${app}-${profile}`;
+  return `${slug}${NAME_SEPARATOR}${app}${NAME_SEPARATOR}${profile}`;
 }
 
 /** Argo CD AppProject of a workspace. */
 export function argoProjectName(slug: string): string {
   return slug;
+}
+
+/** The AppProject's destination glob: every namespace namespaceFor gives for this workspace. */
+export function namespaceGlob(slug: string): string {
+  return `${slug}${NAME_SEPARATOR}*`;
 }

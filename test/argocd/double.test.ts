@@ -40,31 +40,31 @@ test('a missing app answers 403 without ?project= and 404 with it', async () => 
 });
 
 test('no token is 401 "no session information"; a non-GET without JSON content type is 415', async () => {
-  const none = await get('/api/v1/applications/acme-web-api-dev', {});
+  const none = await get('/api/v1/applications/acme-web--api--dev', {});
   assert.equal(none.status, 401);
   assert.equal(((await none.json()) as { message: string }).message, 'no session information');
-  const post = await fetch(`${double.url}/api/v1/applications/acme-web-api-dev/sync`, { method: 'POST', headers: { authorization: `Bearer ${double.token}` }, body: '{}' });
+  const post = await fetch(`${double.url}/api/v1/applications/acme-web--api--dev/sync`, { method: 'POST', headers: { authorization: `Bearer ${double.token}` }, body: '{}' });
   assert.equal(post.status, 415);
   assert.equal(await post.text(), 'Invalid content type');
 });
 
 test('the watch stream starts with ADDED for the named app', async () => {
   const controller = new AbortController();
-  const res = await fetch(`${double.url}/api/v1/stream/applications?name=acme-web-api-dev`, { headers: { authorization: `Bearer ${double.token}` }, signal: controller.signal });
+  const res = await fetch(`${double.url}/api/v1/stream/applications?name=acme-web--api--dev`, { headers: { authorization: `Bearer ${double.token}` }, signal: controller.signal });
   const reader = res.body!.getReader();
   const { value } = await reader.read();
   controller.abort();
   const line = JSON.parse(new TextDecoder().decode(value).split('\n')[0]);
   assert.equal(line.result.type, 'ADDED');
-  assert.equal(line.result.application.metadata.name, 'acme-web-api-dev');
+  assert.equal(line.result.application.metadata.name, 'acme-web--api--dev');
   assert.equal(line.result.application.spec.project, 'acme-web');
   assert.deepEqual(double.violations, []);
 });
 
 test('the client reads the app of the real overlay: resources from kubectl kustomize', async () => {
   const client = createArgoCdClient({ url: double.url, token: double.token });
-  const app = await client.refreshApplication('acme-web-api-dev', { project: 'acme-web' });
-  assert.deepEqual(app.status?.resources?.map((r) => `${r.kind}/${r.namespace}/${r.name}`).sort(), ['Deployment/acme-web-api-dev/api', 'Service/acme-web-api-dev/api']);
+  const app = await client.refreshApplication('acme-web--api--dev', { project: 'acme-web' });
+  assert.deepEqual(app.status?.resources?.map((r) => `${r.kind}/${r.namespace}/${r.name}`).sort(), ['Deployment/acme-web--api--dev/api', 'Service/acme-web--api--dev/api']);
   assert.equal(app.operation?.initiatedBy?.automated, true);
 });
 

@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { namespaceFor } from '../../../generator/names.ts';
+import { argoApplicationName, namespaceFor } from '../../../generator/names.ts';
 import { contractProblems, type ContractShape } from './contract.ts';
 import { buildOverlay, headOf, overlaysAt, repoExists } from './repo.ts';
 import { appHealth, newModel, rfc3339, toApplication, toTree, type AppModel, type Scenario } from './simulation.ts';
@@ -121,7 +121,7 @@ export async function startArgoCdDouble(options: ArgoCdDoubleOptions): Promise<A
       const head = await headOf(repo, branch);
       if (!head) continue;
       for (const { app, profile } of await overlaysAt(repo, head)) {
-        if (`${slug}-${app}-${profile}` !== name) continue;
+        if (argoApplicationName(slug, app, profile) !== name) continue;
         const model = newModel({ name, slug, app, profile, namespace: namespaceFor(slug, app, profile), repoUrl: `file://${repo}` }, Date.now());
         models.set(name, model);
         return model;
