@@ -117,23 +117,11 @@ export async function listPromotions(em: EntityManager, workspaceId: string, fil
   return rows.map(fromRow);
 }
 
-export interface NewPromotion {
-  id: string;
-  workspaceId: string;
-  appId: string;
-  app: string;
-  kind: 'promote' | 'rollback';
-  sourceDeploymentId: string;
-  from: string;
-  to: string;
-  branch: string;
-  headCommit: string;
-  prNumber: number | null;
-  prUrl: string | null;
-  title: string;
-  body: string;
-  authorUserId: string;
-}
+/** What opening a promotion writes; status, approvals and outcome fields start empty. */
+export type NewPromotion = Pick<
+  PromotionRow,
+  'id' | 'workspaceId' | 'appId' | 'app' | 'kind' | 'sourceDeploymentId' | 'from' | 'to' | 'branch' | 'prNumber' | 'prUrl' | 'title' | 'body' | 'authorUserId'
+> & { headCommit: string };
 
 export async function insertPromotion(em: EntityManager, p: NewPromotion): Promise<void> {
   await em.execute(
