@@ -3,8 +3,9 @@
 
 import { LocoError } from '../generator/errors.ts';
 import { createArgoCdClient, getAppStatus, getLogs, trackDeployment } from './argocd/index.ts';
-import type { AppStatus, ArgoCdClient, LogLine } from './argocd/index.ts';
+import type { AppStatus, ArgoCdClient, LogLine, TrackOptions } from './argocd/index.ts';
 import type { TrackFn } from './deployments/tracking.ts';
+import type { ArgoCdSettings } from './options.ts';
 
 export interface ArgoCdAccess {
   client: ArgoCdClient;
@@ -13,14 +14,18 @@ export interface ArgoCdAccess {
   logs(ref: { application: string; project: string }, opts: { tail?: number; since?: number; signal?: AbortSignal }): Promise<LogLine[]>;
 }
 
-export function createArgoCdAccess(settings: { url: string; token?: string }): ArgoCdAccess {
+export function createArgoCdAccess(settings: ArgoCdSettings): ArgoCdAccess {
   if (!settings.token) {
     throw new LocoError('config.argocd-token', 'LOCO_ARGOCD_URL is set but LOCO_ARGOCD_TOKEN is not', 'set LOCO_ARGOCD_TOKEN to an Argo CD API token (or unset LOCO_ARGOCD_URL to run without Argo CD)');
   }
   const client = createArgoCdClient({ url: settings.url, token: settings.token });
+  const tracking: TrackOptions = {
+    ...(settings.healthySeconds !== undefined ? { healthyDebounceMs: settings.healthySeconds * 1000 } : {}),
+    ...(settings.failureGraceSeconds !== undefined ? { causeGraceMs: settings.failureGraceSeconds * 1000 } : {}),
+  };
   return {
     client,
-    track: (request, onEvent) => trackDeployment(client, request, onEvent),
+    track: (request, onEvent) => trackDeployment(client, request, onEvent, tracking),
     status: (ref) => getAppStatus(client, ref),
     async logs(ref, opts) {
       const lines: LogLine[] = [];

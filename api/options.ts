@@ -3,6 +3,8 @@
 import { resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { LocoError } from '../generator/errors.ts';
+import { argoCdSettingsFromEnv } from './argocd/client.ts';
 
 export interface RunnerOptions {
   /** How long a replica owns a deployment it carries forward before another may take it over. */
@@ -15,12 +17,21 @@ export interface RunnerOptions {
   disabled?: boolean;
 }
 
+export interface ArgoCdSettings {
+  url: string;
+  token?: string;
+  /** Healthy must hold this long before a deployment succeeds (LOCO_ARGOCD_HEALTHY_SECONDS, default 5). */
+  healthySeconds?: number;
+  /** ImagePullBackOff, CrashLoopBackOff… fail a deployment after this long (LOCO_ARGOCD_FAILURE_GRACE_SECONDS, default 30). */
+  failureGraceSeconds?: number;
+}
+
 export interface LocoOptions {
   dataDir: string;
   databaseUrl?: string;
   host?: string;
   port?: number;
-  argocd?: { url: string; token?: string };
+  argocd?: ArgoCdSettings;
   /** GitHub hosting of the workspace repositories (LOCO_GITHUB_TOKEN/ORG/API_URL). */
   github?: { token: string; org: string; apiUrl?: string };
   /** GitHub OAuth app for `loco login` (device flow). */
@@ -42,7 +53,14 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocoOption
     logger: { level: env.LOCO_LOG_LEVEL || 'info' },
   };
   if (env.DATABASE_URL) options.databaseUrl = env.DATABASE_URL;
-  if (env.LOCO_ARGOCD_URL) options.argocd = { url: env.LOCO_ARGOCD_URL, ...(env.LOCO_ARGOCD_TOKEN ? { token: env.LOCO_ARGOCD_TOKEN } : {}) };
+  const argocd = argoCdSettingsFromEnv(env);
+  if (argocd) {
+    options.argocd = argocd;
+    const healthy = secondsSetting(env, 'LOCO_ARGOCD_HEALTHY_SECONDS');
+    const grace = secondsSetting(env, 'LOCO_ARGOCD_FAILURE_GRACE_SECONDS');
+    if (healthy !== undefined) options.argocd.healthySeconds = healthy;
+    if (grace !== undefined) options.argocd.failureGraceSeconds = grace;
+  }
   if (env.LOCO_GITHUB_TOKEN && env.LOCO_GITHUB_ORG) {
     options.github = { token: env.LOCO_GITHUB_TOKEN, org: env.LOCO_GITHUB_ORG, ...(env.LOCO_GITHUB_API_URL ? { apiUrl: env.LOCO_GITHUB_API_URL } : {}) };
   }
@@ -55,6 +73,17 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocoOption
   }
   if (env.LOCO_LEASE_SECONDS) options.runner = { leaseSeconds: Number(env.LOCO_LEASE_SECONDS) };
   return options;
+}
+
+/** A non-negative number of seconds (fractions allowed), or a start-up error naming the variable. */
+function secondsSetting(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new LocoError('config.invalid-setting', `${name}=${JSON.stringify(raw)} is not a number of seconds`, `set ${name} to a non-negative number such as 5 or 0.5, or unset it for the default`);
+  }
+  return value;
 }
 
 export function defaultInstanceId(): string {

@@ -11,20 +11,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { initTemplate } from '../generator/index.ts';
 import { workspaceSlug } from '../generator/names.ts';
+import { percentile, tempDatabase } from './support.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
 const WORKSPACES = Number(process.env.BENCH_WORKSPACES ?? 20);
 const DATABASES = (process.env.BENCH_DATABASES ?? 'pglite,postgresql').split(',');
-const POSTGRES = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-};
 
 async function startApi(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['api/main.ts'], { env: { ...process.env, LOCO_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -65,16 +59,9 @@ async function commitSeen(url: string, token: string, id: string): Promise<{ at:
 
 async function run(kind: string) {
   const dataDir = mkdtempSync(join(tmpdir(), 'loco-bench-deploy-'));
-  let database: string | undefined;
-  if (kind === 'postgresql') {
-    database = `loco_bench_${randomBytes(4).toString('hex')}`;
-    const c = new pg.Client({ connectionString: POSTGRES });
-    await c.connect();
-    await c.query(`create database ${database}`);
-    await c.end();
-  }
+  const database = kind === 'postgresql' ? await tempDatabase() : undefined;
   const env: Record<string, string> = { LOCO_DATA_DIR: dataDir, LOCO_PORT: '0' };
-  if (database) env.DATABASE_URL = POSTGRES.replace(/\/[^/]*$/, `/${database}`);
+  if (database) env.DATABASE_URL = database.url;
   const { child, url } = await startApi(env);
   try {
     const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
@@ -125,12 +112,7 @@ async function run(kind: string) {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
     rmSync(dataDir, { recursive: true, force: true });
-    if (database) {
-      const c = new pg.Client({ connectionString: POSTGRES });
-      await c.connect();
-      await c.query(`drop database if exists ${database} with (force)`);
-      await c.end();
-    }
+    await database?.drop();
   }
 }
 

@@ -3,7 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { argoCdSettingsFromEnv, createArgoCdClient } from '../../api/argocd/index.ts';
+import { createArgoCdClient } from '../../api/argocd/index.ts';
+import { optionsFromEnv } from '../../api/options.ts';
 import { LocoError } from '../../generator/errors.ts';
 import { contractProblems } from '../doubles/argocd/contract.ts';
 import { startArgoCdDouble, type ArgoCdDouble } from '../doubles/argocd/server.ts';
@@ -69,10 +70,20 @@ test('the client reads the app of the real overlay: resources from kubectl kusto
 });
 
 test('settings: none means no Argo CD; one without the other names the missing variable', () => {
-  assert.equal(argoCdSettingsFromEnv({}), undefined);
-  assert.throws(() => argoCdSettingsFromEnv({ LOCO_ARGOCD_URL: 'https://argocd.example.com' }), (e: LocoError) => /LOCO_ARGOCD_TOKEN/.test(e.message) && e.code.startsWith('config.'));
-  assert.throws(() => argoCdSettingsFromEnv({ LOCO_ARGOCD_TOKEN: 't' }), (e: LocoError) => /LOCO_ARGOCD_URL/.test(e.message));
+  assert.equal(optionsFromEnv({}).argocd, undefined);
+  assert.throws(() => optionsFromEnv({ LOCO_ARGOCD_URL: 'https://argocd.example.com' }), (e: LocoError) => /LOCO_ARGOCD_TOKEN/.test(e.message) && e.code.startsWith('config.'));
+  assert.throws(() => optionsFromEnv({ LOCO_ARGOCD_TOKEN: 't' }), (e: LocoError) => /LOCO_ARGOCD_URL/.test(e.message));
   assert.throws(() => createArgoCdClient({ url: 'argocd', token: 't' }), /LOCO_ARGOCD_URL/);
+});
+
+test('settings: the healthy hold and the failure grace are seconds; anything else names the variable and the fix', () => {
+  const base = { LOCO_ARGOCD_URL: 'https://argocd.example.com', LOCO_ARGOCD_TOKEN: 't' };
+  assert.deepEqual(optionsFromEnv(base).argocd, { url: 'https://argocd.example.com', token: 't' });
+  assert.deepEqual(optionsFromEnv({ ...base, LOCO_ARGOCD_HEALTHY_SECONDS: '0.5', LOCO_ARGOCD_FAILURE_GRACE_SECONDS: '10' }).argocd,
+    { url: 'https://argocd.example.com', token: 't', healthySeconds: 0.5, failureGraceSeconds: 10 });
+  assert.throws(() => optionsFromEnv({ ...base, LOCO_ARGOCD_HEALTHY_SECONDS: '5s' }),
+    (e: LocoError) => e.code === 'config.invalid-setting' && /LOCO_ARGOCD_HEALTHY_SECONDS="5s"/.test(e.message) && /non-negative number/.test(e.hint));
+  assert.throws(() => optionsFromEnv({ ...base, LOCO_ARGOCD_FAILURE_GRACE_SECONDS: '-1' }), /LOCO_ARGOCD_FAILURE_GRACE_SECONDS/);
 });
 
 test('an unreachable Argo CD is an error naming LOCO_ARGOCD_URL', async () => {

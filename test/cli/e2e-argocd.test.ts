@@ -16,7 +16,8 @@ let env: Record<string, string>;
 before(async () => {
   const dataDir = tempDir('data');
   argocd = await startArgoCdDouble({ repoPath: (slug) => join(dataDir, 'repos', `${slug}.git`) });
-  api = await startApi({ LOCO_ARGOCD_URL: argocd.url, LOCO_ARGOCD_TOKEN: argocd.token }, dataDir);
+  // Healthy must hold 1 s (5 s by default) and a pod cause fails after 2 s (30 s by default).
+  api = await startApi({ LOCO_ARGOCD_URL: argocd.url, LOCO_ARGOCD_TOKEN: argocd.token, LOCO_ARGOCD_HEALTHY_SECONDS: '1', LOCO_ARGOCD_FAILURE_GRACE_SECONDS: '2' }, dataDir);
   env = { LOCO_API_URL: api.url, LOCO_TOKEN: api.adminToken };
 });
 after(async () => {
@@ -26,8 +27,7 @@ after(async () => {
 
 const config = (name: string) => `[Metadata]\nName = "${name}"\n\n[Build]\nImage = "ghcr.io/acme/${name}:1.0.0"\n\n[Profile.dev]\n`;
 
-// The tracker waits out Argo CD's health debounce and the grace before a cause becomes a failure
-// (seconds each, not configurable from the environment), so the three deploys run side by side.
+// Even shortened, the health hold and the cause grace are seconds each, so the deploys run side by side.
 describe('deploy outcomes from Argo CD', { concurrency: true }, () => {
   test('a deploy Argo CD reports healthy exits 0 with the succeeded outcome', async () => {
     const result = await loco(['deploy', '--non-interactive', '--timeout', '2m'], { cwd: appDir(config('good')), env });
