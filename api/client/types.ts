@@ -69,6 +69,8 @@ export interface AppStatus {
   health?: string;
   revision?: string;
   resources?: { kind: string; name: string; namespace?: string; sync?: string; health?: string; message?: string; [k: string]: unknown }[];
+  /** Resources (Pods included) whose health is not Healthy, with Argo CD's reason and message. */
+  unhealthy?: { kind: string; name: string; namespace?: string; health: string; message: string }[];
   [extra: string]: unknown;
 }
 

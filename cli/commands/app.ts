@@ -56,6 +56,11 @@ export const status: Action = async (ctx, [appArg], flags) => {
       { header: 'message', value: (r) => r.message },
     ], '');
   }
+  // Pods are not in Argo CD's resource list, only in its tree: they are where the cause shows.
+  if (s.unhealthy?.length) {
+    process.stdout.write(`\n${kleur.bold('not healthy')}\n`);
+    for (const r of s.unhealthy) process.stdout.write(`  ${r.kind}/${r.name}  ${paintStatus(r.health)}${r.message ? `  ${r.message}` : ''}\n`);
+  }
 };
 
 export const logs: Action = async (ctx, [appArg], flags) => {

@@ -59,3 +59,37 @@ describe('deploy outcomes from Argo CD', { concurrency: true }, () => {
     assert.doesNotMatch(result.stderr, /✗/);
   });
 });
+
+// Runs after the deploys above (node:test runs top-level tests in order), reading what Argo CD says now.
+describe('status and logs come from Argo CD', () => {
+  test('loco status shows sync, health, the deployed revision and, for a broken app, the unhealthy resource', async () => {
+    const good = await loco(['status', 'good', '--profile', 'dev', '-o', 'json'], { env });
+    assert.equal(good.code, 0, good.stderr);
+    const s = JSON.parse(good.stdout);
+    assert.equal(s.sync, 'Synced');
+    assert.equal(s.health, 'Healthy');
+    assert.equal(s.deployment.status, 'succeeded');
+    assert.equal(s.revision, s.deployment.commit, 'Argo CD runs the commit of the last deployment');
+    assert.ok(s.resources.some((r: { kind: string; name: string }) => r.kind === 'Deployment' && r.name === 'good'));
+
+    const broken = await loco(['status', 'broken', '--profile', 'dev'], { env });
+    assert.equal(broken.code, 0, broken.stderr);
+    // Argo CD keeps a Deployment Progressing until its progress deadline; the Pod says why.
+    assert.match(broken.stdout, /^health\s+(Progressing|Degraded)/m);
+    assert.match(broken.stdout, /^deployment\s+dpl_\w+ failed/m);
+    assert.match(broken.stdout, /^next\s+The cluster cannot pull image/m, 'the failed deployment says what to do next');
+    assert.match(broken.stdout, /^not healthy\n(.*\n)*  Pod\/broken-[\w-]+ +\w+ +ImagePullBackOff/m, 'the pod and its reason are listed');
+    assert.deepEqual(argocd.violations, []);
+  });
+
+  test('loco logs prints the pods\' lines through the API; an app without a deployment is a clear error', async () => {
+    const result = await loco(['logs', 'good', '--profile', 'dev', '--tail', '2'], { env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /good-[\w-]+ .*listening on :8080/);
+    assert.doesNotMatch(result.stdout, /starting/, '--tail 2 keeps the last two lines per pod');
+
+    const missing = await loco(['logs', 'nope', '--profile', 'dev'], { env });
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /nope/);
+  });
+});
