@@ -13,6 +13,7 @@ import { applyOverrideChange, overridesPath, overrideVariables, type OverrideCha
 import { deploymentJson } from '../deployments/records.ts';
 import type { LocoServices } from '../services.ts';
 import { appNotFound } from './apps.ts';
+import { refuseRuntimeChange } from '../promotions/protect.ts';
 import { appParams, name, problemResponses } from './schemas.ts';
 
 const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
@@ -87,6 +88,7 @@ const appSettingsRoutes: FastifyPluginAsync = async (app) => {
     const body = request.body as { set?: Record<string, string>; unset?: string[] };
     const em = app.loco.em();
     const access = await workspaceAccess(em, principal, org, ws, 'deploy', { deployTokenApp: appName });
+    refuseRuntimeChange(access, appName, profile, 'env');
     const release = await currentRelease(em, access, appName, profile);
     const keys = [...Object.keys(body.set ?? {}).map((k) => `set ${k}`), ...(body.unset ?? []).map((k) => `unset ${k}`)];
     const json = await recordChange(app.loco, access, principal, release, 'env', { set: body.set ?? {}, unset: body.unset ?? [] },
@@ -115,6 +117,7 @@ const appSettingsRoutes: FastifyPluginAsync = async (app) => {
     const { profile, ...change } = request.body as { profile: string } & OverrideChange;
     const em = app.loco.em();
     const access = await workspaceAccess(em, principal, org, ws, 'deploy', { deployTokenApp: appName });
+    refuseRuntimeChange(access, appName, profile, 'scale');
     const release = await currentRelease(em, access, appName, profile);
     const what = Object.entries(change).map(([k, v]) => `${k}=${String(v)}`).join(' ');
     const json = await recordChange(app.loco, access, principal, release, 'scale', change, `scale ${appName}@${profile}: ${what} (requested by ${principal.userName})`);

@@ -7,6 +7,7 @@ import { requirePrincipal } from '../auth/authenticate.ts';
 import { workspaceAccess } from '../auth/access.ts';
 import { Deployment } from '../db/entities.ts';
 import { createDeployment, requestHash } from '../deployments/create.ts';
+import { refuseDirectDeploy, refuseDirectRollback } from '../promotions/protect.ts';
 import { loadDeployment } from '../deployments/load.ts';
 import { currentScopeFiles, prepareDeploy, refuseWidePrune } from '../deployments/prepare.ts';
 import { deploymentJson } from '../deployments/records.ts';
@@ -40,6 +41,7 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
     const body = request.body as { config: string; profile: string; image: string; envFile?: string; idempotencyKey?: string; confirmPrune?: boolean };
     const em = app.loco.em();
     const access = await workspaceAccess(em, principal, org, ws, 'deploy', { deployTokenApp: appName });
+    refuseDirectDeploy(access, appName, body.profile);
     const hash = requestHash({ app: appName, profile: body.profile, image: body.image, config: body.config, envFile: body.envFile ?? null, confirmPrune: Boolean(body.confirmPrune) });
     if (body.idempotencyKey) {
       const existing = await em.findOne(Deployment, { workspaceId: access.workspaceId, idempotencyKey: body.idempotencyKey });
@@ -97,6 +99,7 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
     if (!target.commit || target.changeType === 'delete') {
       throw new LocoError('conflict.rollback-target', `deployment ${id} made no commit to return to (status ${target.status})`, 'roll back to a deployment that was committed: see `loco history`');
     }
+    refuseDirectRollback(access, target.app, target.profile, id);
     const store = app.loco.store;
     const head = (await store.head(access.slug)) ?? target.commit;
     const [before, after] = await Promise.all([

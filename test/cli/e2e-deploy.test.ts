@@ -75,14 +75,24 @@ test('deploy without Argo CD prints the id at once and ends at committed with ex
   assert.doesNotMatch(result.stdout, /\x1b\[/, 'no escape codes off a TTY');
 });
 
+test('a direct deploy to prod (protected by review) exits 1, names the promotion to run and records nothing', async () => {
+  const dir = appDir(WEB_CONFIG.replace('web:1.0.0', 'web:9.9.9'));
+  const result = await loco(['deploy', '--profile', 'prod'], { cwd: dir, env });
+  assert.equal(result.code, 1, result.stdout + result.stderr);
+  assert.match(result.stderr, /web@prod is protected by review: a new release reaches prod by a promotion pull request/);
+  assert.match(result.stderr, /hint: .*loco promote web --from <that profile> --to prod/);
+  const history = await loco(['history', 'web', '-o', 'json'], { env });
+  assert.doesNotMatch(history.stdout, /9\.9\.9/, 'nothing was committed');
+});
+
 test('deploy -o json is one parseable document with the outcome, deployment and events', async () => {
   const dir = appDir(WEB_CONFIG.replace('web:1.0.0', 'web:1.0.1'));
-  const result = await loco(['deploy', '--profile', 'prod', '-o', 'json'], { cwd: dir, env });
+  const result = await loco(['deploy', '--profile', 'dev', '-o', 'json'], { cwd: dir, env });
   assert.equal(result.code, 0, result.stderr);
   const out = JSON.parse(result.stdout);
   assert.equal(out.outcome, 'committed');
   assert.equal(out.deployment.app, 'web');
-  assert.equal(out.deployment.profile, 'prod');
+  assert.equal(out.deployment.profile, 'dev');
   assert.match(out.deployment.commit, /^[0-9a-f]{40}$/);
   assert.ok(out.events.length >= 1);
   assert.deepEqual(out.events.map((e: { seq: number }) => e.seq), [...out.events.map((e: { seq: number }) => e.seq)].sort((a: number, b: number) => a - b));
@@ -91,7 +101,7 @@ test('deploy -o json is one parseable document with the outcome, deployment and 
   assert.equal(events.code, 0, events.stderr);
   assert.deepEqual(JSON.parse(events.stdout).events.map((e: { seq: number }) => e.seq), out.events.map((e: { seq: number }) => e.seq));
 
-  const status = await loco(['status', 'web', '--profile', 'prod', '-o', 'json'], { env });
+  const status = await loco(['status', 'web', '--profile', 'dev', '-o', 'json'], { env });
   assert.equal(status.code, 0, status.stderr);
   assert.equal(JSON.parse(status.stdout).deployment.id, out.deployment.id);
 

@@ -69,8 +69,12 @@ describe('rollback, audit verify and rebuild from git', () => {
   let v2: Record<string, any>;
 
   test('a rollback of a protected profile opens a pull request instead of committing', async () => {
+    // prod's first two releases went out before the team turned review on for it
+    const rules = (body: object) => call(api.app, admin, 'PUT', `${ws}/promotion-rules`, body);
+    assert.equal((await rules({ profiles: { prod: { approvals: 0 } } })).statusCode, 200);
     v1 = await deployed('prod', 'registry.example.com/acme/api:1.0.0', 2);
     v2 = await deployed('prod', 'registry.example.com/acme/api:2.0.0', 3);
+    assert.equal((await rules({ profiles: {} })).statusCode, 200);
     const before = head();
     const res = await rollback(admin, { deployment: v1.id });
     assert.equal(res.statusCode, 201, res.body);
