@@ -13,6 +13,8 @@ export interface CommitContext {
   store: GitopsStore;
   slug: string;
   author: Author;
+  /** Checked under the repository lock right before the commit (see ChangeRequest.precondition). */
+  precondition?: () => Promise<void>;
 }
 
 export function trailersFor(d: Pick<Deployment, 'id' | 'actor' | 'app' | 'profile' | 'configDigest' | 'image' | 'changeType'>): Record<string, string> {
@@ -66,7 +68,7 @@ export async function renderAt(ctx: CommitContext, d: Deployment, head: string, 
 }
 
 async function commitOnce(ctx: CommitContext, d: Deployment, head: string, rendered: (files: number) => void): Promise<ChangeResult> {
-  const base = { slug: ctx.slug, subject: subjectFor(d), trailers: trailersFor(d), author: ctx.author, baseCommit: head };
+  const base = { slug: ctx.slug, subject: subjectFor(d), trailers: trailersFor(d), author: ctx.author, baseCommit: head, ...(ctx.precondition ? { precondition: ctx.precondition } : {}) };
   switch (d.changeType) {
     case 'rollback': {
       const target = (d.change ?? {}) as { targetCommit?: string };

@@ -165,17 +165,27 @@ export class DeploymentRunner {
     const em = this.#deps.orm.em.fork();
     const d = await em.findOne(Deployment, { id });
     if (!d || d.finishedAt || d.status !== 'pending') return d;
-    if (await this.#supersededBeforeCommit(d)) return null;
     const [workspace, user] = await Promise.all([em.findOneOrFail(Workspace, { id: d.workspaceId }), em.findOne(User, { id: d.actorUserId })]);
     const author = { name: user?.name ?? d.actor, email: user?.email ?? `${user?.name ?? 'loco'}@users.noreply.loco` };
     let result;
     try {
-      const made = await commitChange({ store: this.#deps.store, slug: workspace.slug, author }, d);
+      // Asked under the repository lock, so no replica commits a newer deploy of this app/profile
+      // between the answer and our commit: the newest request always ends up on main.
+      const precondition = async () => {
+        const newer = await this.#newerRelease(d);
+        if (newer) throw new LocoError('conflict.superseded', `superseded by ${newer} before it was committed`, `follow ${newer}: \`loco status ${d.app} --profile ${d.profile}\``, { data: { by: newer } });
+      };
+      const made = await commitChange({ store: this.#deps.store, slug: workspace.slug, author, precondition }, d);
       result = made.result;
       if (made.renderedFiles !== undefined) {
         await appendEvent(em, bus, id, { type: 'rendered', message: `rendered ${made.renderedFiles} files for ${d.app}@${d.profile}`, data: { files: made.renderedFiles } });
       }
     } catch (error) {
+      if (error instanceof LocoError && error.code === 'conflict.superseded') {
+        await changeStatus(em, bus, id, { status: 'failed', reason: 'superseded', finished: true, message: error.message, nextStep: error.hint },
+          { type: 'failed', message: error.message, data: { reason: 'superseded', ...error.data } });
+        return null;
+      }
       const known = error instanceof LocoError;
       if (!known) this.#deps.log.error({ err: error, deploymentId: id }, 'commit failed');
       const reason = known && error.family === 'config' ? 'invalid-config' : known && error.family === 'conflict' ? 'commit-conflict' : 'commit-failed';
@@ -199,22 +209,15 @@ export class DeploymentRunner {
     return em.fork().findOne(Deployment, { id });
   }
 
-  /** A queued deploy or rollback that a newer one of the same app/profile replaces is never committed. */
-  async #supersededBeforeCommit(d: Deployment): Promise<boolean> {
-    if (d.changeType !== 'deploy' && d.changeType !== 'rollback') return false;
-    const em = this.#deps.orm.em.fork();
-    const rows = await em.execute<{ id: string }[]>(
-      `select id from deployments where app_id = ? and profile = ? and created_at > ? and change_type in ('deploy', 'rollback', 'promote')
-        order by created_at desc limit 1`,
-      [d.appId, d.profile, d.createdAt],
+  /** A newer deploy, rollback or promotion of the same app/profile replaces a queued deploy or rollback: its id. */
+  async #newerRelease(d: Deployment): Promise<string | null> {
+    if (d.changeType !== 'deploy' && d.changeType !== 'rollback') return null;
+    const rows = await this.#deps.orm.em.fork().execute<{ id: string }[]>(
+      `select id from deployments where app_id = ? and profile = ? and (created_at, id) > (?, ?) and change_type in ('deploy', 'rollback', 'promote')
+        order by created_at desc, id desc limit 1`,
+      [d.appId, d.profile, d.createdAt, d.id],
     );
-    if (rows.length === 0) return false;
-    const newer = rows[0].id;
-    await changeStatus(em, this.#deps.bus, d.id, {
-      status: 'failed', reason: 'superseded', finished: true,
-      message: `superseded by ${newer} before it was committed`, nextStep: `follow ${newer}: \`loco status ${d.app} --profile ${d.profile}\``,
-    }, { type: 'failed', message: `superseded by ${newer} before it was committed`, data: { reason: 'superseded', by: newer } });
-    return true;
+    return rows[0]?.id ?? null;
   }
 
   /** Older deployments of the same app/profile still waiting for an outcome are superseded by this commit. */

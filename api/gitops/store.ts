@@ -118,6 +118,7 @@ export function createStore(ctx: StoreContext): GitopsStore {
     return locked(slug, async () => {
       await host.refresh(slug, branch);
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        await change.precondition?.();
         const head = await readRef(ts.gitdir, host.refName(branch));
         let parent = head;
         if (!parent) {

@@ -26,6 +26,12 @@ export interface ChangeRequest {
   /** Default 'main'. A missing branch is created from `startPoint` (default 'main'). */
   branch?: string;
   startPoint?: string;
+  /**
+   * Run under the repository lock before each commit attempt (again after a lost race): throw to
+   * abandon the change. Replicas decide "is this change still wanted?" here, where no other
+   * writer of this repository can commit between the answer and the commit.
+   */
+  precondition?: () => Promise<void>;
 }
 
 export type ChangeResult =
@@ -73,6 +79,8 @@ export interface RestoreRequest {
   author: Author;
   baseCommit?: string;
   branch?: string;
+  /** As ChangeRequest.precondition. */
+  precondition?: () => Promise<void>;
 }
 
 export interface PullRequest {

@@ -113,15 +113,17 @@ export async function openBranchChange(loco: LocoServices, access: WorkspaceAcce
   }
   const pr = await store.openPullRequest({ slug: access.slug, branch, title, body });
   const app = await em.findOneOrFail(App, { workspaceId: access.workspaceId, name: change.app });
-  await em.transactional(async (tx) => {
+  const older = await em.transactional(async (tx) => {
     await insertPromotion(tx, {
       id, workspaceId: access.workspaceId, appId: app.id, app: change.app, kind: change.kind, sourceDeploymentId: change.source.id,
       from: change.from, to: change.to, branch, headCommit: result.commit, prNumber: pr.number, prUrl: pr.url, title, body, authorUserId: principal.userId,
     });
-    const older = await supersedeOlder(tx, { id, appId: app.id, to: change.to });
-    // Deleting the older branch closes its pull request on GitHub too.
-    for (const p of older) await store.deleteBranch(access.slug, p.branch).catch(() => undefined);
+    return supersedeOlder(tx, { id, appId: app.id, to: change.to });
   });
+  // Deleting the older branch closes its pull request on GitHub too. Outside the transaction: the
+  // repository lock is never awaited while holding a database connection (the embedded database
+  // has one, and a commit holding the lock may need it).
+  for (const p of older) await store.deleteBranch(access.slug, p.branch).catch(() => undefined);
   return (await findPromotion(em, id))!;
 }
 

@@ -173,3 +173,33 @@ test('a repository written by a newer Loco layout is refused with an upgrade hin
   await store.applyChange({ slug: SLUG, scope: [], files: new Map([['.loco/format-version', '2\n']]), subject: 'migrate layout to 2', trailers: {}, author: alice });
   await assert.rejects(store.ensureRepository(SLUG), (e) => isLocoError(e) && e.code === 'conflict.repository-format' && /upgrade Loco/.test(e.hint));
 });
+
+test('a precondition runs under the repository lock: a second store (another replica) cannot commit in between', async (t) => {
+  const { dataDir, store, gitdir } = await newStore(t);
+  const replica = createGitopsStore({ dataDir });
+  let other: Promise<unknown> | undefined;
+  let otherDoneDuringCheck = false;
+  const first = store.applyChange(deploy(SLUG, 'api', 'dev', appFiles('dev', 'api:1'), {
+    precondition: async () => {
+      if (other) return;
+      other = replica.applyChange(deploy(SLUG, 'api', 'dev', appFiles('dev', 'api:2')));
+      const settled = await Promise.race([other.then(() => true, () => true), new Promise((r) => setTimeout(() => r(false), 300))]);
+      otherDoneDuringCheck = settled === true;
+    },
+  }));
+  await first;
+  await other;
+  assert.equal(otherDoneDuringCheck, false, 'the other writer waited for the lock');
+  const overlay = (rev: string) => gitCli(gitdir, 'show', `${rev}:apps/api/overlays/dev/kustomization.yaml`);
+  assert.match(overlay('main~1'), /newName: api:1/, 'ours first');
+  assert.match(overlay('main'), /newName: api:2/, 'then theirs, on top');
+});
+
+test('a precondition that throws abandons the change: nothing is committed and the error reaches the caller', async (t) => {
+  const { store, head, gitdir } = await newStore(t);
+  await assert.rejects(
+    store.applyChange(deploy(SLUG, 'api', 'dev', appFiles('dev', 'api:1'), { precondition: async () => { throw new Error('superseded'); } })),
+    /superseded/,
+  );
+  assert.equal(gitCli(gitdir, 'rev-parse', 'main'), head);
+});
