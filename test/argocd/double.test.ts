@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { createArgoCdClient } from '../../api/argocd/index.ts';
 import { optionsFromEnv } from '../../api/options.ts';
 import { LocoError } from '../../generator/errors.ts';
-import { contractProblems } from '../doubles/argocd/contract.ts';
+import { contractProblems, type ContractShape } from '../doubles/argocd/contract.ts';
 import { startArgoCdDouble, type ArgoCdDouble } from '../doubles/argocd/server.ts';
 import { appFiles, createWorkspaceRepo, type WorkspaceRepo } from './workspace-repo.ts';
 
@@ -29,6 +29,66 @@ test('the contract check rejects a misspelt field and a wrong type (it can fail)
   assert.notDeepEqual(contractProblems('v1alpha1Application', { metadata: { name: 'x' }, status: { helth: {} } }), []);
   assert.notDeepEqual(contractProblems('v1alpha1ApplicationTree', { nodes: [{ kind: 'Pod', info: 'Running' }] }), []);
   assert.notDeepEqual(contractProblems('watchLine', { result: { type: 'ADDED', application: {} }, extra: 1 }), []);
+});
+
+/** A second double over the same repository whose bodies are rewritten before its contract check. */
+async function driftingDouble(tamper: (shape: ContractShape, body: any) => unknown): Promise<ArgoCdDouble> {
+  return startArgoCdDouble({ repoPath: repo.repoPath, tamper });
+}
+const getFrom = (d: ArgoCdDouble, path: string) => fetch(`${d.url}${path}`, { headers: { authorization: `Bearer ${d.token}` } });
+
+test('a body that breaks the contract answers 500 with the violation instead of being sent', async (t) => {
+  const drifting = await driftingDouble((shape, body) => {
+    if (shape === 'v1alpha1Application') {
+      const { health, ...status } = body.status;
+      return { ...body, status: { ...status, helth: health } };
+    }
+    if (shape === 'logLine') return { result: { ...body.result, podNmae: body.result.podName } };
+    return body;
+  });
+  t.after(() => drifting.stop());
+
+  const app = await getFrom(drifting, '/api/v1/applications/acme-web--api--dev?project=acme-web');
+  assert.equal(app.status, 500);
+  const problem = (await app.json()) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(problem).sort(), ['code', 'error', 'message'], 'an Argo CD error body, not the drifted Application');
+  assert.match(String(problem.message), /additional properties \(helth\)/);
+
+  // Logs are a stream: not one line may go out before every line has passed the check.
+  const logs = await getFrom(drifting, '/api/v1/applications/acme-web--api--dev/logs?project=acme-web');
+  assert.equal(logs.status, 500);
+  const text = await logs.text();
+  assert.doesNotMatch(text, /"result"/);
+  assert.match(text, /podNmae/);
+
+  assert.ok(drifting.violations.some((v) => /helth/.test(v)), drifting.violations.join('\n'));
+  assert.ok(drifting.violations.some((v) => /podNmae/.test(v)), drifting.violations.join('\n'));
+});
+
+test('a watch line that breaks the contract ends the stream with an error line and does not break the refresh', { timeout: 10_000 }, async (t) => {
+  const drifting = await driftingDouble((shape, body) => (shape === 'watchLine' && body.result?.type === 'MODIFIED' ? { ...body, extra: 1 } : body));
+  t.after(() => drifting.stop());
+
+  const stream = await getFrom(drifting, '/api/v1/stream/applications?name=acme-web--api--dev&projects=acme-web');
+  assert.equal(stream.status, 200);
+  // The refresh publishes a MODIFIED line to the open stream; its violation belongs to the stream, not to this request.
+  const refresh = await getFrom(drifting, '/api/v1/applications/acme-web--api--dev?project=acme-web&refresh=normal');
+  assert.equal(refresh.status, 200);
+  await refresh.body?.cancel();
+
+  const lines = (await stream.text()).trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => Object.keys(l)), [['result'], ['error']], 'ADDED, then the error line, then the end of the stream');
+  assert.equal(lines[0].result.type, 'ADDED');
+  assert.equal(lines[1].error.http_code, 500);
+  assert.match(lines[1].error.message, /additional properties \(extra\)/);
+  assert.ok(drifting.violations.some((v) => /\(extra\)/.test(v)), drifting.violations.join('\n'));
+
+  // A stream whose very first line breaks the contract answers 500 before any head is written.
+  const strict = await driftingDouble((shape, body) => (shape === 'watchLine' ? { ...body, extra: 1 } : body));
+  t.after(() => strict.stop());
+  const refused = await getFrom(strict, '/api/v1/stream/applications?name=acme-web--api--dev&projects=acme-web');
+  assert.equal(refused.status, 500);
+  assert.match(((await refused.json()) as { message: string }).message, /\(extra\)/);
 });
 
 test('a missing app answers 403 without ?project= and 404 with it', async () => {

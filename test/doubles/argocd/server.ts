@@ -24,6 +24,8 @@ export interface ArgoCdDoubleOptions {
   branch?: string;
   /** Check every response against the swagger (default true). */
   validate?: boolean;
+  /** Rewrites each body before the contract check: lets a test make the double drift from the contract. */
+  tamper?: (shape: ContractShape, body: unknown) => unknown;
 }
 
 export interface ArgoCdCall {
@@ -85,15 +87,32 @@ export async function startArgoCdDouble(options: ArgoCdDoubleOptions): Promise<A
     timers.add(t);
   };
 
+  /**
+   * The text to send for `body`, once it meets the contract. Call it before writing anything:
+   * a violation is recorded and thrown, so the request answers 500 with the violation instead
+   * of a 200 carrying a body Argo CD would never send.
+   */
   function checked(shape: ContractShape, body: unknown): string {
+    const sent = options.tamper ? options.tamper(shape, body) : body;
     if (validate) {
-      const problems = contractProblems(shape, body);
+      const problems = contractProblems(shape, sent);
       if (problems.length > 0) {
         violations.push(...problems);
         throw new Error(`Argo CD double broke the contract: ${problems.join('; ')}`);
       }
     }
-    return JSON.stringify(body);
+    return JSON.stringify(sent);
+  }
+
+  /**
+   * The last line of a stream whose head is already sent: the error line grpc-gateway ends a
+   * broken stream with (Loco's client turns it into an error). Checked too, but only recorded:
+   * nothing is left to throw to.
+   */
+  function streamError(message: string): string {
+    const line = { error: { grpc_code: 13, http_code: 500, http_status: 'Internal Server Error', message } };
+    if (validate) violations.push(...contractProblems('watchLine', line));
+    return JSON.stringify(line);
   }
 
   /** Publishes a change: new resourceVersion, MODIFIED to watchers, health change to listeners. */
@@ -243,12 +262,14 @@ export async function startArgoCdDouble(options: ArgoCdDoubleOptions): Promise<A
       if (scenarioFor(name).streamUnavailable) throw new HttpProblem(503, 14, 'streaming is not available');
       const m = await resolve(name);
       await delay(scenarioFor(name).latencyMs);
+      // The ADDED line is checked before the head goes out, so a violation there still answers 500.
+      const added = m && (!project || project === m.slug) ? checked('watchLine', { result: { type: 'ADDED', application: toApplication(m) } }) : undefined;
       res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
       let sent = 0;
       const dropAfter = scenarioFor(name).dropStreamAfterLines;
       const willDrop = dropAfter !== undefined && (drops.get(name) ?? scenarioFor(name).dropStreamTimes ?? 1) > 0;
-      const send = (line: object) => {
-        res.write(checked('watchLine', line) + '\n');
+      const writeLine = (text: string) => {
+        res.write(text + '\n');
         sent += 1;
         if (willDrop && sent === dropAfter) {
           drops.set(name, (drops.get(name) ?? scenarioFor(name).dropStreamTimes ?? 1) - 1);
@@ -256,10 +277,23 @@ export async function startArgoCdDouble(options: ArgoCdDoubleOptions): Promise<A
         }
       };
       const set = watchers.get(name) ?? new Set();
+      // Later lines are published from a refresh or a timer: a violation must end this stream,
+      // not throw into whoever published the change.
+      const send = (line: object) => {
+        let text: string;
+        try {
+          text = checked('watchLine', line);
+        } catch (error) {
+          set.delete(send);
+          res.end(streamError((error as Error).message) + '\n');
+          return;
+        }
+        writeLine(text);
+      };
       watchers.set(name, set);
       set.add(send);
       res.on('close', () => set.delete(send));
-      if (m && (!project || project === m.slug)) send({ result: { type: 'ADDED', application: toApplication(m) } });
+      if (added) writeLine(added);
       return 200;
     }
 
@@ -268,15 +302,17 @@ export async function startArgoCdDouble(options: ArgoCdDoubleOptions): Promise<A
       const m = await found(decodeURIComponent(logs[1]));
       const tree = toTree(m) as { nodes: { kind: string; name: string }[] };
       const pods = tree.nodes.filter((n) => n.kind === 'Pod' && (!query.get('podName') || n.name === query.get('podName')));
-      res.writeHead(200, { 'content-type': 'application/json' });
       const tail = Number(query.get('tailLines') ?? 3);
+      // Every line is known up front: check them all before the head, so a violation answers 500.
+      const lines: string[] = [];
       for (const pod of pods) {
-        const lines = m.pods === 'crash' || m.pods === 'oom' ? ['starting', 'Error: connect ECONNREFUSED 10.0.0.5:5432', 'exiting with code 1'] : ['starting', 'listening on :8080', 'GET /healthz 200'];
-        for (const content of lines.slice(-tail)) {
-          res.write(checked('logLine', { result: { content, timeStampStr: new Date().toISOString(), podName: pod.name, last: false } }) + '\n');
+        const contents = m.pods === 'crash' || m.pods === 'oom' ? ['starting', 'Error: connect ECONNREFUSED 10.0.0.5:5432', 'exiting with code 1'] : ['starting', 'listening on :8080', 'GET /healthz 200'];
+        for (const content of contents.slice(-tail)) {
+          lines.push(checked('logLine', { result: { content, timeStampStr: new Date().toISOString(), podName: pod.name, last: false } }));
         }
       }
-      res.end(checked('logLine', { result: { content: '', timeStampStr: '', podName: '', last: true } }) + '\n');
+      lines.push(checked('logLine', { result: { content: '', timeStampStr: '', podName: '', last: true } }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(lines.map((l) => l + '\n').join(''));
       return 200;
     }
 
@@ -284,7 +320,8 @@ export async function startArgoCdDouble(options: ArgoCdDoubleOptions): Promise<A
     if (treeMatch) {
       const m = await found(decodeURIComponent(treeMatch[1]));
       await delay(scenarioFor(m.name).latencyMs);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(checked('v1alpha1ApplicationTree', toTree(m)));
+      const body = checked('v1alpha1ApplicationTree', toTree(m));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
       return 200;
     }
 
@@ -294,7 +331,8 @@ export async function startArgoCdDouble(options: ArgoCdDoubleOptions): Promise<A
       await delay(scenarioFor(m.name).latencyMs);
       // Refresh blocks until the controller has reconciled, as the real server does.
       if (query.get('refresh')) await reconcile(m);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(checked('v1alpha1Application', toApplication(m)));
+      const body = checked('v1alpha1Application', toApplication(m));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
       return 200;
     }
     throw new HttpProblem(404, 5, 'Not Found');
@@ -311,8 +349,8 @@ export async function startArgoCdDouble(options: ArgoCdDoubleOptions): Promise<A
         return;
       }
       const body = { error: problem.message, code: problem.grpc, message: problem.message };
-      res.writeHead(problem.status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       if (validate) violations.push(...contractProblems('runtimeError', body));
+      res.writeHead(problem.status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     });
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
