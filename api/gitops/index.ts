@@ -4,12 +4,15 @@
 import * as path from 'node:path';
 import { createGitHubHost } from './github-host.ts';
 import { createLocalHost } from './local-host.ts';
+import { createPacker, type PackingOptions } from './packing.ts';
+import { withRepoLock } from './repo-lock.ts';
 import { createStore } from './store.ts';
 import type { Author, GitopsStore } from './types.ts';
 
 export type * from './types.ts';
 export { formatCommitMessage, parseCommitMessage } from './trailers.ts';
 export { REPO_FORMAT_VERSION } from './skeleton.ts';
+export type { PackingOptions } from './packing.ts';
 
 export interface GitopsStoreOptions {
   /** LOCO_DATA_DIR: repositories (or GitHub mirrors) live under <dataDir>/repos/. */
@@ -20,15 +23,24 @@ export interface GitopsStoreOptions {
   committer?: Author;
   /** Owners written into CODEOWNERS for apps/*\/overlays/prod/. */
   codeOwners?: (slug: string) => string;
+  /** Packing of local repositories' loose objects (packing.ts); false turns it off. */
+  packing?: PackingOptions | false;
 }
 
 export function createGitopsStore(options: GitopsStoreOptions): GitopsStore {
   const reposDir = path.resolve(options.dataDir, 'repos');
   const github = options.github;
-  const host = github ? createGitHubHost({ ...github, mirrorsDir: reposDir }) : createLocalHost(reposDir);
+  const locksDir = path.join(reposDir, '.locks');
+  // The very lock file the store takes for every write (store.ts `locked`): packing must exclude writers.
+  const locked = <T>(slug: string, fn: () => Promise<T>) => withRepoLock(path.join(locksDir, `${slug}.lock`), fn);
+  const packer = github || options.packing === false ? undefined : createPacker(locked, options.packing);
+  // GitHub mirrors are not packed here: they are fetched in packs and can be re-cloned.
+  const host = github
+    ? createGitHubHost({ ...github, mirrorsDir: reposDir })
+    : createLocalHost(reposDir, packer ? { published: packer.committed } : {});
   return createStore({
     host,
-    locksDir: path.join(reposDir, '.locks'),
+    locksDir,
     committer: options.committer ?? { name: 'Loco', email: 'loco@localhost' },
     codeOwners: options.codeOwners ?? ((slug) => (github ? `@${github.org}/${slug}-owners` : `@${slug}-owners`)),
   });

@@ -20,7 +20,12 @@ export async function initBareRepository(gitdir: string): Promise<void> {
   await git.init({ fs: gitFs, gitdir, bare: true, defaultBranch: 'main' });
 }
 
-export function createLocalHost(reposDir: string): GitHost {
+export interface LocalHostHooks {
+  /** A branch moved (called under the repository lock; must not wait for anything). */
+  published?: (slug: string, gitdir: string) => void;
+}
+
+export function createLocalHost(reposDir: string, hooks: LocalHostHooks = {}): GitHost {
   return {
     kind: 'local',
     gitdir: (slug) => path.join(reposDir, `${slug}.git`),
@@ -32,7 +37,9 @@ export function createLocalHost(reposDir: string): GitHost {
       // The bare repository is the hosted one: nothing to fetch.
     },
     async publish(slug, branch, expected, next) {
-      return compareAndSwapRef(this.gitdir(slug), this.refName(branch), expected, next);
+      const moved = await compareAndSwapRef(this.gitdir(slug), this.refName(branch), expected, next);
+      if (moved) hooks.published?.(slug, this.gitdir(slug));
+      return moved;
     },
     async protect() {
       // Local repositories are written only by Loco; prod review happens in Loco's database.
