@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { LocoError } from '../generator/errors.ts';
 import { argoCdSettingsFromEnv } from './argocd/client.ts';
+import type { KubernetesSettings } from './kubernetes/client.ts';
 
 export interface RunnerOptions {
   /** How long a replica owns a deployment it carries forward before another may take it over. */
@@ -32,6 +33,8 @@ export interface LocoOptions {
   host?: string;
   port?: number;
   argocd?: ArgoCdSettings;
+  /** Kubernetes for the deploy preflight (LOCO_KUBECONFIG); unset means no preflight, and each deployment says so. */
+  kubernetes?: KubernetesSettings;
   /** GitHub hosting of the workspace repositories (LOCO_GITHUB_TOKEN/ORG/API_URL). */
   github?: { token: string; org: string; apiUrl?: string };
   /** GitHub OAuth app for `loco login` (device flow). */
@@ -61,6 +64,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocoOption
     if (healthy !== undefined) options.argocd.healthySeconds = healthy;
     if (grace !== undefined) options.argocd.failureGraceSeconds = grace;
   }
+  if (env.LOCO_KUBECONFIG) options.kubernetes = { kubeconfig: resolve(env.LOCO_KUBECONFIG) };
   if (env.LOCO_GITHUB_TOKEN && env.LOCO_GITHUB_ORG) {
     options.github = { token: env.LOCO_GITHUB_TOKEN, org: env.LOCO_GITHUB_ORG, ...(env.LOCO_GITHUB_API_URL ? { apiUrl: env.LOCO_GITHUB_API_URL } : {}) };
   }

@@ -12,6 +12,7 @@ import { bootstrap } from './bootstrap.ts';
 import { EventBus } from './deployments/bus.ts';
 import { DeploymentRunner } from './deployments/runner.ts';
 import { createArgoCdAccess } from './argocd-access.ts';
+import { createPreflight } from './kubernetes/preflight.ts';
 import { registerProblemHandlers, problemSchema } from './http/problem.ts';
 import { registerAuthentication } from './auth/authenticate.ts';
 import { deploymentSchema, eventSchema } from './routes/schemas.ts';
@@ -43,7 +44,10 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true, useDefaults: true } },
   });
   try {
-    const store = createGitopsStore({ dataDir: options.dataDir, ...(options.github ? { github: options.github } : {}) });
+    const store = createGitopsStore({
+      dataDir: options.dataDir, ...(options.github ? { github: options.github } : {}),
+      packing: { log: (message) => app.log.warn(message) },
+    });
     const em = () => database.orm.em.fork();
     const boot = await bootstrap(em(), options.dataDir);
     for (const slug of boot.slugs) await store.ensureRepository(slug);
@@ -55,6 +59,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
       log: app.log,
       instanceId: options.instanceId ?? defaultInstanceId(),
       ...(argocd ? { track: argocd.track } : {}),
+      preflight: createPreflight(options.kubernetes, app.log),
       leaseSeconds: options.runner?.leaseSeconds ?? 30,
       scanIntervalMs: options.runner?.scanIntervalMs ?? 5000,
       progressDeadlineSeconds: options.progressDeadlineSeconds ?? 600,

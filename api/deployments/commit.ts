@@ -8,6 +8,7 @@ import { appScope, parseConfig, renderApp } from '../../generator/index.ts';
 import type { Author, ChangeResult, GitopsStore } from '../gitops/index.ts';
 import type { Deployment } from '../db/entities.ts';
 import { applyOverrideChange, overridesPath, type OverrideChange } from './overrides.ts';
+import { currentScopeFiles } from './prepare.ts';
 
 export interface CommitContext {
   store: GitopsStore;
@@ -67,30 +68,52 @@ export async function renderAt(ctx: CommitContext, d: Deployment, head: string, 
   });
 }
 
+/** Env and scale changes edit the app's overrides.toml and re-render with it. */
+const editsOverrides = (d: Deployment): d is Deployment & { changeType: 'env' | 'scale' } => d.changeType === 'env' || d.changeType === 'scale';
+
+/** What a deploy, env or scale change writes at `head`: the rendered app/profile, plus overrides.toml for env and scale. */
+async function renderChange(ctx: CommitContext, d: Deployment, head: string): Promise<Map<string, string>> {
+  if (!editsOverrides(d)) return renderAt(ctx, d, head);
+  const current = await readOverrides(ctx.store, ctx.slug, head, d.app);
+  const next = applyOverrideChange(current ?? '', d.profile, d.changeType, (d.change ?? {}) as OverrideChange);
+  const files = await renderAt(ctx, d, head, next);
+  files.set(overridesPath(d.app), next);
+  return files;
+}
+
+function rollbackTarget(d: Deployment): string {
+  const target = (d.change ?? {}) as { targetCommit?: string };
+  if (!target.targetCommit) throw new LocoError('validation.rollback', 'the rollback has no target commit', 'roll back to a deployment that made a commit');
+  return target.targetCommit;
+}
+
+/**
+ * The app/profile files that the change leaves on main when committed on `head` — what Argo CD
+ * will ask Kubernetes to run (the deploy preflight reads them). A deletion leaves none.
+ */
+export async function filesOfChange(ctx: CommitContext, d: Deployment, head: string): Promise<Map<string, string>> {
+  switch (d.changeType) {
+    case 'rollback':
+      return currentScopeFiles(ctx.store, ctx.slug, rollbackTarget(d), d.app, d.profile);
+    case 'delete':
+      return new Map();
+    default:
+      return renderChange(ctx, d, head);
+  }
+}
+
 async function commitOnce(ctx: CommitContext, d: Deployment, head: string, rendered: (files: number) => void): Promise<ChangeResult> {
   const base = { slug: ctx.slug, subject: subjectFor(d), trailers: trailersFor(d), author: ctx.author, baseCommit: head, ...(ctx.precondition ? { precondition: ctx.precondition } : {}) };
   switch (d.changeType) {
-    case 'rollback': {
-      const target = (d.change ?? {}) as { targetCommit?: string };
-      if (!target.targetCommit) throw new LocoError('validation.rollback', 'the rollback has no target commit', 'roll back to a deployment that made a commit');
-      return ctx.store.restore({ ...base, fromCommit: target.targetCommit, scope: appScope(d.app, d.profile) });
-    }
+    case 'rollback':
+      return ctx.store.restore({ ...base, fromCommit: rollbackTarget(d), scope: appScope(d.app, d.profile) });
     case 'delete':
       return ctx.store.applyChange({ ...base, scope: [`apps/${d.app}/`], files: new Map() });
-    case 'env':
-    case 'scale': {
-      const path = overridesPath(d.app);
-      const current = await readOverrides(ctx.store, ctx.slug, head, d.app);
-      const next = applyOverrideChange(current ?? '', d.profile, d.changeType, (d.change ?? {}) as OverrideChange);
-      const files = await renderAt(ctx, d, head, next);
-      files.set(path, next);
-      rendered(files.size);
-      return ctx.store.applyChange({ ...base, scope: [...appScope(d.app, d.profile), path], files });
-    }
     default: {
-      const files = await renderAt(ctx, d, head);
+      const files = await renderChange(ctx, d, head);
       rendered(files.size);
-      return ctx.store.applyChange({ ...base, scope: appScope(d.app, d.profile), files });
+      const scope = [...appScope(d.app, d.profile), ...(editsOverrides(d) ? [overridesPath(d.app)] : [])];
+      return ctx.store.applyChange({ ...base, scope, files });
     }
   }
 }

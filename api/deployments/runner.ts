@@ -4,14 +4,15 @@
 // ran out — after a crash, a restart, or on another replica. The steps are idempotent: a
 // deployment with a commit is not committed again, only tracked.
 
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import { LocoError } from '../../generator/errors.ts';
 import { argoApplicationName, argoProjectName } from '../../generator/names.ts';
 import { Deployment, User, Workspace } from '../db/entities.ts';
 import type { GitopsStore } from '../gitops/index.ts';
+import type { PreflightFn } from '../kubernetes/preflight.ts';
 import type { EventBus } from './bus.ts';
-import { commitChange, subjectFor } from './commit.ts';
+import { commitChange, filesOfChange, subjectFor, type CommitContext } from './commit.ts';
 import { appendEvent, changeStatus } from './records.ts';
 import type { TrackFn } from './tracking.ts';
 
@@ -23,11 +24,18 @@ export interface RunnerDeps {
   instanceId: string;
   /** Present when Argo CD is configured. */
   track?: TrackFn;
+  /** Kubernetes preflight before each commit that changes what runs (says it skipped without LOCO_KUBECONFIG). */
+  preflight: PreflightFn;
   leaseSeconds: number;
   scanIntervalMs: number;
   progressDeadlineSeconds: number;
   holdAfterCommit?: boolean;
 }
+
+// Changes that decide which pods run and how big they are. An env change keeps replicas and
+// resources as they are, and a deletion removes pods; promotions arrive already committed (a
+// merged pull request) and never reach #commit, but would be checked if they did.
+const PREFLIGHT_CHANGES = new Set(['deploy', 'rollback', 'scale', 'promote']);
 
 const NO_ARGOCD = 'No Argo CD is configured (LOCO_ARGOCD_URL is unset), so Loco does not follow the rollout: the deployment ends at committed.';
 
@@ -167,6 +175,7 @@ export class DeploymentRunner {
     if (!d || d.finishedAt || d.status !== 'pending') return d;
     const [workspace, user] = await Promise.all([em.findOneOrFail(Workspace, { id: d.workspaceId }), em.findOne(User, { id: d.actorUserId })]);
     const author = { name: user?.name ?? d.actor, email: user?.email ?? `${user?.name ?? 'loco'}@users.noreply.loco` };
+    if (PREFLIGHT_CHANGES.has(d.changeType) && !(await this.#preflight(em, d, { store: this.#deps.store, slug: workspace.slug, author }))) return null;
     let result;
     try {
       // Asked under the repository lock, so no replica commits a newer deploy of this app/profile
@@ -207,6 +216,21 @@ export class DeploymentRunner {
     });
     if (!unchanged) await this.#supersedeOlder(d, result.commit);
     return em.fork().findOne(Deployment, { id });
+  }
+
+  /** Runs the Kubernetes preflight and records what it found; false when it rejected (and failed) the deployment. */
+  async #preflight(em: EntityManager, d: Deployment, ctx: CommitContext): Promise<boolean> {
+    const { bus } = this.#deps;
+    const outcome = await this.#deps.preflight({
+      slug: ctx.slug, app: d.app, profile: d.profile,
+      files: async () => filesOfChange(ctx, d, (await ctx.store.head(ctx.slug)) ?? (await ctx.store.ensureRepository(ctx.slug)).head),
+    });
+    for (const event of outcome.events) await appendEvent(em, bus, d.id, event);
+    const rejection = outcome.rejection;
+    if (!rejection) return true;
+    await changeStatus(em, bus, d.id, { status: 'failed', reason: 'rejected', finished: true, message: rejection.message, nextStep: rejection.hint },
+      { type: 'failed', message: rejection.message, data: { reason: 'rejected', code: rejection.code, nextStep: rejection.hint, ...rejection.data } });
+    return false;
   }
 
   /** A newer deploy, rollback or promotion of the same app/profile replaces a queued deploy or rollback: its id. */
