@@ -7,6 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import type { DeviceFlowDouble, GitHubAccount } from '../doubles/github/device-flow.ts';
 
 export const root = new URL('../..', import.meta.url).pathname;
 export const bin = join(root, 'cli/bin.js');
@@ -80,7 +82,25 @@ export interface LocoResult {
 }
 
 /** Runs the real `loco` binary; HOME and XDG_CONFIG_HOME point at `home` so nothing leaks. */
-export function loco(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined>; home?: string; input?: string } = {}): Promise<LocoResult> {
+export function loco(args: string[], opts: LocoOptions = {}): Promise<LocoResult> {
+  return startLoco(args, opts).result;
+}
+
+export interface LocoOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  home?: string;
+  input?: string;
+}
+
+export interface RunningLoco {
+  /** Resolves with the first match of `pattern` in what the command has written to stderr (or stdout) so far or later. */
+  waitFor(pattern: RegExp, stream?: 'stdout' | 'stderr'): Promise<RegExpMatchArray>;
+  result: Promise<LocoResult>;
+}
+
+/** Starts the real `loco` binary and lets the test read its output while it runs (e.g. a login code to approve). */
+export function startLoco(args: string[], opts: LocoOptions = {}): RunningLoco {
   const home = opts.home ?? tempDir('home');
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({
@@ -94,16 +114,60 @@ export function loco(args: string[], opts: { cwd?: string; env?: Record<string, 
     LOCO_WORKSPACE: undefined,
     ...opts.env,
   })) if (v !== undefined) env[k] = v;
-  return new Promise((resolve, reject) => {
+  const output = { stdout: '', stderr: '' };
+  const watchers: { pattern: RegExp; stream: 'stdout' | 'stderr'; resolve: (m: RegExpMatchArray) => void }[] = [];
+  const check = () => {
+    for (const w of [...watchers]) {
+      const match = output[w.stream].match(w.pattern);
+      if (match) {
+        watchers.splice(watchers.indexOf(w), 1);
+        w.resolve(match);
+      }
+    }
+  };
+  const result = new Promise<LocoResult>((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], { cwd: opts.cwd ?? home, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
+    child.stdout.on('data', (c) => { output.stdout += c; check(); });
+    child.stderr.on('data', (c) => { output.stderr += c; check(); });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: output.stdout, stderr: output.stderr }));
     child.stdin.end(opts.input ?? '');
   });
+  return {
+    result,
+    waitFor: (pattern, stream = 'stderr') => new Promise((resolve, reject) => {
+      watchers.push({ pattern, stream, resolve });
+      check();
+      // A command that ends without printing it fails the wait instead of hanging the test.
+      result.then((r) => reject(new Error(`loco exited (${r.code}) without printing ${pattern} on ${stream}:\n${r.stdout}${r.stderr}`)), reject);
+    }),
+  };
+}
+
+/** A request to the API over HTTP, as the admin by default: set-up the CLI has no command for (adding a member). */
+export async function apiRequest(api: RunningApi, method: string, path: string, body?: unknown, token = api.adminToken): Promise<Response> {
+  const response = await fetch(`${api.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
+  return response;
+}
+
+/**
+ * `loco login` through GitHub's device flow (the API started with the double's LOCO_GITHUB_*):
+ * waits for the code the CLI prints and for its first poll (still pending), then approves the
+ * code as `account`, as the person at the browser would.
+ */
+export async function loginWithGitHub(api: RunningApi, github: DeviceFlowDouble, account: GitHubAccount, home: string): Promise<LocoResult & { userCode: string; verificationUri: string }> {
+  const firstPoll = github.nextPoll(); // before the CLI starts, so its first poll cannot be missed
+  const run = startLoco(['login', '--api', api.url, '--non-interactive'], { home });
+  const [, verificationUri, userCode] = await run.waitFor(/Open (\S+) and enter the code (\S+)/);
+  const ended = run.result.then((r): never => { throw new Error(`loco login exited (${r.code}) before polling:\n${r.stdout}${r.stderr}`); });
+  assert.equal(await Promise.race([firstPoll, ended]), 'authorization_pending', 'the CLI polls before anyone approved');
+  github.approve(userCode, account);
+  return { ...(await run.result), userCode, verificationUri };
 }
 
 /** A folder holding one loco.toml (and optionally more files). */
