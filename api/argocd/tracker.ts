@@ -19,6 +19,11 @@ export interface TrackRequest {
   progressDeadlineSeconds?: number;
   /** Abort with reason 'superseded' for a newer commit (outcome failed/superseded); any other reason rejects with it. */
   signal?: AbortSignal;
+  /**
+   * What a revision other than ours means (see api/deployments/tracking.ts). Without it only
+   * the exact commit counts, and an app that Argo CD synced straight to a later head waits.
+   */
+  releaseAt?: (revision: string) => Promise<'same' | 'replaced' | 'unrelated'>;
 }
 
 export interface TrackEvent {
@@ -84,6 +89,10 @@ export function trackDeployment(
   let treeTimer: unknown;
   let done = false;
   let emitting: Promise<void> = Promise.resolve();
+  // The revision whose sync and health decide the outcome: our commit, or a later head Argo CD
+  // went to that holds this app/profile's files unchanged (asked once per revision).
+  let revision = req.revision;
+  const asked = new Set<string>([req.revision]);
 
   return new Promise<TrackOutcome>((resolve, reject) => {
     const emit = (type: string, message: string, data?: Record<string, unknown>) => {
@@ -138,7 +147,7 @@ export function trackDeployment(
         }
         return schedule(deadline);
       }
-      const c = classifyOutcome(app, tree, { ...ctxBase, now, healthySince, causeSince });
+      const c = classifyOutcome(app, tree, { ...ctxBase, revision, now, healthySince, causeSince });
       // A Degraded verdict is final, so make sure it is judged with a tree read after this app state.
       if (c.state === 'failed' && c.reason !== 'timeout' && c.data.healthStatus === 'Degraded' && treeFor !== version(app)) return loadTree();
       track(c, now);
@@ -196,8 +205,38 @@ export function trackDeployment(
         });
     }
 
+    /** Argo CD reports a revision that is not ours: find out whether it carries our release. */
+    function checkRevision(candidate: string | undefined) {
+      if (!candidate || asked.has(candidate) || !req.releaseAt) return;
+      asked.add(candidate);
+      req.releaseAt(candidate).then(
+        (verdict) => {
+          if (done) return;
+          const ours = req.revision.slice(0, 7);
+          if (verdict === 'same') {
+            revision = candidate;
+            emit('progress', `Argo CD went to commit ${candidate.slice(0, 7)}, which holds ${ours}'s files for this app unchanged (later commits changed other apps); following it`, { revision: candidate });
+            evaluate();
+          } else if (verdict === 'replaced') {
+            finish({
+              state: 'failed', reason: 'superseded', isHealthy: false, data: { syncRevision: candidate },
+              message: `commit ${candidate.slice(0, 7)} changed this app again before ${ours} rolled out`,
+              nextStep: `follow the newer change: \`loco history\` shows it, \`loco status\` shows how it runs`,
+            });
+          }
+        },
+        (error) => {
+          asked.delete(candidate); // ask again on the next report
+          if (!done) emit('argocd-unreachable', `could not compare commit ${candidate.slice(0, 7)} with ${req.revision.slice(0, 7)}: ${(error as Error).message}`);
+        },
+      );
+    }
+
     const onApplication = (next: Application) => {
       app = next;
+      const op = next.status?.operationState;
+      checkRevision(op?.syncResult?.revision ?? op?.operation?.sync?.revision);
+      checkRevision(next.status?.sync?.revision);
       evaluate();
     };
 

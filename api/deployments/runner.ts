@@ -14,7 +14,7 @@ import type { PreflightFn } from '../kubernetes/preflight.ts';
 import type { EventBus } from './bus.ts';
 import { commitChange, filesOfChange, subjectFor, type CommitContext } from './commit.ts';
 import { appendEvent, changeStatus } from './records.ts';
-import type { TrackFn } from './tracking.ts';
+import { releaseAt, type TrackFn } from './tracking.ts';
 
 export interface RunnerDeps {
   orm: MikroORM;
@@ -281,6 +281,7 @@ export class DeploymentRunner {
           revision: d.commit,
           progressDeadlineSeconds: this.#deps.progressDeadlineSeconds,
           signal,
+          releaseAt: (revision) => releaseAt(this.#deps.store, workspace.slug, d, revision),
         },
         async (event) => {
           if (signal.aborted) return;

@@ -253,6 +253,19 @@ export function createStore(ctx: StoreContext): GitopsStore {
       return { added: [...changes.added.keys()].sort(), removed: [...changes.removed.keys()].sort(), changed: [...changes.changed.keys()].sort(), patch };
     },
 
+    async contains(slug, commit, ancestor) {
+      checkSlug(slug);
+      try {
+        const [c, a] = [await requireCommit(slug, commit), await requireCommit(slug, ancestor)];
+        if (c === a) return true;
+        const ts = treeStore(slug);
+        return await git.isDescendent({ fs: gitFs, gitdir: ts.gitdir, oid: c, ancestor: a, depth: -1, cache: ts.cache });
+      } catch (error) {
+        if (error instanceof LocoError && error.code === 'not-found.commit') return false;
+        throw error;
+      }
+    },
+
     async openPullRequest(request) {
       checkSlug(request.slug);
       checkBranch(request.branch);

@@ -135,6 +135,8 @@ export interface GitopsStore {
   history(slug: string, query?: HistoryQuery): Promise<HistoryEntry[]>;
   readFiles(slug: string, commit: string, prefix?: string): Promise<Map<string, string>>;
   diff(slug: string, from: string, to: string, prefix?: string): Promise<TreeDiff>;
+  /** Whether `commit` is `ancestor` or has it in its history (false when either is unknown). */
+  contains(slug: string, commit: string, ancestor: string): Promise<boolean>;
   /** Head commit of a branch (default main), or null when the branch does not exist. */
   head(slug: string, branch?: string): Promise<string | null>;
   openPullRequest(request: OpenPullRequest): Promise<PullRequest>;
