@@ -26,7 +26,8 @@ function actorMatches(trailer: string | undefined, actor: string): boolean {
 export function matchesQuery(entry: HistoryEntry, query: HistoryQuery): boolean {
   const t = entry.trailers;
   if (query.app !== undefined && t['Loco-App'] !== query.app) return false;
-  if (query.profile !== undefined && t['Loco-Profile'] !== query.profile) return false;
+  // An app deletion (Loco-Profile: *) removed the app from every profile, so it belongs to each.
+  if (query.profile !== undefined && t['Loco-Profile'] !== query.profile && t['Loco-Profile'] !== '*') return false;
   if (query.actor !== undefined && !actorMatches(t['Loco-Actor'], query.actor)) return false;
   return true;
 }

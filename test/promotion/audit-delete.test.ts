@@ -82,6 +82,10 @@ describe('app deletion and the audit', () => {
   test('a rebuild from git leaves the deleted app\'s records out and keeps the deletion in history', async () => {
     const history = (await call(api.app, admin, 'GET', `${ws}/history?limit=1000`)).json();
     assert.ok(history.some((e: Record<string, string>) => e.commit === deletion && e.change === 'delete' && e.app === 'api' && e.profile === '*'));
+    // one profile's history still shows the deletion that removed the app from it
+    const dev = (await call(api.app, admin, 'GET', `${ws}/history?app=api&profile=dev&limit=1000`)).json();
+    assert.ok(dev.some((e: Record<string, string>) => e.commit === deletion), 'api@dev history includes its deletion');
+    assert.ok(dev.every((e: Record<string, string>) => e.app === 'api' && (e.profile === 'dev' || e.profile === '*')));
 
     // A second Loco on an empty PostgreSQL database, over the same repositories.
     const database: TestDatabase = await createTestDatabase('postgresql');
