@@ -7,6 +7,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ulid } from 'ulid';
 import { LocoError } from '../../generator/errors.ts';
 import { appScope, configDigest, parseConfig, profileNames, renderApp } from '../../generator/index.ts';
+import { promotionRules } from './rules.ts';
 import type { WorkspaceAccess } from '../auth/access.ts';
 import { actorName, type Principal } from '../auth/authenticate.ts';
 import { App, Deployment } from '../db/entities.ts';
@@ -32,6 +33,10 @@ export function promotionTitle(app: string, from: string, to: string): string {
 /** The release to promote; refuses anything that did not succeed in the source profile. */
 export async function sourceRelease(em: EntityManager, access: WorkspaceAccess, request: PromoteRequest): Promise<Deployment> {
   const where = `${request.app}@${request.from}`;
+  // A protected source profile takes releases by promotion too (e.g. uat → prod after dev → uat).
+  const releaseTo = promotionRules(access.settings).isProtected(request.from)
+    ? `promote to ${request.from} first (loco promote ${request.app} --from <earlier profile> --to ${request.from})`
+    : `deploy to ${request.from} (loco deploy --profile ${request.from})`;
   const app = await em.findOne(App, { workspaceId: access.workspaceId, name: request.app });
   if (!app) throw new LocoError('not-found.app', `app ${request.app} was not found in ${access.org}/${access.workspace}`, 'check the name with `loco apps`');
   const release = request.deployment
@@ -41,7 +46,7 @@ export async function sourceRelease(em: EntityManager, access: WorkspaceAccess, 
     throw new LocoError(
       request.deployment ? 'not-found.deployment' : 'conflict.nothing-to-promote',
       request.deployment ? `deployment ${request.deployment} of ${request.app} was not found` : `${where} has no release to promote`,
-      `deploy to ${request.from} first (loco deploy --profile ${request.from}), wait until it succeeds, then promote`,
+      `${releaseTo}, wait until it succeeds, then promote`,
     );
   }
   if (release.profile !== request.from) {
@@ -57,7 +62,7 @@ export async function sourceRelease(em: EntityManager, access: WorkspaceAccess, 
       'conflict.release-not-succeeded',
       `only a release that succeeded in ${request.from} can be promoted; ${release.id} (${release.image}) ${why}`,
       release.status === 'failed'
-        ? `fix it and deploy to ${request.from} again (loco deploy --profile ${request.from}); promote once it succeeds`
+        ? `fix it, ${releaseTo} again, and promote once it succeeds`
         : release.finishedAt
           ? 'configure Argo CD (LOCO_ARGOCD_URL) so outcomes are known, then deploy again'
           : `wait for it to finish (loco status ${request.app} --profile ${request.from}), then promote`,

@@ -53,6 +53,9 @@ test('a workspace rule protects any profile, and lifting it for prod allows dire
   const uat = await deploy(bob, 'uat');
   assert.equal(uat.statusCode, 409, uat.body);
   assert.match(uat.json().hint, /--to uat/);
+  const fromUat = await call(api.app, bob, 'POST', `${ws}/apps/api/promotions`, { from: 'uat', to: 'prod' });
+  assert.equal(fromUat.statusCode, 409, fromUat.body);
+  assert.match(fromUat.json().hint, /promote to uat first \(loco promote api --from <earlier profile> --to uat\)/, 'a protected source gets its release by promotion too');
   await deployed('prod', 'registry.example.com/acme/api:1');
   await deployed('prod', 'registry.example.com/acme/api:2');
   assert.equal((await rules({ profiles: {} })).statusCode, 200, 'back to the default: prod protected');
