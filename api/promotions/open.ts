@@ -34,9 +34,9 @@ export function promotionTitle(app: string, from: string, to: string): string {
 export async function sourceRelease(em: EntityManager, access: WorkspaceAccess, request: PromoteRequest): Promise<Deployment> {
   const where = `${request.app}@${request.from}`;
   // A protected source profile takes releases by promotion too (e.g. uat → prod after dev → uat).
-  const releaseTo = promotionRules(access.settings).isProtected(request.from)
-    ? `promote to ${request.from} first (loco promote ${request.app} --from <earlier profile> --to ${request.from})`
-    : `deploy to ${request.from} (loco deploy --profile ${request.from})`;
+  const [releaseTo, command] = promotionRules(access.settings).isProtected(request.from)
+    ? [`promote to ${request.from}`, `loco promote ${request.app} --from <earlier profile> --to ${request.from}`]
+    : [`deploy to ${request.from}`, `loco deploy --profile ${request.from}`];
   const app = await em.findOne(App, { workspaceId: access.workspaceId, name: request.app });
   if (!app) throw new LocoError('not-found.app', `app ${request.app} was not found in ${access.org}/${access.workspace}`, 'check the name with `loco apps`');
   const release = request.deployment
@@ -46,7 +46,7 @@ export async function sourceRelease(em: EntityManager, access: WorkspaceAccess, 
     throw new LocoError(
       request.deployment ? 'not-found.deployment' : 'conflict.nothing-to-promote',
       request.deployment ? `deployment ${request.deployment} of ${request.app} was not found` : `${where} has no release to promote`,
-      `${releaseTo}, wait until it succeeds, then promote`,
+      `${releaseTo} first (${command}), wait until it succeeds, then promote`,
     );
   }
   if (release.profile !== request.from) {
@@ -62,7 +62,7 @@ export async function sourceRelease(em: EntityManager, access: WorkspaceAccess, 
       'conflict.release-not-succeeded',
       `only a release that succeeded in ${request.from} can be promoted; ${release.id} (${release.image}) ${why}`,
       release.status === 'failed'
-        ? `fix it, ${releaseTo} again, and promote once it succeeds`
+        ? `fix it and ${releaseTo} again (${command}); promote once it succeeds`
         : release.finishedAt
           ? 'configure Argo CD (LOCO_ARGOCD_URL) so outcomes are known, then deploy again'
           : `wait for it to finish (loco status ${request.app} --profile ${request.from}), then promote`,
