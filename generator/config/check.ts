@@ -1,6 +1,7 @@
 // Rules that involve more than one field, checked on every profile's effective settings
 // (a profile may break a rule that the top level keeps, e.g. Replicas.Min above Max).
 
+import { appTypeTemplate } from '../../templates/app-types.ts';
 import { pathId } from './locate.ts';
 import { mergeLayers } from './resolve.ts';
 import type { ProblemList } from './problems.ts';
@@ -49,6 +50,12 @@ export function checkProfile(config: LocoConfig, profile: string | undefined, sp
   if (spec.metadata.type !== 'CRON' && written.cron?.schedule) add('config.not-applicable', [['Cron', 'Schedule']], `Cron.Schedule only applies to Type "CRON", not "${spec.metadata.type}"`, 'remove [Cron], or set Metadata.Type = "CRON"');
   if (spec.metadata.type === 'CRON' && spec.health.kind !== 'none') add('config.not-applicable', [['Health', 'Kind'], ['Metadata', 'Type']], 'Health checks do not apply to a CRON app (a run ends by itself)', 'remove [Health], or set Health.Kind = "none"');
   if (spec.health.kind === 'cmd' && spec.health.command.length === 0) add('config.missing-key', [['Health', 'Command'], ['Health', 'Kind']], 'Health.Command is required when Health.Kind is "cmd"', 'add Command = ["/bin/check"], or pick another Kind');
+  // A WORKER or CRON app gets no Service or route, so routing keys would be silently ignored.
+  // Port is the exception: health checks and metrics take their port from it by default.
+  const routingKeys = Object.keys(written.routing ?? {}).filter((prop) => prop !== 'port').map((prop) => prop[0].toUpperCase() + prop.slice(1)); // pathPrefix → PathPrefix
+  if (!appTypeTemplate(spec.metadata.type).isRouted && routingKeys.length > 0) {
+    add('config.not-applicable', [['Routing', routingKeys[0]], ['Routing'], ['Metadata', 'Type']], `Routing only applies to apps that take traffic (Type "SERVICE"), not "${spec.metadata.type}": it would get no Service and no URL`, 'remove [Routing], or set Metadata.Type = "SERVICE"');
+  }
   if (spec.routing.protocol === 'http' && spec.routing.grpcServices.length > 0) add('config.not-applicable', [['Routing', 'GrpcServices'], ['Routing', 'Protocol']], 'Routing.GrpcServices needs Routing.Protocol = "grpc"', 'set Protocol = "grpc", or remove GrpcServices');
   if (spec.routing.protocol === 'grpc' && spec.routing.pathPrefix !== '/') add('config.not-applicable', [['Routing', 'PathPrefix'], ['Routing', 'Protocol']], 'Routing.PathPrefix does not apply to gRPC', 'remove PathPrefix; select gRPC services with GrpcServices');
   const host = `${spec.routing.subdomain}.${spec.routing.baseDomain}`;

@@ -114,6 +114,19 @@ test('type-specific rules: CRON needs a schedule, cmd health needs a command', (
   assert.equal(cmd[0].at!.line, 5);
 });
 
+test('routing on a WORKER or CRON app is refused where it is written (it would get no URL); an empty [Routing] or a Port is fine', () => {
+  const worker = problemsOf('[Metadata]\nName = "w"\nType = "WORKER"\n[Routing]\nPort = 8080\nPathPrefix = "/api"\n');
+  assert.equal(worker.length, 1);
+  assert.equal(worker[0].path, 'Routing.PathPrefix');
+  assert.equal(worker[0].at!.line, 6);
+  assert.match(worker[0].message, /Routing only applies to apps that take traffic \(Type "SERVICE"\), not "WORKER"/);
+  const cron = problemsOf('[Metadata]\nName = "j"\nType = "CRON"\n[Cron]\nSchedule = "@daily"\n[Profile.prod]\nRouting.Subdomain = "j"\n');
+  assert.equal(cron[0].path, 'Routing.Subdomain');
+  assert.match(cron[0].message, /\(profile prod\)$/);
+  parseConfig('[Metadata]\nName = "w"\nType = "WORKER"\n[Routing]\n', 'loco.toml');
+  parseConfig('[Metadata]\nName = "w"\nType = "WORKER"\n[Routing]\nPort = 9000\n', 'loco.toml'); // health and metrics default to it
+});
+
 test('an invalid enum value gets "did you mean"', () => {
   const [p] = problemsOf('[Metadata]\nName = "api"\nType = "SERVCE"\n');
   assert.equal(p.hint, 'did you mean "SERVICE"?');
