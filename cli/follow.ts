@@ -106,10 +106,20 @@ export function reportOutcome(ctx: Context, d: Deployment, events: DeploymentEve
     return 0;
   }
   process.stderr.write(`${kleur.red('✗')} ${cap(noun)} ${d.id} of ${target} failed${d.reason ? ` (${d.reason})` : ''}: ${d.message ?? 'no reason given'}\n`);
+  const logs = lastLogLines(events);
+  if (logs.length > 0) {
+    process.stderr.write(`${kleur.dim(`Last log lines of Pod/${logs[0].pod}:`)}\n${logs.map((l) => `  ${l.line}`).join('\n')}\n`);
+  }
   process.stderr.write(`${kleur.yellow('Next:')} ${d.nextStep ?? `see what happened: loco events ${d.id}; loco logs ${d.app} --profile ${d.profile}`}\n`);
   return 1;
 }
 
 function cap(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** The crashed pod's last lines the API attached to the failed event (api/argocd/tracker.ts), if any. */
+function lastLogLines(events: DeploymentEvent[]): { pod: string; line: string }[] {
+  const logs = events.findLast((e) => e.type === 'failed')?.data?.logs;
+  return Array.isArray(logs) ? logs.filter((l): l is { pod: string; line: string } => typeof l?.line === 'string' && typeof l?.pod === 'string') : [];
 }

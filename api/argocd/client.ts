@@ -43,6 +43,8 @@ export interface LogQuery extends AppQuery {
   tailLines?: number;
   sinceSeconds?: number;
   follow?: boolean;
+  /** The previous (crashed) container's logs, as `kubectl logs --previous`. */
+  previous?: boolean;
 }
 
 export interface ArgoCdClient {
@@ -157,6 +159,7 @@ export function createArgoCdClient(options: ArgoCdClientOptions): ArgoCdClient {
         tailLines: q.tailLines,
         sinceSeconds: q.sinceSeconds,
         follow: q.follow,
+        previous: q.previous,
       };
       for (const [k, v] of Object.entries(optional)) if (v !== undefined) searchParams.set(k, String(v));
       const what = `reading logs of ${name}`;

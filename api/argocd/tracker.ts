@@ -53,6 +53,35 @@ export interface TrackOptions {
   /** Resource tree reads while progressing (default every 5 s, plus one per app change). */
   treeIntervalMs?: number;
   refreshTimeoutMs?: number;
+  /** How long to wait for a failed pod's last log lines before reporting without them (default 3 s). */
+  logTimeoutMs?: number;
+}
+
+/** Causes where the container ran, so its own last lines are the best explanation. */
+const LOGGED_CAUSES = new Set(['crash-loop', 'oom-killed', 'probe-failed']);
+const LAST_LINES = 20;
+
+/**
+ * The last lines of a pod through Argo CD: the previous (crashed) container first, as `kubectl
+ * logs --previous`, then the current one. Never throws: a failure here must not hide the outcome.
+ */
+async function lastLogLines(client: ArgoCdClient, application: string, q: { project: string; podName: string; namespace?: string }, timeoutMs: number): Promise<LogLine[]> {
+  const read = async (previous: boolean): Promise<LogLine[]> => {
+    const lines: LogLine[] = [];
+    for await (const e of client.streamLogs(application, { ...q, tailLines: LAST_LINES, follow: false, ...(previous ? { previous: true } : {}), signal: AbortSignal.timeout(timeoutMs) })) {
+      if (e.content !== undefined) lines.push({ pod: e.podName || q.podName, ...(e.timeStampStr ? { time: e.timeStampStr } : {}), line: e.content });
+    }
+    return lines.slice(-LAST_LINES);
+  };
+  for (const previous of [true, false]) {
+    try {
+      const lines = await read(previous);
+      if (lines.length > 0) return lines;
+    } catch {
+      // no previous container (it has not restarted yet), or Argo CD could not read the pod
+    }
+  }
+  return [];
 }
 
 export function trackDeployment(
@@ -88,6 +117,7 @@ export function trackDeployment(
   let wake: unknown;
   let treeTimer: unknown;
   let done = false;
+  let closing = false; // the outcome is decided; only its log lines are still being fetched
   let emitting: Promise<void> = Promise.resolve();
   // The revision whose sync and health decide the outcome: our commit, or a later head Argo CD
   // went to that holds this app/profile's files unchanged (asked once per revision).
@@ -107,14 +137,14 @@ export function trackDeployment(
       req.signal?.removeEventListener('abort', onAbort);
       void emitting.then(settle);
     };
-    const finish = (c: Classification) =>
+    const finish = (c: Classification, extra: Record<string, unknown> = {}) =>
       end(() =>
         resolve({
           status: c.state === 'succeeded' ? 'succeeded' : 'failed',
           ...(c.reason ? { reason: c.reason } : {}),
           message: c.message,
           ...(c.nextStep ? { nextStep: c.nextStep } : {}),
-          data: { application: req.application, revision: req.revision, ...c.data, ...(c.cause ? { cause: c.cause } : {}), argocdCalls: client.stats.calls - callsAtStart },
+          data: { application: req.application, revision: req.revision, ...c.data, ...(c.cause ? { cause: c.cause } : {}), ...extra, argocdCalls: client.stats.calls - callsAtStart },
         }),
       );
     const fail = (error: unknown) => end(() => reject(error));
@@ -125,13 +155,29 @@ export function trackDeployment(
       } else fail(reason ?? new LocoError('unavailable.aborted', 'tracking stopped', 'tracking resumes when the API starts again'));
     }
 
+    /**
+     * A container that ran and died (crash loop, OOM, failing probe) usually said why in its last
+     * lines: fetch them once, briefly, and attach them to the outcome. Without them the outcome
+     * still stands.
+     */
+    function finishWithLogs(c: Classification) {
+      if (closing) return;
+      closing = true;
+      clock.clearTimeout(wake);
+      clock.clearTimeout(treeTimer);
+      const podName = c.cause!.resource.replace(/^Pod\//, '');
+      const namespace = tree?.nodes?.find((n) => n.kind === 'Pod' && n.name === podName)?.namespace;
+      lastLogLines(client, req.application, { project: req.project, podName, ...(namespace ? { namespace } : {}) }, options.logTimeoutMs ?? 3_000)
+        .then((lines) => finish(c, lines.length > 0 ? { logs: lines } : {}));
+    }
+
     function schedule(at: number | undefined) {
       clock.clearTimeout(wake);
       if (at !== undefined) wake = clock.setTimeout(evaluate, Math.max(0, at - clock.now()));
     }
 
     function evaluate() {
-      if (done) return;
+      if (done || closing) return;
       const now = clock.now();
       if (!app) {
         const deadline = startedAt + ctxBase.progressDeadlineMs;
@@ -151,6 +197,7 @@ export function trackDeployment(
       // A Degraded verdict is final, so make sure it is judged with a tree read after this app state.
       if (c.state === 'failed' && c.reason !== 'timeout' && c.data.healthStatus === 'Degraded' && treeFor !== version(app)) return loadTree();
       track(c, now);
+      if (c.state === 'failed' && c.cause && LOGGED_CAUSES.has(c.cause.code)) return finishWithLogs(c);
       if (c.state === 'succeeded' || c.state === 'failed') return finish(c);
       schedule(c.wakeAt);
       if (c.state === 'progressing' && !c.isHealthy) {

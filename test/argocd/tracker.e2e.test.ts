@@ -103,6 +103,8 @@ test('ImagePullBackOff is shown at once and fails after the short grace, long be
   const cause = events.find((e) => e.type === 'cause');
   assert.ok(cause, 'the cause is an event before the outcome');
   assert.match(cause.message, /ImagePullBackOff/);
+  assert.equal(result.data?.logs, undefined, 'a container that never started has no logs to fetch');
+  assert.ok(!double.calls.some((c) => c.path.endsWith('/logs')));
 });
 
 test('CrashLoopBackOff fails fast with a next step that points at the logs', async () => {
@@ -111,6 +113,13 @@ test('CrashLoopBackOff fails fast with a next step that points at the logs', asy
   assert.equal(result.reason, 'degraded');
   assert.match(result.message, /CrashLoopBackOff/);
   assert.match(result.nextStep ?? '', /loco logs/);
+  // the crashed container's own last words come with the outcome, asked for as `--previous`
+  const logs = result.data?.logs as { pod: string; line: string }[];
+  assert.ok(logs?.some((l) => /Error: connect ECONNREFUSED/.test(l.line) && /^api-/.test(l.pod)), JSON.stringify(logs));
+  const logCalls = double.calls.filter((c) => c.path.endsWith('/logs'));
+  assert.equal(logCalls[0]?.query.previous, 'true');
+  assert.equal(logCalls[0]?.query.podName, String(result.data?.cause && (result.data.cause as { resource: string }).resource).replace('Pod/', ''));
+  assert.deepEqual(double.violations, []);
 });
 
 test('OOMKilled is named as such, with a next step about memory', async () => {
@@ -118,6 +127,7 @@ test('OOMKilled is named as such, with a next step about memory', async () => {
   const result = await track(double, commit).outcome;
   assert.match(result.message, /OOMKilled/);
   assert.match(result.nextStep ?? '', /Resources.Memory/);
+  assert.ok((result.data?.logs as unknown[])?.length > 0, 'the killed container\'s last lines come with the outcome');
 });
 
 test('a rollout that never becomes healthy times out at the progress deadline (driven by the clock)', async () => {

@@ -50,6 +50,15 @@ describe('deploy outcomes from Argo CD', { concurrency: true }, () => {
     assert.ok(out.events.some((e: { message: string }) => /ImagePull/.test(e.message)), 'the cause was streamed as an event');
   });
 
+  test('a deploy whose container crashes exits 1 and shows the container\'s last log lines', async () => {
+    argocd.setScenario(argoApplicationName(workspaceSlug('default', 'default'), 'crashy', 'dev'), { outcome: 'crash-loop' });
+    const result = await loco(['deploy', '--non-interactive', '--timeout', '2m'], { cwd: appDir(config('crashy')), env });
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stderr, /✗ Deployment dpl_\w+ of crashy@dev failed \(degraded\): .*CrashLoopBackOff/);
+    assert.match(result.stderr, /^Last log lines of Pod\/crashy-[\w-]+:\n(  .*\n)*  Error: connect ECONNREFUSED 10\.0\.0\.5:5432\n/m);
+    assert.match(result.stderr, /^Next: .*loco logs/m);
+  });
+
   test('--timeout before an outcome exits 4 and says it could not find out, not that it failed', async () => {
     argocd.setScenario(argoApplicationName(workspaceSlug('default', 'default'), 'slow', 'dev'), { outcome: 'stuck' });
     const result = await loco(['deploy', '--non-interactive', '--timeout', '3s'], { cwd: appDir(config('slow')), env });
