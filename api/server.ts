@@ -52,6 +52,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
     const boot = await bootstrap(em(), options.dataDir);
     for (const slug of boot.slugs) await store.ensureRepository(slug);
     const bus = new EventBus();
+    const preflight = createPreflight(options.kubernetes, app.log);
     const runner = new DeploymentRunner({
       orm: database.orm,
       bus,
@@ -59,13 +60,13 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
       log: app.log,
       instanceId: options.instanceId ?? defaultInstanceId(),
       ...(argocd ? { track: argocd.track } : {}),
-      preflight: createPreflight(options.kubernetes, app.log),
+      preflight,
       leaseSeconds: options.runner?.leaseSeconds ?? 30,
       scanIntervalMs: options.runner?.scanIntervalMs ?? 5000,
       progressDeadlineSeconds: options.progressDeadlineSeconds ?? 600,
       ...(options.runner?.holdAfterCommit ? { holdAfterCommit: true } : {}),
     });
-    const services: LocoServices = { options, database, em, store, bus, runner, argocd, bootstrap: boot };
+    const services: LocoServices = { options, database, em, store, bus, runner, argocd, preflight, bootstrap: boot };
     app.decorate('loco', services);
 
     app.addHook('onSend', async (request, reply) => {

@@ -8,6 +8,7 @@ import type { DeploymentRunner } from './deployments/runner.ts';
 import type { LocoOptions } from './options.ts';
 import type { BootstrapResult } from './bootstrap.ts';
 import type { ArgoCdAccess } from './argocd-access.ts';
+import type { PreflightFn } from './kubernetes/preflight.ts';
 
 export interface LocoServices {
   options: LocoOptions;
@@ -19,6 +20,8 @@ export interface LocoServices {
   runner: DeploymentRunner;
   /** Argo CD reads for status and logs; null when no Argo CD is configured. */
   argocd: ArgoCdAccess | null;
+  /** The Kubernetes preflight (says it skipped without LOCO_KUBECONFIG). */
+  preflight: PreflightFn;
   bootstrap: BootstrapResult;
 }
 

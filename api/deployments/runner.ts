@@ -33,8 +33,8 @@ export interface RunnerDeps {
 }
 
 // Changes that decide which pods run and how big they are. An env change keeps replicas and
-// resources as they are, and a deletion removes pods; promotions arrive already committed (a
-// merged pull request) and never reach #commit, but would be checked if they did.
+// resources as they are, and a deletion removes pods. Promotions arrive already committed (a
+// merged pull request): a local merge is checked in api/promotions/review.ts before it lands.
 const PREFLIGHT_CHANGES = new Set(['deploy', 'rollback', 'scale', 'promote']);
 
 const NO_ARGOCD = 'No Argo CD is configured (LOCO_ARGOCD_URL is unset), so Loco does not follow the rollout: the deployment ends at committed.';

@@ -84,6 +84,11 @@ export async function mergePromotion(loco: LocoServices, principal: Principal, i
     const files = await store.readFiles(access.slug, branchTip.commit, `apps/${promotion.app}/`);
     const scope = appScope(promotion.app, promotion.to);
     const scoped = new Map([...files].filter(([p]) => scope.some((s) => (s.endsWith('/') ? p.startsWith(s) : p === s))));
+    // The same certain-failure checks a direct deploy gets (api/kubernetes), before anything lands on main.
+    const { rejection } = await loco.preflight({ slug: access.slug, app: promotion.app, profile: promotion.to, files: async () => scoped });
+    if (rejection) {
+      throw new LocoError('conflict.preflight', `promotion ${id} cannot be merged: ${rejection.message}`, rejection.hint, { data: { code: rejection.code, ...rejection.data } });
+    }
     const configText = files.get(`apps/${promotion.app}/loco.toml`) ?? '';
     const t = branchTip.trailers;
     const source = await em.findOne(DeploymentEntity, { id: promotion.sourceDeploymentId });
