@@ -131,6 +131,9 @@ export function createLocoClient(options: ClientOptions) {
     deleteApp: (w: WorkspaceRef, name: string) => json<unknown>('DELETE', app(w, name), { searchParams: { confirm: 'true' } }),
 
     createDeployment: (w: WorkspaceRef, name: string, body: CreateDeploymentBody) => post<Deployment>(`${app(w, name)}/deployments`, body),
+    /** Everything a deploy would check (access, protection, config, render), recording nothing. */
+    checkDeployment: (w: WorkspaceRef, name: string, body: CreateDeploymentBody) =>
+      post<{ dryRun: true; app: string; profile: string; configDigest: string }>(`${app(w, name)}/deployments`, { ...body, dryRun: true }),
     listDeployments: (w: WorkspaceRef, name: string, query?: Query) => get<Deployment[]>(`${app(w, name)}/deployments`, query),
     getDeployment: (id: string) => get<Deployment>(`/deployments/${enc(id)}`),
     listEvents: (id: string) => get<DeploymentEvent[]>(`/deployments/${enc(id)}/events`),

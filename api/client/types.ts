@@ -121,6 +121,7 @@ export interface CreateDeploymentBody {
   image: string;
   idempotencyKey?: string;
   confirmPrune?: boolean;
+  dryRun?: boolean;
 }
 
 export interface ScaleBody {

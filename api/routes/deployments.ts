@@ -31,23 +31,30 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
           envFile: { type: 'string', maxLength: 262144, description: 'text of the dotenv file that Env.File names, when it names one' },
           idempotencyKey: { type: 'string', minLength: 1, maxLength: 200 },
           confirmPrune: { type: 'boolean' },
+          dryRun: { type: 'boolean', description: 'check everything a deploy checks (access, protection, config, render, prune guard) and record nothing: 200' },
         },
       },
-      response: { 202: deploymentRef, ...problemResponses },
+      response: {
+        202: deploymentRef,
+        200: { type: 'object', properties: { dryRun: { type: 'boolean' }, app: { type: 'string' }, profile: { type: 'string' }, configDigest: { type: 'string' } } },
+        ...problemResponses,
+      },
     },
   }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const { org, ws, app: appName } = request.params as { org: string; ws: string; app: string };
-    const body = request.body as { config: string; profile: string; image: string; envFile?: string; idempotencyKey?: string; confirmPrune?: boolean };
+    const body = request.body as { config: string; profile: string; image: string; envFile?: string; idempotencyKey?: string; confirmPrune?: boolean; dryRun?: boolean };
     const em = app.loco.em();
     const access = await workspaceAccess(em, principal, org, ws, 'deploy', { deployTokenApp: appName });
     refuseDirectDeploy(access, appName, body.profile);
     const hash = requestHash({ app: appName, profile: body.profile, image: body.image, config: body.config, envFile: body.envFile ?? null, confirmPrune: Boolean(body.confirmPrune) });
-    if (body.idempotencyKey) {
+    if (body.idempotencyKey && !body.dryRun) {
       const existing = await em.findOne(Deployment, { workspaceId: access.workspaceId, idempotencyKey: body.idempotencyKey });
       if (existing && existing.requestHash === hash) return reply.code(202).send(deploymentJson(existing, org, ws));
     }
     const { configDigest } = await prepareDeploy(app.loco.store, access.slug, { app: appName, ...body });
+    // `loco deploy` asks this before a long image build, so a refusal costs seconds, not the build.
+    if (body.dryRun) return reply.code(200).send({ dryRun: true, app: appName, profile: body.profile, configDigest });
     const { deployment, created } = await createDeployment(em, app.loco.bus, {
       access, principal, app: appName, profile: body.profile, changeType: 'deploy', image: body.image, configText: body.config, envFile: body.envFile ?? null, configDigest,
       requestHash: hash, confirmPrune: Boolean(body.confirmPrune), ...(body.idempotencyKey ? { idempotencyKey: body.idempotencyKey } : {}),

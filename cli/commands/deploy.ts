@@ -29,6 +29,9 @@ export const deploy: Action = async (ctx, _args, flags) => {
       if (!repository) {
         throw new LocoError('usage.no-registry', 'cannot build the image: no registry to push it to', 'set LOCO_REGISTRY=<registry>/<team>, or pass --image <registry>/<app>:<tag>');
       }
+      // Ask the API first (placeholder tag): a protected profile, a bad config or a refused
+      // prune should cost seconds, not a ten-minute build.
+      await client.checkDeployment(workspace, loaded.app, { config: loaded.text, profile, image: `${repository}:to-be-built`, ...(flags.force ? { confirmPrune: true } : {}) });
       view.phase(`Building ${repository} with ${engine}`);
       const appDir = dirname(resolve(loaded.file));
       const contextDir = resolve(appDir, build.context);

@@ -48,6 +48,19 @@ test('a direct deploy to prod is refused for admins and deployers alike, names t
   assert.deepEqual((await deployments()).map((d) => d.profile), ['dev'], 'no prod deployment was recorded');
 });
 
+test('a dry run checks what a deploy checks and records nothing', async () => {
+  const dry = (profile: string, config = TOML) => call(api.app, bob, 'POST', `${ws}/apps/api/deployments`, { config, profile, image: 'registry.example.com/acme/api:to-be-built', dryRun: true });
+  const ok = await dry('dev');
+  assert.equal(ok.statusCode, 200, ok.body);
+  assert.equal(ok.json().dryRun, true);
+  assert.match(ok.json().configDigest, /^sha256:[0-9a-f]{64}$/);
+  assert.equal((await dry('prod')).json().code, 'conflict.protected-profile');
+  const bad = await dry('dev', TOML.replace('Name = "api"', 'Name = "other"'));
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json().code, 'config.app-mismatch');
+  assert.deepEqual((await deployments()).map((d) => d.profile), ['dev'], 'still only the one dev deployment');
+});
+
 test('a workspace rule protects any profile, and lifting it for prod allows direct deploys there', async () => {
   assert.equal((await rules({ profiles: { uat: { approvals: 1 }, prod: { approvals: 0 } } })).statusCode, 200);
   const uat = await deploy(bob, 'uat');
