@@ -12,6 +12,8 @@ export interface ArgoCdAccess {
   track: TrackFn;
   status(ref: { application: string; project: string; signal?: AbortSignal }): Promise<AppStatus>;
   logs(ref: { application: string; project: string }, opts: { tail?: number; since?: number; signal?: AbortSignal }): Promise<LogLine[]>;
+  /** Recent lines, then new ones as the pods write them, until `signal` aborts or the pods end. */
+  followLogs(ref: { application: string; project: string }, opts: { tail?: number; since?: number; signal: AbortSignal }): AsyncGenerator<LogLine>;
 }
 
 export function createArgoCdAccess(settings: ArgoCdSettings): ArgoCdAccess {
@@ -27,6 +29,7 @@ export function createArgoCdAccess(settings: ArgoCdSettings): ArgoCdAccess {
     client,
     track: (request, onEvent) => trackDeployment(client, request, onEvent, tracking),
     status: (ref) => getAppStatus(client, ref),
+    followLogs: (ref, opts) => getLogs(client, ref, { ...opts, follow: true }),
     async logs(ref, opts) {
       const lines: LogLine[] = [];
       for await (const line of getLogs(client, ref, { ...opts, follow: false })) lines.push(line);

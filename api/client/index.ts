@@ -144,6 +144,20 @@ export function createLocoClient(options: ClientOptions) {
     patchEnv: (w: WorkspaceRef, name: string, profile: string, change: { set?: Record<string, string>; unset?: string[] }) =>
       json<Deployment>('PATCH', `${app(w, name)}/env`, { searchParams: { profile }, json: change }),
     scale: (w: WorkspaceRef, name: string, body: ScaleBody) => post<Deployment>(`${app(w, name)}/scale`, body),
+    /**
+     * Log lines as the pods write them (SSE), until `signal` aborts or the API ends the stream
+     * (the pods ended). An `error` event becomes the LocoError it describes.
+     */
+    async *followLogs(w: WorkspaceRef, name: string, query: Query, signal?: AbortSignal): AsyncGenerator<{ pod: string; time?: string; line: string }> {
+      const search = new URLSearchParams(Object.entries(clean({ ...query, follow: true })).map(([k, v]): [string, string] => [k, String(v)]));
+      const response = await openStream(`${app(w, name)}/logs?${search}`, -1, signal);
+      if (!response.body) return;
+      for await (const message of readSse(response.body)) {
+        const data = JSON.parse(message.data) as Record<string, string>;
+        if (message.event === 'error') throw new LocoError(data.code ?? 'upstream.logs', data.message ?? 'the log stream failed', data.hint ?? 'try again');
+        if (message.event === 'log') yield data as { pod: string; time?: string; line: string };
+      }
+    },
     logs: async (w: WorkspaceRef, name: string, query: Query) => (await send('GET', `${app(w, name)}/logs`, { searchParams: clean(query), headers: { accept: 'application/json, text/plain' } })),
     history: (w: WorkspaceRef, query: Query) => get<HistoryEntry[] | { entries: HistoryEntry[] }>(`${ws(w)}/history`, query),
 

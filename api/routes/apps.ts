@@ -1,9 +1,10 @@
 // Apps of a workspace: list, get (latest deployment per profile), delete (one commit removing
 // the app's files, then its records), status per profile and logs through Argo CD.
 
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { ulid } from 'ulid';
-import { LocoError } from '../../generator/errors.ts';
+import { isLocoError, LocoError } from '../../generator/errors.ts';
+import type { LogLine } from '../argocd/index.ts';
 import { argoApplicationName, argoProjectName } from '../../generator/names.ts';
 import { requirePrincipal, actorName } from '../auth/authenticate.ts';
 import { workspaceAccess, type WorkspaceAccess } from '../auth/access.ts';
@@ -153,21 +154,55 @@ const appRoutes: FastifyPluginAsync = async (app) => {
       params: appParams,
       querystring: {
         type: 'object', additionalProperties: false,
-        properties: { profile: { ...name, default: 'default' }, tail: { type: 'integer', minimum: 1, maximum: 10000, default: 100 }, since: { type: 'integer', minimum: 1 } },
+        properties: {
+          profile: { ...name, default: 'default' }, tail: { type: 'integer', minimum: 1, maximum: 10000, default: 100 }, since: { type: 'integer', minimum: 1 },
+          follow: { type: 'boolean', default: false, description: 'with Accept: text/event-stream: keep streaming new lines (SSE `log` events; an `error` event carries a problem)' },
+        },
       },
       response: { 200: { type: 'array', items: { type: 'object', properties: { pod: { type: 'string' }, time: { type: 'string' }, line: { type: 'string' } } } }, ...problemResponses },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const { org, ws, app: appName } = request.params as { org: string; ws: string; app: string };
-    const { profile, tail, since } = request.query as { profile: string; tail: number; since?: number };
+    const { profile, tail, since, follow } = request.query as { profile: string; tail: number; since?: number; follow: boolean };
     const em = app.loco.em();
     const access = await workspaceAccess(em, principal, org, ws, 'read', { deployTokenApp: appName });
     await loadApp(em, access, appName);
     const argocd = app.loco.argocd;
     if (!argocd) throw new LocoError('unavailable.argocd', 'logs come from Argo CD, and no Argo CD is configured', 'set LOCO_ARGOCD_URL and LOCO_ARGOCD_TOKEN on the API, or read logs with kubectl');
-    return argocd.logs({ application: argoApplicationName(access.slug, appName, profile), project: argoProjectName(access.slug) }, { tail, ...(since ? { since } : {}) });
+    const ref = { application: argoApplicationName(access.slug, appName, profile), project: argoProjectName(access.slug) };
+    if (!follow || !String(request.headers.accept ?? '').includes('text/event-stream')) return argocd.logs(ref, { tail, ...(since ? { since } : {}) });
+    followLogs(request, reply, (signal) => argocd.followLogs(ref, { tail, ...(since ? { since } : {}), signal }));
   });
 };
 
 export default appRoutes;
+
+/**
+ * Streams log lines as Server-Sent Events (`event: log`, data {pod, time, line}) until the
+ * client leaves or Argo CD ends the stream (the pods ended). A failure after the head is an
+ * `event: error` with the problem's code, message and hint; internal error text stays in the log.
+ */
+function followLogs(request: FastifyRequest, reply: FastifyReply, open: (signal: AbortSignal) => AsyncGenerator<LogLine>): void {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no', 'x-request-id': request.id });
+  raw.write(': following log lines\n\n');
+  const gone = new AbortController();
+  raw.on('close', () => gone.abort());
+  const keepalive = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+  void (async () => {
+    try {
+      for await (const line of open(gone.signal)) raw.write(`event: log\ndata: ${JSON.stringify(line)}\n\n`);
+    } catch (error) {
+      if (gone.signal.aborted) return;
+      const known = isLocoError(error);
+      if (!known) request.log.error({ err: error }, 'log stream failed');
+      const problem = known ? { code: error.code, message: error.message, hint: error.hint } : { code: 'internal', message: `internal error, request id ${request.id}`, hint: 'try again; if it persists, ask your Loco operator to check the API log' };
+      raw.write(`event: error\ndata: ${JSON.stringify(problem)}\n\n`);
+    } finally {
+      clearInterval(keepalive);
+      raw.end();
+    }
+  })();
+}

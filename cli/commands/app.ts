@@ -68,31 +68,34 @@ export const logs: Action = async (ctx, [appArg], flags) => {
   const client = await ctx.client();
   const workspace = await ctx.workspace();
   const sinceSeconds = flags.since === undefined ? undefined : Math.max(1, Math.round(parseDuration(flags.since, '--since') / 1000));
-  const fetchLines = async (since?: number) => {
-    const response = await client.logs(workspace, app, { profile, tail: Number(flags.tail ?? 100), since });
-    const body = (await response.json()) as unknown;
-    return Array.isArray(body) ? body : ((body as { lines?: unknown[] })?.lines ?? []);
-  };
-  const lines = await fetchLines(sinceSeconds);
-  if (ctx.json && !flags.follow) return void printJson(lines);
+  const tail = Number(flags.tail ?? 100);
   const seen = new Set<string>();
   const show = (line: unknown) => {
     const key = JSON.stringify(line);
     if (seen.has(key)) return;
     seen.add(key);
+    if (seen.size > 10_000) seen.delete(seen.values().next().value!); // only overlaps need it: bound the memory of -f
     process.stdout.write((ctx.json ? JSON.stringify(line) : formatLogLine(line)) + '\n');
   };
+  if (flags.follow) {
+    // The API streams the pods' lines as they are written. A stream ends when its pods do (a
+    // rollout replaced them): follow the new ones from a few seconds back, without repeats.
+    let since = sinceSeconds;
+    let tailLines = tail;
+    for (;;) {
+      const opened = Date.now();
+      for await (const line of client.followLogs(workspace, app, { profile, tail: tailLines, ...(since ? { since } : {}) })) show(line);
+      if (Date.now() - opened < 2000) await new Promise((r) => setTimeout(r, 2000)); // never a tight loop
+      since = 5;
+      tailLines = 1000;
+    }
+  }
+  const response = await client.logs(workspace, app, { profile, tail, since: sinceSeconds });
+  const body = (await response.json()) as unknown;
+  const lines = Array.isArray(body) ? body : ((body as { lines?: unknown[] })?.lines ?? []);
+  if (ctx.json) return void printJson(lines);
   lines.forEach(show);
-  if (!flags.follow) {
-    if (lines.length === 0) process.stderr.write(kleur.dim(`no log lines for ${app}@${profile}${sinceSeconds ? ` in the last ${sinceSeconds}s` : ''}\n`));
-    return;
-  }
-  // The API answers with recent lines, not a stream: poll for the last few seconds' lines and
-  // drop the ones already shown, until interrupted.
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 2000));
-    (await fetchLines(5)).forEach(show);
-  }
+  if (lines.length === 0) process.stderr.write(kleur.dim(`no log lines for ${app}@${profile}${sinceSeconds ? ` in the last ${sinceSeconds}s` : ''}\n`));
 };
 
 function formatLogLine(line: unknown): string {

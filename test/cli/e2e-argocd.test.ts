@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startArgoCdDouble, type ArgoCdDouble } from '../doubles/argocd/server.ts';
 import { argoApplicationName, workspaceSlug } from '../../generator/names.ts';
-import { appDir, loco, startApi, tempDir, type RunningApi } from './harness.ts';
+import { appDir, loco, startApi, startLoco, tempDir, type RunningApi } from './harness.ts';
 
 let api: RunningApi;
 let argocd: ArgoCdDouble;
@@ -91,11 +91,20 @@ describe('status and logs come from Argo CD', () => {
     assert.deepEqual(argocd.violations, []);
   });
 
-  test('loco logs prints the pods\' lines through the API; an app without a deployment is a clear error', async () => {
+  test('loco logs prints the pods\' lines through the API, -f streams new ones; an app without a deployment is a clear error', async () => {
     const result = await loco(['logs', 'good', '--profile', 'dev', '--tail', '2'], { env });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /good-[\w-]+ .*listening on :8080/);
     assert.doesNotMatch(result.stdout, /starting/, '--tail 2 keeps the last two lines per pod');
+
+    const followed = startLoco(['logs', 'good', '--profile', 'dev', '-f', '--tail', '1'], { env });
+    await followed.waitFor(/\(tick 3\)/, 'stdout');
+    followed.interrupt();
+    const out = (await followed.result).stdout;
+    const lines = out.split('\n').filter(Boolean);
+    assert.match(lines[0], /good-[\w-]+ .*GET \/healthz 200/, '--tail 1 first: the last recent line');
+    assert.ok(lines.some((l) => /\(tick 1\)/.test(l)) && lines.some((l) => /\(tick 2\)/.test(l)), 'then new lines as the pod writes them');
+    assert.equal(new Set(lines).size, lines.length, 'no line twice');
 
     const missing = await loco(['logs', 'nope', '--profile', 'dev'], { env });
     assert.notEqual(missing.code, 0);

@@ -97,6 +97,8 @@ export interface RunningLoco {
   /** Resolves with the first match of `pattern` in what the command has written to stderr (or stdout) so far or later. */
   waitFor(pattern: RegExp, stream?: 'stdout' | 'stderr'): Promise<RegExpMatchArray>;
   result: Promise<LocoResult>;
+  /** Ctrl-C: sends SIGINT, as a user stopping `loco logs -f`. */
+  interrupt(): void;
 }
 
 /** Starts the real `loco` binary and lets the test read its output while it runs (e.g. a login code to approve). */
@@ -125,16 +127,18 @@ export function startLoco(args: string[], opts: LocoOptions = {}): RunningLoco {
       }
     }
   };
+  let child: ReturnType<typeof spawn>;
   const result = new Promise<LocoResult>((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: opts.cwd ?? home, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stdout.on('data', (c) => { output.stdout += c; check(); });
-    child.stderr.on('data', (c) => { output.stderr += c; check(); });
+    child = spawn(process.execPath, [bin, ...args], { cwd: opts.cwd ?? home, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (c) => { output.stdout += c; check(); });
+    child.stderr!.on('data', (c) => { output.stderr += c; check(); });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout: output.stdout, stderr: output.stderr }));
-    child.stdin.end(opts.input ?? '');
+    child.stdin!.end(opts.input ?? '');
   });
   return {
     result,
+    interrupt: () => void child.kill('SIGINT'),
     waitFor: (pattern, stream = 'stderr') => new Promise((resolve, reject) => {
       watchers.push({ pattern, stream, resolve });
       check();

@@ -311,6 +311,23 @@ export async function startArgoCdDouble(options: ArgoCdDoubleOptions): Promise<A
           lines.push(checked('logLine', { result: { content, timeStampStr: new Date().toISOString(), podName: pod.name, last: false } }));
         }
       }
+      if (query.get('follow') === 'true') {
+        // Followed: the recent lines, then a new line per pod every 200 ms until the client
+        // goes, as a running app logs; no `last` line (the real server sends none while following).
+        res.writeHead(200, { 'content-type': 'application/json' }).write(lines.map((l) => l + '\n').join(''));
+        let tick = 0;
+        const timer = setInterval(() => {
+          tick += 1;
+          try {
+            res.write(pods.map((pod) => checked('logLine', { result: { content: `GET /orders 200 (tick ${tick})`, timeStampStr: new Date().toISOString(), podName: pod.name, last: false } }) + '\n').join(''));
+          } catch (error) {
+            clearInterval(timer);
+            res.end(streamError((error as Error).message) + '\n');
+          }
+        }, 200);
+        res.on('close', () => clearInterval(timer));
+        return 200;
+      }
       lines.push(checked('logLine', { result: { content: '', timeStampStr: '', podName: '', last: true } }));
       res.writeHead(200, { 'content-type': 'application/json' }).end(lines.map((l) => l + '\n').join(''));
       return 200;
