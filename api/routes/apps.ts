@@ -5,6 +5,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { ulid } from 'ulid';
 import { isLocoError, LocoError } from '../../generator/errors.ts';
 import type { LogLine } from '../argocd/index.ts';
+import { startSse } from '../http/sse.ts';
 import { argoApplicationName, argoProjectName } from '../../generator/names.ts';
 import { requirePrincipal, actorName } from '../auth/authenticate.ts';
 import { workspaceAccess, type WorkspaceAccess } from '../auth/access.ts';
@@ -184,25 +185,19 @@ export default appRoutes;
  * `event: error` with the problem's code, message and hint; internal error text stays in the log.
  */
 function followLogs(request: FastifyRequest, reply: FastifyReply, open: (signal: AbortSignal) => AsyncGenerator<LogLine>): void {
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no', 'x-request-id': request.id });
-  raw.write(': following log lines\n\n');
-  const gone = new AbortController();
-  raw.on('close', () => gone.abort());
-  const keepalive = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+  const sse = startSse(request, reply, 'following log lines');
   void (async () => {
     try {
-      for await (const line of open(gone.signal)) raw.write(`event: log\ndata: ${JSON.stringify(line)}\n\n`);
+      for await (const line of open(sse.gone)) sse.send('log', line);
     } catch (error) {
-      if (gone.signal.aborted) return;
+      if (sse.gone.aborted) return;
       const known = isLocoError(error);
       if (!known) request.log.error({ err: error }, 'log stream failed');
-      const problem = known ? { code: error.code, message: error.message, hint: error.hint } : { code: 'internal', message: `internal error, request id ${request.id}`, hint: 'try again; if it persists, ask your Loco operator to check the API log' };
-      raw.write(`event: error\ndata: ${JSON.stringify(problem)}\n\n`);
+      sse.send('error', known
+        ? { code: error.code, message: error.message, hint: error.hint }
+        : { code: 'internal', message: `internal error, request id ${request.id}`, hint: 'try again; if it persists, ask your Loco operator to check the API log' });
     } finally {
-      clearInterval(keepalive);
-      raw.end();
+      sse.end();
     }
   })();
 }

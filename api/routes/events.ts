@@ -6,16 +6,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { requirePrincipal } from '../auth/authenticate.ts';
 import { loadDeployment } from '../deployments/load.ts';
-import { eventsAfter, type EventJson } from '../deployments/records.ts';
+import { eventsAfter } from '../deployments/records.ts';
+import { startSse } from '../http/sse.ts';
 import { deploymentParams, problemResponses } from './schemas.ts';
 
 /** Events written by another API replica are noticed by this poll; local ones wake followers at once. */
 const REPLICA_POLL_MS = 2000;
-const KEEPALIVE_MS = 15000;
-
-function sseFrame(event: EventJson): string {
-  return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
-}
 
 const eventRoutes: FastifyPluginAsync = async (app) => {
   app.get('/deployments/:id/events', {
@@ -35,27 +31,15 @@ const eventRoutes: FastifyPluginAsync = async (app) => {
     let after = Number(lastEventId || (request.query as { after?: number }).after || 0);
     if (!String(request.headers.accept ?? '').includes('text/event-stream')) return eventsAfter(em, id, after, 10000);
 
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      'x-request-id': request.id,
-    });
-    raw.write(': following deployment events\n\n');
-    const closed = new AbortController();
-    raw.on('close', () => closed.abort());
-    const keepalive = setInterval(() => raw.write(': keep-alive\n\n'), KEEPALIVE_MS);
+    const sse = startSse(request, reply, 'following deployment events');
     try {
-      while (!closed.signal.aborted) {
+      while (!sse.gone.aborted) {
         // subscribe before reading, so an event appended in between still wakes us
-        const woke = app.loco.bus.wait(id, REPLICA_POLL_MS, closed.signal);
+        const woke = app.loco.bus.wait(id, REPLICA_POLL_MS, sse.gone);
         const rows = await em.execute<{ finished_at: unknown; last_event_seq: number }[]>(`select finished_at, last_event_seq from deployments where id = ?`, [id]);
         const events = await eventsAfter(em, id, after);
         for (const event of events) {
-          raw.write(sseFrame(event));
+          sse.send(event.type, event, event.seq);
           after = event.seq;
         }
         const state = rows[0];
@@ -65,8 +49,7 @@ const eventRoutes: FastifyPluginAsync = async (app) => {
     } catch (error) {
       request.log.error({ err: error, deploymentId: id }, 'event stream failed');
     } finally {
-      clearInterval(keepalive);
-      raw.end();
+      sse.end();
     }
   });
 };
