@@ -121,6 +121,12 @@ export function declareCommands(cli: CAC, bind: Bind): void {
     .example('  $ loco promote approve prm_01JD3X && loco promote merge prm_01JD3X'),
   async () => (await import('./commands/promote.ts')).promote);
 
+  bind(cli.command('members [action] [user]', 'Members of the workspace and their roles: members | members add <user> --role R | members remove <user>')
+    .option('--role <role>', 'members add: admin, deploy (deployer) or read (viewer)', { default: 'deploy' })
+    .example('  $ loco members')
+    .example('  $ loco members add rosa --role deploy'),
+  async () => (await import('./commands/members.ts')).members);
+
   bind(cli.command('completion <shell>', 'Print a completion script for bash, zsh or fish')
     .example('  $ loco completion bash > ~/.local/share/bash-completion/completions/loco'),
   async () => (await import('./commands/completion.ts')).completion(cli));

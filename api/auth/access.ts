@@ -27,11 +27,11 @@ export interface AccessOptions {
 }
 
 export function workspaceNotFound(org: string, workspace: string): LocoError {
-  return new LocoError('not-found.workspace', `workspace ${org}/${workspace} was not found`, 'check the name with `loco workspace list`');
+  return new LocoError('not-found.workspace', `workspace ${org}/${workspace} was not found`, 'check the name: `loco whoami` lists the workspaces you are a member of');
 }
 
 export function orgNotFound(org: string): LocoError {
-  return new LocoError('not-found.org', `organization ${org} was not found`, 'check the name with `loco org list`');
+  return new LocoError('not-found.org', `organization ${org} was not found`, 'check the name: `loco whoami` lists the organizations of your workspaces');
 }
 
 function effectiveRole(wsRole: unknown, orgRole: unknown): WorkspaceRole | null {

@@ -15,6 +15,7 @@ import {
   type DeploymentEvent,
   type HistoryEntry,
   type Me,
+  type Member,
   type Promotion,
   type ScaleBody,
   type WorkspaceRef,
@@ -125,6 +126,11 @@ export function createLocoClient(options: ClientOptions) {
     listOrgs: () => get<unknown[]>('/orgs'),
     listWorkspaces: (org: string) => get<unknown[]>(`/orgs/${enc(org)}/workspaces`),
     getWorkspace: (w: WorkspaceRef) => get<Record<string, unknown>>(ws(w)),
+
+    listMembers: (w: WorkspaceRef) => get<Member[]>(`${ws(w)}/members`),
+    /** Adds a member, or changes their role when they are one. */
+    setMember: (w: WorkspaceRef, user: string, role: string) => post<Member>(`${ws(w)}/members`, { user, role }),
+    removeMember: (w: WorkspaceRef, user: string) => json<{ removed: string }>('DELETE', `${ws(w)}/members/${enc(user)}`),
 
     listApps: (w: WorkspaceRef) => get<AppSummary[]>(`${ws(w)}/apps`),
     getApp: (w: WorkspaceRef, name: string) => get<Record<string, unknown>>(app(w, name)),

@@ -40,6 +40,13 @@ export function isFinished(d: Pick<Deployment, 'status' | 'finishedAt'>): boolea
   return d.status === 'succeeded' || d.status === 'failed' || Boolean(d.finishedAt);
 }
 
+/** A member of a workspace (GET …/members). */
+export interface Member {
+  user: string;
+  role: string;
+  email?: string;
+}
+
 export interface Membership {
   org: string;
   workspace: string;

@@ -6,10 +6,13 @@ import { ulid } from 'ulid';
 import { LocoError } from '../../generator/errors.ts';
 import { requirePrincipal } from '../auth/authenticate.ts';
 import { workspaceAccess } from '../auth/access.ts';
-import { User, WorkspaceMembership, WORKSPACE_ROLES } from '../db/entities.ts';
+import { User, WorkspaceMembership, WORKSPACE_ROLES, type WorkspaceRole } from '../db/entities.ts';
 import { problemResponses, workspaceParams } from './schemas.ts';
 
 const userName = { type: 'string', pattern: '^[A-Za-z0-9]([A-Za-z0-9-]{0,38})$', description: 'a user name (GitHub login)' } as const;
+/** DESIGN.md calls the roles deployer and viewer; the API stores them as deploy and read. */
+const ROLE_NAMES: Record<string, WorkspaceRole> = { deployer: 'deploy', viewer: 'read' };
+
 const memberSchema = { type: 'object', properties: { user: { type: 'string' }, email: { type: 'string' }, role: { type: 'string' } } } as const;
 
 const memberRoutes: FastifyPluginAsync = async (app) => {
@@ -30,13 +33,14 @@ const memberRoutes: FastifyPluginAsync = async (app) => {
     schema: {
       summary: 'Add a member or change their role (workspace admins)',
       params: workspaceParams,
-      body: { type: 'object', required: ['user', 'role'], additionalProperties: false, properties: { user: userName, role: { type: 'string', enum: [...WORKSPACE_ROLES] } } },
+      body: { type: 'object', required: ['user', 'role'], additionalProperties: false, properties: { user: userName, role: { type: 'string', enum: [...WORKSPACE_ROLES, ...Object.keys(ROLE_NAMES)], description: 'admin, deploy or read (deployer and viewer are accepted for deploy and read)' } } },
       response: { 200: memberSchema, 201: memberSchema, ...problemResponses },
     },
   }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const { org, ws } = request.params as { org: string; ws: string };
-    const { user, role } = request.body as { user: string; role: (typeof WORKSPACE_ROLES)[number] };
+    const { user, role: asked } = request.body as { user: string; role: string };
+    const role = ROLE_NAMES[asked] ?? (asked as WorkspaceRole);
     const em = app.loco.em();
     const access = await workspaceAccess(em, principal, org, ws, 'admin');
     let target = await em.findOne(User, { name: user });

@@ -236,3 +236,30 @@ test('rollback restores an earlier deployment as a new commit; destroy --yes rem
   const apps = JSON.parse((await loco(['apps', '-o', 'json'], { env })).stdout) as { name: string }[];
   assert.ok(!apps.some((a) => a.name === 'roll'));
 });
+
+test('members: list, add with a role (DESIGN names accepted), remove; mistakes are clear', async () => {
+  const list = async () => JSON.parse((await loco(['members', '-o', 'json'], { env })).stdout) as { user: string; role: string }[];
+  assert.deepEqual((await list()).map((m) => `${m.user}:${m.role}`), ['admin:admin']);
+  const added = await loco(['members', 'add', 'rosa', '--role', 'deployer'], { env });
+  assert.equal(added.code, 0, added.stderr);
+  assert.equal(added.stdout, 'rosa is a member of default/default with the deploy role.\n');
+  assert.deepEqual((await list()).map((m) => `${m.user}:${m.role}`), ['admin:admin', 'rosa:deploy']);
+  const table = await loco(['members'], { env });
+  assert.match(table.stdout, /^rosa\s+deploy/m);
+
+  const noUser = await loco(['members', 'add'], { env });
+  assert.equal(noUser.code, 2);
+  assert.match(noUser.stderr, /loco members add needs a user name/);
+  const badRole = await loco(['members', 'add', 'rosa', '--role', 'owner'], { env });
+  assert.equal(badRole.code, 2, badRole.stderr);
+  assert.match(badRole.stderr, /role/);
+  const lastAdmin = await loco(['members', 'remove', 'admin'], { env });
+  assert.equal(lastAdmin.code, 1);
+  assert.match(lastAdmin.stderr, /this would leave default\/default without an admin/);
+
+  assert.equal((await loco(['members', 'remove', 'rosa'], { env })).stdout, 'rosa is no longer a member of default/default.\n');
+  const again = await loco(['members', 'remove', 'rosa'], { env });
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /rosa is not a member of default\/default/);
+  assert.match(again.stderr, /hint: list members with `loco members`/);
+});
