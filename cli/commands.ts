@@ -121,6 +121,10 @@ export function declareCommands(cli: CAC, bind: Bind): void {
     .example('  $ loco promote approve prm_01JD3X && loco promote merge prm_01JD3X'),
   async () => (await import('./commands/promote.ts')).promote);
 
+  bind(cli.command('audit [action]', 'Check that the workspace\'s git history holds up as an audit trail: audit verify (exit 1 on findings)')
+    .example('  $ loco audit verify -o json'),
+  async () => (await import('./commands/audit.ts')).audit);
+
   bind(cli.command('members [action] [user]', 'Members of the workspace and their roles: members | members add <user> --role R | members remove <user>')
     .option('--role <role>', 'members add: admin, deploy (deployer) or read (viewer)', { default: 'deploy' })
     .example('  $ loco members')

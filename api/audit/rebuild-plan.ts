@@ -1,4 +1,4 @@
-// `loco admin rebuild --from-git`, the pure half: which apps, deployments and merged promotions
+// POST …/admin/rebuild-from-git, the pure half: which apps, deployments and merged promotions
 // a workspace's records were, read from main's history alone (DESIGN.md: the database can be
 // rebuilt from git). The trailers say who, what and which deployment; the shell reads each
 // commit's apps/<app>/loco.toml for the config text.

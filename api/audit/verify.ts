@@ -125,7 +125,7 @@ export function verifyHistory(input: VerifyInput): Finding[] {
     const d = byId.get(id);
     if (!d) {
       if (!deletedLater.has(app)) {
-        findings.push({ code: 'commit.no-deployment', commit: entry.commit, deploymentId: id, message: `${at} names deployment ${id}, which the database does not have`, hint: 'the database lost records: rebuild them with `loco admin rebuild --from-git` into an empty database, or check for a forged commit' });
+        findings.push({ code: 'commit.no-deployment', commit: entry.commit, deploymentId: id, message: `${at} names deployment ${id}, which the database does not have`, hint: 'the database lost records: rebuild them into an empty database (an org admin: POST /api/v1/orgs/<org>/workspaces/<ws>/admin/rebuild-from-git), or check for a forged commit' });
       }
       continue;
     }

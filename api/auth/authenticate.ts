@@ -44,7 +44,7 @@ export async function principalFor(em: EntityManager, header: string | undefined
     [hashToken(match[1])],
   );
   const row = rows[0];
-  if (!row) throw new LocoError('auth.invalid-token', 'the API token is not valid', 'log in again with `loco login`, or create a token with `loco token create`');
+  if (!row) throw new LocoError('auth.invalid-token', 'the API token is not valid', 'log in again with `loco login` (or `loco login --token <token>` with a token from your Loco admin)');
   const expiresAt = row.expires_at ? new Date(row.expires_at as string) : null;
   if (expiresAt && expiresAt.getTime() <= now.getTime()) {
     throw new LocoError('auth.token-expired', `the token expired at ${expiresAt.toISOString()}`, 'deploy tokens last five minutes: create a new one for this run');

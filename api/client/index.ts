@@ -9,6 +9,7 @@ import { readSse } from './sse.ts';
 import {
   isFinished,
   type AppStatus,
+  type AuditReport,
   type AppSummary,
   type CreateDeploymentBody,
   type Deployment,
@@ -127,6 +128,7 @@ export function createLocoClient(options: ClientOptions) {
     listWorkspaces: (org: string) => get<unknown[]>(`/orgs/${enc(org)}/workspaces`),
     getWorkspace: (w: WorkspaceRef) => get<Record<string, unknown>>(ws(w)),
 
+    verifyAudit: (w: WorkspaceRef) => get<AuditReport>(`${ws(w)}/audit/verify`),
     listMembers: (w: WorkspaceRef) => get<Member[]>(`${ws(w)}/members`),
     /** Adds a member, or changes their role when they are one. */
     setMember: (w: WorkspaceRef, user: string, role: string) => post<Member>(`${ws(w)}/members`, { user, role }),

@@ -148,3 +148,11 @@ export interface Problem {
   problems?: { code: string; message: string; hint: string; at?: { file?: string; line: number; column: number }; path?: string }[];
   requestId?: string;
 }
+
+/** GET …/audit/verify: whether the workspace's git history holds up as an audit trail. */
+export interface AuditReport {
+  ok: boolean;
+  commits: number;
+  deployments: number;
+  findings: { code: string; message: string; hint: string; commit?: string; deploymentId?: string }[];
+}

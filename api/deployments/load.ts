@@ -8,7 +8,7 @@ import type { Principal } from '../auth/authenticate.ts';
 import { Deployment } from '../db/entities.ts';
 
 export function deploymentNotFound(id: string): LocoError {
-  return new LocoError('not-found.deployment', `deployment ${id} was not found`, 'list deployments with `loco deployments`');
+  return new LocoError('not-found.deployment', `deployment ${id} was not found`, 'see an app\'s deployments with `loco history <app>`');
 }
 
 export async function loadDeployment(em: EntityManager, principal: Principal, id: string, need: Need): Promise<{ deployment: Deployment; access: WorkspaceAccess }> {

@@ -97,7 +97,7 @@ const appRoutes: FastifyPluginAsync = async (app) => {
     const access = await workspaceAccess(em, principal, org, ws, 'admin');
     const record = await loadApp(em, access, appName);
     if (!(request.query as { confirm?: boolean }).confirm) {
-      throw new LocoError('usage.confirm', `deleting ${appName} removes it from every profile; Argo CD then prunes it from the cluster`, 'repeat with ?confirm=true (`loco apps delete --confirm`)');
+      throw new LocoError('usage.confirm', `deleting ${appName} removes it from every profile; Argo CD then prunes it from the cluster`, 'repeat with ?confirm=true (`loco destroy <app> --yes`)');
     }
     const d = { id: `dpl_${ulid()}`, actor: actorName(principal), app: appName, profile: '*', configDigest: '-', image: '-', changeType: 'delete' as const, change: null };
     const result = await app.loco.runner.exclusive(access.workspaceId, async () => {

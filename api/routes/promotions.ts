@@ -147,7 +147,7 @@ const promotionRoutes: FastifyPluginAsync = async (app) => {
     const em = app.loco.em();
     const access = await workspaceAccess(em, principal, org, ws, 'deploy');
     const target = await em.findOne(Deployment, { id: body.deployment, workspaceId: access.workspaceId, app: appName });
-    if (!target) throw new LocoError('not-found.deployment', `deployment ${body.deployment} of ${appName} was not found`, `list them with \`loco history --app ${appName}\``);
+    if (!target) throw new LocoError('not-found.deployment', `deployment ${body.deployment} of ${appName} was not found`, `list them with \`loco history ${appName}\``);
     const result = await requestRollback(app.loco, access, principal, target, body);
     if (result.mode === 'pull-request') {
       return reply.code(201).header('location', `/api/v1/promotions/${result.promotion.id}`).send({ mode: result.mode, promotion: json(result.promotion, access) });
