@@ -1,5 +1,5 @@
 // Prints a workspace's Argo CD manifests for a platform operator:
-//   node argocd/render-cli.ts --slug acme-web --repo https://github.com/acme/loco-acme-web.git [--namespace argocd] [--viewer-group acme:web]
+//   node argocd/render-cli.ts --slug acme--web --repo https://github.com/acme/acme--web.git [--namespace argocd] [--viewer-group acme:web]
 // Output is one multi-document YAML stream, ready for `kubectl apply -f -` except the RBAC
 // patch, which the README shows how to merge.
 
@@ -17,7 +17,7 @@ const { values } = parseArgs({
   },
 });
 if (!values.slug || !values.repo) {
-  process.stderr.write('usage: node argocd/render-cli.ts --slug <org>-<workspace> --repo <git url> [--namespace argocd]\n');
+  process.stderr.write('usage: node argocd/render-cli.ts --slug <org>--<workspace> --repo <git url> [--namespace argocd]\n');
   process.exit(2);
 }
 try {

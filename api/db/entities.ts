@@ -36,7 +36,7 @@ export const Workspace = defineEntity({
     id: p.string().primary(),
     orgId: () => p.manyToOne(Org).mapToPk().joinColumn('org_id'),
     name: p.string(),
-    /** `<org>-<workspace>` (generator/names.ts): the repository and namespace prefix. */
+    /** `<org>--<workspace>` (generator/names.ts): the repository and namespace prefix. */
     slug: p.string().unique(),
     /** Per-profile rules and switches for promotions (issue 7), e.g. {"profiles":{"prod":{"approvals":1}}}. */
     settings: p.json<Record<string, unknown>>(),

@@ -20,8 +20,9 @@ export function checkAppName(v: string): Check {
 }
 
 /**
- * Profile names end the namespace `<workspace>-<app>-<profile>`; without '-' in a profile the
- * split stays unambiguous (app "a-b" profile "c" never meets app "a" profile "b-c").
+ * Profile names end the namespace `<org>--<workspace>--<app>--<profile>` (generator/names.ts);
+ * letters and digits only and short, as they show in every namespace and Application name,
+ * which must stay within a 63-character DNS label.
  */
 export const PROFILE_NAME = /^[a-z][a-z0-9]{0,19}$/;
 export function checkProfileName(v: string): Check {

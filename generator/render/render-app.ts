@@ -22,7 +22,7 @@ export interface RenderInput {
   profile: string;
   /** Image to deploy; empty falls back to Build.Image. */
   image: string;
-  /** Workspace slug (`<org>-<workspace>`). */
+  /** Workspace slug (`<org>--<workspace>`, generator/names.ts workspaceSlug). */
   workspace: string;
   /** Text of apps/<app>/overrides.toml. */
   overrides?: string;
@@ -62,7 +62,7 @@ export function resolveForRender(input: Pick<RenderInput, 'config' | 'profile' |
     throw new LocoError('usage.unknown-profile', `profile "${input.profile}" is not in ${input.config.file}`, near ? `did you mean "${near}"? Profiles: ${names.join(', ')}` : `use one of: ${names.join(', ')}`);
   }
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(input.workspace) || input.workspace.length > 63) {
-    throw new LocoError('usage.invalid-workspace', `"${input.workspace}" is not a workspace slug`, 'pass "<org>-<workspace>" in lower-case letters, digits and "-", at most 63 characters');
+    throw new LocoError('usage.invalid-workspace', `"${input.workspace}" is not a workspace slug`, 'pass workspaceSlug(org, workspace), "<org>--<workspace>": lower-case letters, digits and "-", at most 63 characters');
   }
   const override = input.overrides ? parseOverrides(input.overrides)[input.profile] : undefined;
   return resolveProfile(input.config, input.profile, input.workspace, override);

@@ -148,7 +148,7 @@ test('Metadata inside a profile is refused: every profile deploys the same app',
   assert.match(p.hint, /same for every profile/);
 });
 
-test('profile names cannot contain "-" (the namespace would be ambiguous)', () => {
+test('profile names are letters and digits only (no "-")', () => {
   const [p] = problemsOf('[Metadata]\nName = "api"\n[Profile.pre-prod]\nCPU = "1"\n');
   assert.equal(p.path, 'Profile.pre-prod');
 });
