@@ -27,7 +27,7 @@ export interface AccessOptions {
 }
 
 export function workspaceNotFound(org: string, workspace: string): LocoError {
-  return new LocoError('not-found.workspace', `workspace ${org}/${workspace} was not found`, 'check the name: `loco whoami` lists the workspaces you are a member of');
+  return new LocoError('not-found.workspace', `workspace ${org}/${workspace} was not found`, 'check the name: `loco workspace list` shows the workspaces you can see');
 }
 
 export function orgNotFound(org: string): LocoError {

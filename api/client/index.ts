@@ -20,6 +20,7 @@ import {
   type Promotion,
   type ScaleBody,
   type WorkspaceRef,
+  type WorkspaceSummary,
 } from './types.ts';
 
 export * from './types.ts';
@@ -124,8 +125,10 @@ export function createLocoClient(options: ClientOptions) {
     startDeviceFlow: () => post<{ deviceCode: string; userCode: string; verificationUri: string; interval?: number; expiresIn?: number }>('/auth/github/device'),
     pollDeviceFlow: (deviceCode: string) => post<{ status: 'pending' | 'slow_down' | 'complete'; interval?: number; token?: string }>('/auth/github/token', { deviceCode }),
 
-    listOrgs: () => get<unknown[]>('/orgs'),
-    listWorkspaces: (org: string) => get<unknown[]>(`/orgs/${enc(org)}/workspaces`),
+    listOrgs: () => get<{ name: string; role: string }[]>('/orgs'),
+    listWorkspaces: (org: string) => get<WorkspaceSummary[]>(`/orgs/${enc(org)}/workspaces`),
+    /** Creates the workspace and its GitOps repository (org admins); the caller becomes its admin. */
+    createWorkspace: (org: string, name: string) => post<WorkspaceSummary>(`/orgs/${enc(org)}/workspaces`, { name }),
     getWorkspace: (w: WorkspaceRef) => get<Record<string, unknown>>(ws(w)),
 
     verifyAudit: (w: WorkspaceRef) => get<AuditReport>(`${ws(w)}/audit/verify`),

@@ -156,3 +156,12 @@ export interface AuditReport {
   deployments: number;
   findings: { code: string; message: string; hint: string; commit?: string; deploymentId?: string }[];
 }
+
+/** A workspace as GET /orgs/:org/workspaces lists it (slug: its GitOps repository). */
+export interface WorkspaceSummary {
+  org: string;
+  name: string;
+  slug: string;
+  role: string;
+  createdAt: string;
+}

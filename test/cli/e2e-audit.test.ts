@@ -1,6 +1,6 @@
-// `loco audit verify` with the real binary against a real API: a history made by Loco holds up
-// (exit 0); a commit pushed by hand with the git CLI is a finding with a hint (exit 1), and
-// -o json gives the report for scripts.
+// `loco audit verify` and `loco workspace` with the real binary against a real API. Audit: a
+// history made by Loco holds up (exit 0); a commit pushed by hand with the git CLI is a finding
+// with a hint (exit 1), and -o json gives the report for scripts. Workspace: create and list.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,4 +48,23 @@ test('audit verify: Loco\'s own history holds up; a hand-pushed commit is a find
   const report = JSON.parse(json.stdout);
   assert.equal(report.ok, false);
   assert.deepEqual(report.findings.map((f: { code: string; commit: string }) => [f.code, f.commit]), [['commit.no-trailers', sha]]);
+});
+
+test('workspace create makes a workspace with its repository; workspace list shows it with the role', async () => {
+  const created = await loco(['workspace', 'create', 'default/shop'], { env });
+  assert.equal(created.code, 0, created.stderr);
+  assert.match(created.stdout, /^✓ Created workspace default\/shop \(GitOps repository default--shop\); you are its admin\.$/m);
+  assert.equal(git(['--git-dir', join(api.dataDir, 'repos', 'default--shop.git'), 'log', '--format=%s', 'main']), 'Create GitOps repository for workspace default--shop');
+
+  const list = JSON.parse((await loco(['workspace', 'list', '-o', 'json'], { env })).stdout) as { org: string; name: string; role: string; slug: string }[];
+  assert.deepEqual(list.map((w) => `${w.org}/${w.name}:${w.role}:${w.slug}`), ['default/default:admin:default--default', 'default/shop:admin:default--shop']);
+  const table = await loco(['workspace', 'list', '-w', 'default/shop'], { env });
+  assert.match(table.stdout, /^default\/shop\s+admin\s+default--shop\s+\*$/m, 'the current workspace is marked');
+
+  const again = await loco(['workspace', 'create', 'default/shop'], { env });
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /workspace default\/shop already exists/);
+  const bad = await loco(['workspace', 'create', 'shop'], { env });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /is not of the form <org>\/<workspace>/);
 });
