@@ -11,12 +11,16 @@ export interface HealthStatus {
   lastTransitionTime?: string;
 }
 
-export interface ResourceResult {
+/** Which Kubernetes object an Argo CD resource entry is about. */
+export interface ResourceKey {
   group?: string;
   version?: string;
   kind?: string;
   namespace?: string;
   name?: string;
+}
+
+export interface ResourceResult extends ResourceKey {
   status?: string;
   message?: string;
   hookPhase?: string;
@@ -38,12 +42,7 @@ export interface Operation {
   initiatedBy?: { automated?: boolean; username?: string };
 }
 
-export interface ResourceStatus {
-  group?: string;
-  version?: string;
-  kind?: string;
-  namespace?: string;
-  name?: string;
+export interface ResourceStatus extends ResourceKey {
   status?: string;
   health?: HealthStatus;
 }
@@ -64,12 +63,7 @@ export interface Application {
   };
 }
 
-export interface ResourceNode {
-  group?: string;
-  version?: string;
-  kind?: string;
-  namespace?: string;
-  name?: string;
+export interface ResourceNode extends ResourceKey {
   uid?: string;
   parentRefs?: { kind?: string; name?: string; namespace?: string; group?: string; uid?: string }[];
   info?: { name?: string; value?: string }[];

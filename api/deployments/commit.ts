@@ -8,7 +8,7 @@ import { appScope, parseConfig, renderApp } from '../../generator/index.ts';
 import type { Author, ChangeResult, GitopsStore } from '../gitops/index.ts';
 import type { Deployment } from '../db/entities.ts';
 import { applyOverrideChange, overridesPath, type OverrideChange } from './overrides.ts';
-import { currentScopeFiles } from './prepare.ts';
+import { currentScopeFiles, headOrCreate } from './prepare.ts';
 
 export interface CommitContext {
   store: GitopsStore;
@@ -122,7 +122,7 @@ async function commitOnce(ctx: CommitContext, d: Deployment, head: string, rende
 export async function commitChange(ctx: CommitContext, d: Deployment): Promise<{ result: ChangeResult; renderedFiles?: number }> {
   let renderedFiles: number | undefined;
   for (let attempt = 0; ; attempt++) {
-    const head = (await ctx.store.head(ctx.slug)) ?? (await ctx.store.ensureRepository(ctx.slug)).head;
+    const head = await headOrCreate(ctx.store, ctx.slug);
     try {
       const result = await commitOnce(ctx, d, head, (n) => (renderedFiles = n));
       return renderedFiles === undefined ? { result } : { result, renderedFiles };

@@ -17,8 +17,14 @@ export interface DeployRequest {
   confirmPrune?: boolean;
 }
 
-function inScope(path: string, scope: string[]): boolean {
+/** Whether `path` is one of `scope`'s files or under one of its folders ('dir/'), as ChangeRequest.scope means. */
+export function inScope(path: string, scope: string[]): boolean {
   return scope.some((s) => (s.endsWith('/') ? path.startsWith(s) : path === s));
+}
+
+/** The head of main, creating the workspace repository first when it does not exist yet. */
+export async function headOrCreate(store: GitopsStore, slug: string): Promise<string> {
+  return (await store.head(slug)) ?? (await store.ensureRepository(slug)).head;
 }
 
 /** The files of the app/profile scope as the repository holds them at `head`. */
@@ -52,7 +58,7 @@ export async function prepareDeploy(store: GitopsStore, slug: string, request: D
     throw new LocoError('config.unknown-profile', `profile ${request.profile} is not defined in loco.toml (it has ${profiles.join(', ')})`,
       `deploy one of ${profiles.join(', ')}, or add [Profile.${request.profile}] to loco.toml`);
   }
-  const head = (await store.head(slug)) ?? (await store.ensureRepository(slug)).head;
+  const head = await headOrCreate(store, slug);
   // one read of the app's folder gives both its overrides and what the deploy replaces
   const appFiles = await store.readFiles(slug, head, `apps/${request.app}/`);
   const overrides = appFiles.get(overridesPath(request.app));

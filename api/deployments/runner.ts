@@ -13,6 +13,7 @@ import type { GitopsStore } from '../gitops/index.ts';
 import type { PreflightFn } from '../kubernetes/preflight.ts';
 import type { EventBus } from './bus.ts';
 import { commitChange, filesOfChange, subjectFor, type CommitContext } from './commit.ts';
+import { headOrCreate } from './prepare.ts';
 import { appendEvent, changeStatus } from './records.ts';
 import { releaseAt, type TrackFn } from './tracking.ts';
 
@@ -223,7 +224,7 @@ export class DeploymentRunner {
     const { bus } = this.#deps;
     const outcome = await this.#deps.preflight({
       slug: ctx.slug, app: d.app, profile: d.profile,
-      files: async () => filesOfChange(ctx, d, (await ctx.store.head(ctx.slug)) ?? (await ctx.store.ensureRepository(ctx.slug)).head),
+      files: async () => filesOfChange(ctx, d, await headOrCreate(ctx.store, ctx.slug)),
     });
     for (const event of outcome.events) await appendEvent(em, bus, d.id, event);
     const rejection = outcome.rejection;

@@ -12,7 +12,7 @@ import type { WorkspaceAccess } from '../auth/access.ts';
 import { actorName, type Principal } from '../auth/authenticate.ts';
 import { App, Deployment } from '../db/entities.ts';
 import { overridesPath } from '../deployments/overrides.ts';
-import { currentScopeFiles, refuseWidePrune } from '../deployments/prepare.ts';
+import { currentScopeFiles, headOrCreate, refuseWidePrune } from '../deployments/prepare.ts';
 import type { LocoServices } from '../services.ts';
 import { findPromotion, insertPromotion, supersedeOlder, type PromotionRow } from './records.ts';
 import { compareProfiles, promotionBody, readProfileState } from './summary.ts';
@@ -91,7 +91,7 @@ export async function openBranchChange(loco: LocoServices, access: WorkspaceAcce
   const em = loco.em();
   const id = `prm_${ulid()}`;
   const branch = `loco/promote/${change.app}/${change.from}-to-${change.to}/${id}`;
-  const head = (await store.head(access.slug)) ?? (await store.ensureRepository(access.slug)).head;
+  const head = await headOrCreate(store, access.slug);
   const before = await currentScopeFiles(store, access.slug, head, change.app, change.to);
   refuseWidePrune(before, change.files, change.confirmPrune, `${change.kind === 'rollback' ? 'rolling back' : 'promoting'} ${change.app} to ${change.to}`);
   const summary = compareProfiles(readProfileState(before, change.app, change.to), readProfileState(change.files, change.app, change.to)!);

@@ -10,6 +10,7 @@ import { actorName, type Principal } from '../auth/authenticate.ts';
 import { Deployment as DeploymentEntity, User } from '../db/entities.ts';
 import type { Deployment } from '../db/entities.ts';
 import type { LocoServices } from '../services.ts';
+import { inScope } from '../deployments/prepare.ts';
 import { newDeploymentId, trackLanded } from './land.ts';
 import { findPromotion, promotionNotFound, recordApproval, transition, type PromotionRow } from './records.ts';
 import { promotionRules } from './rules.ts';
@@ -83,7 +84,7 @@ export async function mergePromotion(loco: LocoServices, principal: Principal, i
     }
     const files = await store.readFiles(access.slug, branchTip.commit, `apps/${promotion.app}/`);
     const scope = appScope(promotion.app, promotion.to);
-    const scoped = new Map([...files].filter(([p]) => scope.some((s) => (s.endsWith('/') ? p.startsWith(s) : p === s))));
+    const scoped = new Map([...files].filter(([p]) => inScope(p, scope)));
     // The same certain-failure checks a direct deploy gets (api/kubernetes), before anything lands on main.
     const { rejection } = await loco.preflight({ slug: access.slug, app: promotion.app, profile: promotion.to, files: async () => scoped });
     if (rejection) {

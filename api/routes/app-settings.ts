@@ -7,12 +7,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { LocoError } from '../../generator/errors.ts';
 import { requirePrincipal, type Principal } from '../auth/authenticate.ts';
 import { workspaceAccess, type WorkspaceAccess } from '../auth/access.ts';
-import { App, Deployment } from '../db/entities.ts';
+import { Deployment } from '../db/entities.ts';
 import { createDeployment } from '../deployments/create.ts';
 import { applyOverrideChange, overridesPath, overrideVariables, type OverrideChange } from '../deployments/overrides.ts';
+import { headOrCreate } from '../deployments/prepare.ts';
 import { deploymentJson } from '../deployments/records.ts';
 import type { LocoServices } from '../services.ts';
-import { appNotFound } from './apps.ts';
+import { loadApp } from './apps.ts';
 import { refuseRuntimeChange } from '../promotions/protect.ts';
 import { appParams, name, problemResponses } from './schemas.ts';
 
@@ -21,8 +22,7 @@ const profileQuery = { type: 'object', additionalProperties: false, properties: 
 
 /** The release an env/scale change re-renders: the latest committed deployment of the app/profile. */
 async function currentRelease(em: EntityManager, access: WorkspaceAccess, appName: string, profile: string): Promise<Deployment> {
-  const record = await em.findOne(App, { workspaceId: access.workspaceId, name: appName });
-  if (!record) throw appNotFound(access.org, access.workspace, appName);
+  const record = await loadApp(em, access, appName);
   const release = await em.findOne(Deployment, { appId: record.id, profile, commit: { $ne: null }, changeType: { $ne: 'delete' } }, { orderBy: { createdAt: 'desc' } });
   if (!release) {
     throw new LocoError('conflict.not-deployed', `${appName} has not been deployed to ${profile} yet`, `deploy it first: loco deploy --profile ${profile}`);
@@ -34,7 +34,7 @@ async function recordChange(
   loco: LocoServices, access: WorkspaceAccess, principal: Principal, release: Deployment, kind: 'env' | 'scale', change: OverrideChange, summary: string,
 ) {
   // validate the edit now against the current file, so a bad value is a 400 rather than a failed deployment
-  const head = (await loco.store.head(access.slug)) ?? (await loco.store.ensureRepository(access.slug)).head;
+  const head = await headOrCreate(loco.store, access.slug);
   const path = overridesPath(release.app);
   applyOverrideChange((await loco.store.readFiles(access.slug, head, path)).get(path) ?? '', release.profile, kind, change);
   const em = loco.em();
@@ -60,7 +60,7 @@ const appSettingsRoutes: FastifyPluginAsync = async (app) => {
     const { profile } = request.query as { profile: string };
     const em = app.loco.em();
     const access = await workspaceAccess(em, principal, org, ws, 'read', { deployTokenApp: appName });
-    if (!(await em.count(App, { workspaceId: access.workspaceId, name: appName }))) throw appNotFound(org, ws, appName);
+    await loadApp(em, access, appName);
     const head = await app.loco.store.head(access.slug);
     const path = overridesPath(appName);
     const text = head ? (await app.loco.store.readFiles(access.slug, head, path)).get(path) : undefined;

@@ -52,7 +52,8 @@ function appJson(record: App, deployments: Deployment[], access: WorkspaceAccess
   };
 }
 
-async function loadApp(em: EntityManager, access: WorkspaceAccess, appName: string): Promise<App> {
+/** The app's record, or the not-found error (the same for a foreign workspace's app). */
+export async function loadApp(em: EntityManager, access: WorkspaceAccess, appName: string): Promise<App> {
   const record = await em.findOne(App, { workspaceId: access.workspaceId, name: appName });
   if (!record) throw appNotFound(access.org, access.workspace, appName);
   return record;
