@@ -192,38 +192,47 @@ function convertScalar(field: ScalarField, value: unknown, keyPath: string[], ca
   return result;
 }
 
-function convertEnvMap(value: unknown, keyPath: string[], canon: string[], ctx: WalkContext): Record<string, string> | undefined {
+/**
+ * A table of NAME = value under `canon` (Env.Variables, Env.Secrets): checks it is a table and
+ * every NAME is an environment variable name; `entry` converts one value or reports why not.
+ */
+function convertNameTable(
+  value: unknown, keyPath: string[], canon: string[], ctx: WalkContext, shape: string,
+  entry: (name: string, v: unknown, at: string[], where: string) => string | undefined,
+): Record<string, string> | undefined {
   const where = canon.join('.');
   if (!isTable(value)) {
-    ctx.problems.add('config.invalid-type', keyPath, where, `${where} must be a table of NAME = "value"`, `write it as a section: [${where}]`);
+    ctx.problems.add('config.invalid-type', keyPath, where, `${where} must be a table of NAME = ${shape}`, `write it as a section: [${where}]`);
     return undefined;
   }
   const out: Record<string, string> = {};
   for (const [name, v] of Object.entries(value)) {
     const at = [...keyPath, name];
     const nameProblem = checkEnvName(name);
-    if (nameProblem) ctx.problems.add('config.invalid-key', at, `${where}.${name}`, nameProblem[0], nameProblem[1]);
-    else if (SECRET_LIKE_NAME.test(name)) {
-      ctx.problems.add('config.plain-secret', at, `${where}.${name}`, `${name} looks like a secret and would be stored in plain text in the GitOps repository`, `move it to [Env.Secrets] as ${name} = "<secret-name>/<key>", referring to a Kubernetes Secret`);
-    } else if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) out[name] = String(v);
-    else ctx.problems.add('config.invalid-value', at, `${where}.${name}`, `${where}.${name}: expected a string, number or boolean, got ${describe(v)}`, `write ${name} = "value"`);
+    if (nameProblem) {
+      ctx.problems.add('config.invalid-key', at, `${where}.${name}`, nameProblem[0], nameProblem[1]);
+      continue;
+    }
+    const converted = entry(name, v, at, where);
+    if (converted !== undefined) out[name] = converted;
   }
   return out;
 }
 
-function convertSecretMap(value: unknown, keyPath: string[], canon: string[], ctx: WalkContext): Record<string, string> | undefined {
-  const where = canon.join('.');
-  if (!isTable(value)) {
-    ctx.problems.add('config.invalid-type', keyPath, where, `${where} must be a table of NAME = "<secret>/<key>"`, `write it as a section: [${where}]`);
+function convertEnvMap(value: unknown, keyPath: string[], canon: string[], ctx: WalkContext): Record<string, string> | undefined {
+  return convertNameTable(value, keyPath, canon, ctx, '"value"', (name, v, at, where) => {
+    if (SECRET_LIKE_NAME.test(name)) {
+      ctx.problems.add('config.plain-secret', at, `${where}.${name}`, `${name} looks like a secret and would be stored in plain text in the GitOps repository`, `move it to [Env.Secrets] as ${name} = "<secret-name>/<key>", referring to a Kubernetes Secret`);
+    } else if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) return String(v);
+    else ctx.problems.add('config.invalid-value', at, `${where}.${name}`, `${where}.${name}: expected a string, number or boolean, got ${describe(v)}`, `write ${name} = "value"`);
     return undefined;
-  }
-  const out: Record<string, string> = {};
-  for (const [name, v] of Object.entries(value)) {
-    const at = [...keyPath, name];
-    const nameProblem = checkEnvName(name);
-    if (nameProblem) ctx.problems.add('config.invalid-key', at, `${where}.${name}`, nameProblem[0], nameProblem[1]);
-    else if (!parseSecretRef(v)) ctx.problems.add('config.invalid-value', at, `${where}.${name}`, `${where}.${name}: ${describe(v)} is not a secret reference`, `write ${name} = "<secret-name>/<key>", e.g. "db-credentials/password"`);
-    else out[name] = v as string;
-  }
-  return out;
+  });
+}
+
+function convertSecretMap(value: unknown, keyPath: string[], canon: string[], ctx: WalkContext): Record<string, string> | undefined {
+  return convertNameTable(value, keyPath, canon, ctx, '"<secret>/<key>"', (name, v, at, where) => {
+    if (parseSecretRef(v)) return v as string;
+    ctx.problems.add('config.invalid-value', at, `${where}.${name}`, `${where}.${name}: ${describe(v)} is not a secret reference`, `write ${name} = "<secret-name>/<key>", e.g. "db-credentials/password"`);
+    return undefined;
+  });
 }
