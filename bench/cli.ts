@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { percentile } from './support.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const node = process.execPath;
@@ -46,12 +47,11 @@ function measure(args: string[]): number[] {
   return times.sort((a, b) => a - b);
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 console.log(`loco CLI start-up, ${runs} runs each after ${warmup} warm-up runs (node ${process.version}, target < 300 ms)`);
 console.log(`${'case'.padEnd(44)} ${'mean'.padStart(8)} ${'p50'.padStart(8)} ${'p95'.padStart(8)} ${'min'.padStart(8)}`);
 for (const [name, args] of cases) {
   const t = measure(args);
   const mean = t.reduce((a, b) => a + b, 0) / t.length;
   const f = (v: number) => `${v.toFixed(1)}ms`.padStart(8);
-  console.log(`${name.padEnd(44)} ${f(mean)} ${f(pct(t, 50))} ${f(pct(t, 95))} ${f(t[0])}`);
+  console.log(`${name.padEnd(44)} ${f(mean)} ${f(percentile(t, 50))} ${f(percentile(t, 95))} ${f(t[0])}`);
 }

@@ -4,7 +4,7 @@
 // `committed` event), commits lost (deployments whose commit is not on main: must be 0), and
 // the API's peak RSS. Each request deploys a distinct app, so every one must make a commit.
 //
-//   npm run bench:deploy      (BENCH_REQUESTS=200 BENCH_WORKSPACES=20 BENCH_DATABASES=pglite,postgresql)
+//   npm run bench:deploy      (BENCH_REQUESTS=200 BENCH_WORKSPACES=20 BENCH_DATABASES=pglite,postgresql; PostgreSQL at LOCO_TEST_POSTGRES_URL)
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { initTemplate } from '../generator/index.ts';
 import { workspaceSlug } from '../generator/names.ts';
-import { percentile, tempDatabase } from './support.ts';
+import { createTestDatabase } from '../test/api/helpers.ts';
+import { percentile } from './support.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
 const WORKSPACES = Number(process.env.BENCH_WORKSPACES ?? 20);
@@ -59,9 +60,9 @@ async function commitSeen(url: string, token: string, id: string): Promise<{ at:
 
 async function run(kind: string) {
   const dataDir = mkdtempSync(join(tmpdir(), 'loco-bench-deploy-'));
-  const database = kind === 'postgresql' ? await tempDatabase() : undefined;
+  const database = kind === 'postgresql' ? await createTestDatabase('postgresql') : undefined;
   const env: Record<string, string> = { LOCO_DATA_DIR: dataDir, LOCO_PORT: '0' };
-  if (database) env.DATABASE_URL = database.url;
+  if (database?.url) env.DATABASE_URL = database.url;
   const { child, url } = await startApi(env);
   try {
     const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();

@@ -22,7 +22,8 @@ import { initTemplate } from '../generator/index.ts';
 import { argoApplicationName, workspaceSlug } from '../generator/names.ts';
 import { startArgoCdDouble, type ArgoCdDouble } from '../test/doubles/argocd/server.ts';
 import { appFiles, createWorkspaceRepo } from '../test/argocd/workspace-repo.ts';
-import { percentile, tempDatabase } from './support.ts';
+import { createTestDatabase } from '../test/api/helpers.ts';
+import { percentile } from './support.ts';
 
 const N = Number(process.argv[2] ?? 30);
 const DATABASES = (process.env.BENCH_DATABASES ?? 'pglite,postgresql').split(',');
@@ -86,12 +87,12 @@ async function trackerOnly(): Promise<Run & { clientCalls: number[] }> {
 
 async function throughApi(kind: string): Promise<Run> {
   const dataDir = mkdtempSync(join(tmpdir(), 'loco-bench-status-'));
-  const database = kind === 'postgresql' ? await tempDatabase() : undefined;
+  const database = kind === 'postgresql' ? await createTestDatabase('postgresql') : undefined;
   const double = await startArgoCdDouble({ repoPath: (slug) => join(dataDir, 'repos', `${slug}.git`), scenario: SCENARIO });
   const healthy = healthWatch(double, argoApplicationName(workspaceSlug('default', 'default'), 'api', 'dev'));
   const server = await startServer({
     dataDir, port: 0, logger: false,
-    ...(database ? { databaseUrl: database.url } : {}),
+    ...(database?.url ? { databaseUrl: database.url } : {}),
     argocd: { url: double.url, token: double.token, healthySeconds: HEALTHY_HOLD_MS / 1000 },
   });
   const run = { latencies: [] as number[], totals: [] as number[], calls: [] as number[] };
