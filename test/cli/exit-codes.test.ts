@@ -3,11 +3,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appDir, freePort, loco } from './harness.ts';
+import { appDir, loco, refusingPort } from './harness.ts';
 
 test('an API that cannot be reached exits 4 and says so, not "failed"', async () => {
-  const port = await freePort();
-  const result = await loco(['apps'], { env: { LOCO_API_URL: `http://127.0.0.1:${port}`, LOCO_TOKEN: 'x' } });
+  const { port, release } = await refusingPort();
+  const result = await loco(['apps'], { env: { LOCO_API_URL: `http://127.0.0.1:${port}`, LOCO_TOKEN: 'x' } }).finally(release);
   assert.equal(result.code, 4);
   assert.match(result.stderr, /cannot reach the Loco API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
   assert.match(result.stderr, /hint: start it with `npm start`/);

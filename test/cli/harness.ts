@@ -4,7 +4,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -13,15 +13,25 @@ import type { DeviceFlowDouble, GitHubAccount } from '../doubles/github/device-f
 export const root = new URL('../..', import.meta.url).pathname;
 export const bin = join(root, 'cli/bin.js');
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+/**
+ * A loopback port that refuses connections and that nothing else can start listening on while
+ * the test runs: the local end of a connection this process holds open (no listener, so a
+ * connect gets ECONNREFUSED; bound, so no server can take it). Picking a free port and
+ * releasing it would leave it to whoever binds next.
+ */
+export async function refusingPort(): Promise<{ port: number; release: () => void }> {
+  const server = createServer((peer) => peer.on('error', () => {}));
+  await new Promise<void>((ok, fail) => server.once('error', fail).listen(0, '127.0.0.1', ok));
+  const { port: serverPort } = server.address() as { port: number };
+  const socket = connect(serverPort, '127.0.0.1');
+  await new Promise<void>((ok, fail) => socket.once('error', fail).once('connect', ok));
+  return {
+    port: socket.localPort!,
+    release: () => {
+      socket.destroy();
+      server.close();
+    },
+  };
 }
 
 export function tempDir(prefix: string): string {
@@ -36,28 +46,30 @@ export interface RunningApi {
   stop: () => Promise<void>;
 }
 
-/** Starts `node api/main.ts` and resolves once it says it is listening. */
+/**
+ * Starts `node api/main.ts` on port 0 and resolves with the URL it says it listens on (a port
+ * picked beforehand and released could be taken by anything in between).
+ */
 export async function startApi(env: Record<string, string> = {}, dataDir = tempDir('data')): Promise<RunningApi> {
-  const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [join(root, 'api/main.ts')], {
     cwd: dataDir,
-    env: { ...process.env, LOCO_DATA_DIR: dataDir, LOCO_PORT: String(port), LOCO_HOST: '127.0.0.1', DATABASE_URL: '', LOCO_ARGOCD_URL: '', ...env },
+    env: { ...process.env, LOCO_DATA_DIR: dataDir, LOCO_PORT: '0', LOCO_HOST: '127.0.0.1', DATABASE_URL: '', LOCO_ARGOCD_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // A test process that dies early must not leave an API behind.
   const orphan = () => child.kill('SIGKILL');
   process.once('exit', orphan);
   let output = '';
-  await new Promise<void>((resolve, reject) => {
+  const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (/Loco API listening on/.test(output)) resolve();
+      const listening = /Loco API listening on (http:\/\/[^\s]+)/.exec(output);
+      if (listening) resolve(listening[1]);
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`the API exited (${code}) before listening:\n${output}`)));
   });
-  const url = `http://127.0.0.1:${port}`;
   return {
     url,
     dataDir,

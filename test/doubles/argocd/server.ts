@@ -73,6 +73,8 @@ export async function startArgoCdDouble(options: ArgoCdDoubleOptions): Promise<A
   const models = new Map<string, AppModel>();
   const watchers = new Map<string, Set<(line: object) => void>>();
   const drops = new Map<string, number>();
+  /** Rollouts held back until the scripted stream cuts are done (see rollOut). */
+  const afterDrops = new Map<string, () => void>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const listeners: ((c: HealthChange) => void)[] = [];
   const calls: ArgoCdCall[] = [];
@@ -212,6 +214,10 @@ export async function startArgoCdDouble(options: ArgoCdDoubleOptions): Promise<A
 
   function rollOut(m: AppModel, revision: string, scenario: Scenario, flapsLeft: number) {
     if (m.revision !== revision) return;
+    if (scenario.dropStreamAfterLines !== undefined && (drops.get(m.name) ?? scenario.dropStreamTimes ?? 1) > 0) {
+      afterDrops.set(m.name, () => rollOut(m, revision, scenario, flapsLeft));
+      return;
+    }
     const outcome = scenario.outcome ?? 'healthy';
     // Pod-only changes do not touch the Application (its health comes from the Deployment),
     // so they reach the tracker through the resource tree, as with the real Argo CD.
@@ -294,6 +300,13 @@ export async function startArgoCdDouble(options: ArgoCdDoubleOptions): Promise<A
       set.add(send);
       res.on('close', () => set.delete(send));
       if (added) writeLine(added);
+      // The first connection after the last scripted cut lets a held rollout go on, so the
+      // outcome cannot arrive before every cut has happened, however slow the machine.
+      if (!willDrop) {
+        const held = afterDrops.get(name);
+        afterDrops.delete(name);
+        held?.();
+      }
       return 200;
     }
 
