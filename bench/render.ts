@@ -12,6 +12,9 @@ const types = ['SERVICE', 'WORKER', 'CRON'];
 
 function configText(i: number): string {
   const type = types[i % types.length];
+  // Only a SERVICE takes traffic: routing keys on a WORKER or CRON app are refused.
+  const routed = type === 'SERVICE';
+  const domain = (d: string) => (routed ? `BaseDomain = "${d}"\n` : '');
   return `[Metadata]
 ConfigVersion = 1
 Name = "app-${i}"
@@ -25,10 +28,7 @@ Memory = "${128 * (1 + (i % 4))}Mi"
 Min = ${1 + (i % 2)}
 Max = ${2 + (i % 4)}
 
-[Routing]
-Port = ${8000 + (i % 100)}
-PathPrefix = "/"
-
+${routed ? `[Routing]\nPort = ${8000 + (i % 100)}\nPathPrefix = "/"\n` : ''}
 ${type === 'CRON' ? '[Cron]\nSchedule = "*/10 * * * *"\n' : ''}
 [Env.Variables]
 INDEX = ${i}
@@ -40,16 +40,13 @@ DATABASE_URL = "db-${i % 10}/url"
 [Profile.dev]
 CPU = "50m"
 Memory = "128Mi"
-BaseDomain = "dev.bench.example"
-
+${domain('dev.bench.example')}
 [Profile.uat]
-BaseDomain = "uat.bench.example"
-
+${domain('uat.bench.example')}
 [Profile.prod]
 Replicas.Min = 2
 Replicas.Max = 6
-BaseDomain = "bench.example"
-`;
+${domain('bench.example')}`;
 }
 
 const texts = Array.from({ length: APPS }, (_, i) => configText(i));
