@@ -3,7 +3,7 @@
 // is imported only when its command runs.
 
 import type { CAC, Command } from 'cac';
-import type { Loader } from './main.ts';
+import type { Loader } from './action.ts';
 
 type Bind = (command: Command, load: Loader) => void;
 

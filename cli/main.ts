@@ -7,9 +7,8 @@ import { LocoError, exitCodeFor, isLocoError } from '../generator/errors.ts';
 import { createContext, type Context, type GlobalFlags } from './context.ts';
 import { errorJson, formatError } from './report-error.ts';
 import { declareCommands } from './commands.ts';
+import type { Loader } from './action.ts';
 
-export type Action = (ctx: Context, args: unknown[], flags: GlobalFlags) => Promise<number | void>;
-export type Loader = () => Promise<Action>;
 
 const cli = cac('loco');
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;

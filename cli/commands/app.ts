@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import kleur from 'kleur';
 import { LocoError } from '../../generator/errors.ts';
 import type { Deployment, DeploymentEvent, HistoryEntry } from '../../api/client/index.ts';
-import type { Action } from '../main.ts';
+import type { Action } from '../action.ts';
 import { resolveTarget } from '../app-config.ts';
 import { parseDuration } from '../duration.ts';
 import { createView, reportOutcome } from '../follow.ts';

@@ -4,7 +4,7 @@
 
 import kleur from 'kleur';
 import { LocoError } from '../../generator/errors.ts';
-import type { Action } from '../main.ts';
+import type { Action } from '../action.ts';
 import { printJson } from '../output.ts';
 
 export const audit: Action = async (ctx, [action = 'verify']) => {

@@ -3,7 +3,7 @@
 import kleur from 'kleur';
 import { LocoError, isLocoError } from '../../generator/errors.ts';
 import { createLocoClient, type Me } from '../../api/client/index.ts';
-import type { Action } from '../main.ts';
+import type { Action } from '../action.ts';
 import { printFields, printJson, printTable } from '../output.ts';
 import { ask } from '../prompt.ts';
 import { parseWorkspaceRef, readSettings, readToken, writeSettings, writeToken } from '../settings.ts';

@@ -3,7 +3,7 @@
 
 import type { CAC } from 'cac';
 import { LocoError } from '../../generator/errors.ts';
-import type { Action } from '../main.ts';
+import type { Action } from '../action.ts';
 
 interface Spec {
   name: string;

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { dirname, relative, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { LocoError } from '../../generator/errors.ts';
-import type { Action } from '../main.ts';
+import type { Action } from '../action.ts';
 import { buildSettings, loadConfig, pickProfile } from '../app-config.ts';
 import { createView, followDeployment, waitOptions } from '../follow.ts';
 import { buildAndPush, findEngine } from '../image.ts';

@@ -3,7 +3,7 @@
 // Changing members needs the workspace's admin role; the API says so when it is missing.
 
 import { LocoError } from '../../generator/errors.ts';
-import type { Action } from '../main.ts';
+import type { Action } from '../action.ts';
 import { printJson, printTable } from '../output.ts';
 
 export const members: Action = async (ctx, [action = 'list', user], flags) => {

@@ -5,7 +5,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import kleur from 'kleur';
 import { LocoError } from '../../generator/errors.ts';
 import { workspaceSlug } from '../../generator/names.ts';
-import type { Action } from '../main.ts';
+import type { Action } from '../action.ts';
 import { CONFIG_NAME, buildSettings, loadConfig, pickProfile } from '../app-config.ts';
 import { printJson } from '../output.ts';
 import { parseWorkspaceRef, readSettings } from '../settings.ts';

@@ -6,7 +6,7 @@
 import kleur from 'kleur';
 import { LocoError } from '../../generator/errors.ts';
 import type { Promotion } from '../../api/client/index.ts';
-import type { Action } from '../main.ts';
+import type { Action } from '../action.ts';
 import { resolveApp } from '../app-config.ts';
 import { followDeployment, waitOptions } from '../follow.ts';
 import { paintStatus, printFields, printJson, printTable } from '../output.ts';

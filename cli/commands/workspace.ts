@@ -3,7 +3,7 @@
 
 import kleur from 'kleur';
 import { LocoError } from '../../generator/errors.ts';
-import type { Action } from '../main.ts';
+import type { Action } from '../action.ts';
 import { printJson, printTable } from '../output.ts';
 import { parseWorkspaceRef } from '../settings.ts';
 
