@@ -72,7 +72,9 @@ async function run(kind: string) {
       const r = await fetch(`${url}/api/v1/orgs/default/workspaces`, { method: 'POST', headers, body: JSON.stringify({ name: ws }) });
       if (r.status !== 201) throw new Error(`workspace ${ws}: ${r.status} ${await r.text()}`);
     }
-    let peakRss = rssMiB(child.pid!);
+    // Idle: started, bootstrapped and with its workspaces, before any deploy.
+    const rssIdle = rssMiB(child.pid!);
+    let peakRss = rssIdle;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(child.pid!))), 50);
 
     const started = performance.now();
@@ -90,14 +92,20 @@ async function run(kind: string) {
       return { ws, id, toAccepted: accepted - t0, toCommit: seen.at - t0, acceptedAt: accepted, outcome: seen.type };
     }));
     const lastAccepted = Math.max(...results.map((r) => r.acceptedAt));
+    const lastCommit = Math.max(...results.map((r) => r.toCommit + (r.acceptedAt - r.toAccepted)));
     clearInterval(sampler);
+    const rssAfter = rssMiB(child.pid!);
 
     // commits lost: every deployment must have a commit whose trailers name it, on main
+    // and no deployment may be committed twice
     let lost = 0;
+    let twice = 0;
     for (const ws of workspaces) {
       const gitdir = join(dataDir, 'repos', `${workspaceSlug('default', ws)}.git`);
       const log = execFileSync('git', [`--git-dir=${gitdir}`, 'log', 'main', '--format=%(trailers:key=Loco-Deployment,valueonly)'], { encoding: 'utf8' });
-      const onMain = new Set(log.split('\n').map((l) => l.trim()).filter(Boolean));
+      const ids = log.split('\n').map((l) => l.trim()).filter(Boolean);
+      const onMain = new Set(ids);
+      twice += ids.length - onMain.size;
       lost += results.filter((r) => r.ws === ws && (!onMain.has(r.id) || r.outcome !== 'committed')).length;
     }
     const accepted = results.map((r) => r.toAccepted);
@@ -107,7 +115,8 @@ async function run(kind: string) {
       requestsPerSecond: REQUESTS / ((lastAccepted - started) / 1000),
       p50Accepted: percentile(accepted, 50), p99Accepted: percentile(accepted, 99),
       p50Commit: percentile(committed, 50), p99Commit: percentile(committed, 99),
-      lost, peakRss, total: (performance.now() - started) / 1000,
+      commitsPerSecond: REQUESTS / ((lastCommit - started) / 1000),
+      lost, twice, rssIdle, rssAfter, peakRss, total: (performance.now() - started) / 1000,
     };
   } finally {
     child.kill('SIGTERM');
@@ -118,12 +127,24 @@ async function run(kind: string) {
 }
 
 console.log(`bench/deploy: ${REQUESTS} concurrent deploys over ${WORKSPACES} workspaces, one API process (node ${process.version})`);
+console.log('goal (issue 17): p99 to 202 < 500 ms, >= 100 commits/s, 0 lost, 0 committed twice; idle RSS < 150 MiB (PostgreSQL) / < 250 MiB (embedded), < 300 MiB after');
+const runs = [];
 for (const kind of DATABASES) {
   const r = await run(kind);
+  runs.push(r);
   console.log(`\n${r.kind}`);
   console.log(`  requests/s (all ${REQUESTS} answered 202): ${r.requestsPerSecond.toFixed(1)} req/s`);
   console.log(`  time to 202:    p50 ${r.p50Accepted.toFixed(0)} ms   p99 ${r.p99Accepted.toFixed(0)} ms`);
   console.log(`  time to commit: p50 ${r.p50Commit.toFixed(0)} ms   p99 ${r.p99Commit.toFixed(0)} ms  (all committed after ${r.total.toFixed(1)} s)`);
-  console.log(`  commits lost:   ${r.lost} (must be 0)`);
-  console.log(`  API peak RSS:   ${r.peakRss.toFixed(0)} MiB`);
+  console.log(`  commits/s:      ${r.commitsPerSecond.toFixed(1)} (first request to last commit)`);
+  console.log(`  commits lost:   ${r.lost} (must be 0); committed twice: ${r.twice} (must be 0)`);
+  console.log(`  API RSS:        idle ${r.rssIdle.toFixed(0)} MiB, after ${r.rssAfter.toFixed(0)} MiB, peak ${r.peakRss.toFixed(0)} MiB`);
 }
+const round = (n: number) => Math.round(n * 10) / 10;
+console.log(JSON.stringify({
+  runs: runs.map((r) => ({
+    database: r.kind, requests: REQUESTS, lost: r.lost, committed_twice: r.twice,
+    p50_202_ms: round(r.p50Accepted), p99_202_ms: round(r.p99Accepted), p99_commit_ms: round(r.p99Commit),
+    commits_per_s: round(r.commitsPerSecond), rss_idle_mib: round(r.rssIdle), rss_after_mib: round(r.rssAfter),
+  })),
+}));
