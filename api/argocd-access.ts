@@ -16,11 +16,11 @@ export interface ArgoCdAccess {
   followLogs(ref: { application: string; project: string }, opts: { tail?: number; since?: number; signal: AbortSignal }): AsyncGenerator<LogLine>;
 }
 
-export function createArgoCdAccess(settings: ArgoCdSettings): ArgoCdAccess {
+export function createArgoCdAccess(settings: ArgoCdSettings, fetch?: typeof globalThis.fetch): ArgoCdAccess {
   if (!settings.token) {
     throw new LocoError('config.argocd-token', 'LOCO_ARGOCD_URL is set but LOCO_ARGOCD_TOKEN is not', 'set LOCO_ARGOCD_TOKEN to an Argo CD API token (or unset LOCO_ARGOCD_URL to run without Argo CD)');
   }
-  const client = createArgoCdClient({ url: settings.url, token: settings.token });
+  const client = createArgoCdClient({ url: settings.url, token: settings.token, ...(fetch ? { fetch } : {}) });
   const tracking: TrackOptions = {
     ...(settings.healthySeconds !== undefined ? { healthyDebounceMs: settings.healthySeconds * 1000 } : {}),
     ...(settings.failureGraceSeconds !== undefined ? { causeGraceMs: settings.failureGraceSeconds * 1000 } : {}),

@@ -44,6 +44,8 @@ export interface LocoOptions {
   logger?: boolean | Record<string, unknown>;
   /** Name of this API process in deployment leases. */
   instanceId?: string;
+  /** Bearer token GET /metrics requires (LOCO_METRICS_TOKEN); unset: /metrics is open to whoever reaches the API. */
+  metricsToken?: string;
   /** Per-app progress deadline handed to the Argo CD tracker. */
   progressDeadlineSeconds?: number;
 }
@@ -75,6 +77,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocoOption
       ...(env.LOCO_GITHUB_API_URL ? { apiUrl: env.LOCO_GITHUB_API_URL } : {}),
     };
   }
+  if (env.LOCO_METRICS_TOKEN) options.metricsToken = env.LOCO_METRICS_TOKEN;
   if (env.LOCO_LEASE_SECONDS) options.runner = { leaseSeconds: Number(env.LOCO_LEASE_SECONDS) };
   return options;
 }

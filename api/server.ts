@@ -13,6 +13,8 @@ import { EventBus } from './deployments/bus.ts';
 import { DeploymentRunner } from './deployments/runner.ts';
 import { createArgoCdAccess } from './argocd-access.ts';
 import { createPreflight } from './kubernetes/preflight.ts';
+import { createMetrics } from './metrics.ts';
+import metricsRoutes from './routes/metrics.ts';
 import { registerProblemHandlers, problemSchema } from './http/problem.ts';
 import { registerAuthentication } from './auth/authenticate.ts';
 import { deploymentSchema, eventSchema } from './routes/schemas.ts';
@@ -35,7 +37,6 @@ import webhookRoutes from './routes/webhooks.ts';
 export type { LocoOptions } from './options.ts';
 
 export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
-  const argocd = options.argocd ? createArgoCdAccess(options.argocd) : null;
   const database = await openDatabase({ dataDir: options.dataDir, ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}) });
   const app = Fastify({
     logger: options.logger ?? false,
@@ -44,14 +45,17 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true, useDefaults: true } },
   });
   try {
+    const em = () => database.orm.em.fork();
+    const metrics = createMetrics({ em });
+    const argocd = options.argocd ? createArgoCdAccess(options.argocd, metrics.observedFetch('argocd')) : null;
     const store = createGitopsStore({
-      dataDir: options.dataDir, ...(options.github ? { github: options.github } : {}),
+      dataDir: options.dataDir, ...(options.github ? { github: { ...options.github, fetch: metrics.observedFetch('github') } } : {}),
       packing: { log: (message) => app.log.warn(message) },
     });
-    const em = () => database.orm.em.fork();
     const boot = await bootstrap(em(), options.dataDir);
     for (const slug of boot.slugs) await store.ensureRepository(slug);
     const bus = new EventBus();
+    bus.onStatusChange((notice) => metrics.observeStatus(notice));
     const preflight = createPreflight(options.kubernetes, app.log);
     const runner = new DeploymentRunner({
       orm: database.orm,
@@ -66,11 +70,15 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
       progressDeadlineSeconds: options.progressDeadlineSeconds ?? 600,
       ...(options.runner?.holdAfterCommit ? { holdAfterCommit: true } : {}),
     });
-    const services: LocoServices = { options, database, em, store, bus, runner, argocd, preflight, bootstrap: boot };
+    const services: LocoServices = { options, database, em, store, bus, runner, argocd, preflight, bootstrap: boot, metrics };
     app.decorate('loco', services);
 
     app.addHook('onSend', async (request, reply) => {
       reply.header('x-request-id', request.id);
+    });
+    app.addHook('onResponse', async (request, reply) => {
+      // The route template (not the URL) keeps the label bounded; unknown URLs share one value.
+      metrics.observeHttp(request.method, request.routeOptions.url ?? '(unmatched)', reply.statusCode, reply.elapsedTime / 1000);
     });
     registerProblemHandlers(app);
     registerAuthentication(app, em);
@@ -86,6 +94,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
       refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
+    await app.register(metricsRoutes);
     await app.register(async (api) => {
       for (const plugin of [meRoutes, orgRoutes, memberRoutes, appRoutes, appSettingsRoutes, deploymentRoutes, eventRoutes, historyRoutes, authRoutes, promotionRoutes, auditRoutes, webhookRoutes]) {
         await api.register(plugin);

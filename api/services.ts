@@ -9,6 +9,7 @@ import type { LocoOptions } from './options.ts';
 import type { BootstrapResult } from './bootstrap.ts';
 import type { ArgoCdAccess } from './argocd-access.ts';
 import type { PreflightFn } from './kubernetes/preflight.ts';
+import type { LocoMetrics } from './metrics.ts';
 
 export interface LocoServices {
   options: LocoOptions;
@@ -23,6 +24,7 @@ export interface LocoServices {
   /** The Kubernetes preflight (says it skipped without LOCO_KUBECONFIG). */
   preflight: PreflightFn;
   bootstrap: BootstrapResult;
+  metrics: LocoMetrics;
 }
 
 declare module 'fastify' {

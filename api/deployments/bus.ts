@@ -3,12 +3,24 @@
 // replica are picked up by the followers' modest fallback poll.
 
 import { EventEmitter } from 'node:events';
+import type { StatusNotice } from '../metrics.ts';
 
 export class EventBus {
   readonly #emitter = new EventEmitter();
 
   constructor() {
     this.#emitter.setMaxListeners(0);
+  }
+
+  readonly #statusListeners: ((notice: StatusNotice) => void)[] = [];
+
+  /** A committed status change (metrics count them); listeners must not throw. */
+  statusChanged(notice: StatusNotice): void {
+    for (const listener of this.#statusListeners) listener(notice);
+  }
+
+  onStatusChange(listener: (notice: StatusNotice) => void): void {
+    this.#statusListeners.push(listener);
   }
 
   notify(deploymentId: string): void {

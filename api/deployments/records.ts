@@ -120,14 +120,25 @@ export async function changeStatus(em: EntityManager, bus: EventBus, deploymentI
       `update deployments set status = ?, reason = coalesce(?, reason), message = coalesce(?, message), next_step = coalesce(?, next_step),
               commit = coalesce(?, commit), finished_at = case when ? then now() else finished_at end, updated_at = now(),
               lease_owner = case when ? then null else lease_owner end, lease_expires_at = case when ? then null else lease_expires_at end
-        where id = ? and finished_at is null returning id`,
+        where id = ? and finished_at is null
+        returning id, app, profile, change_type,
+          (select o.name || '/' || w.name from workspaces w join orgs o on o.id = w.org_id where w.id = deployments.workspace_id) as workspace,
+          extract(epoch from now() - created_at) as since_request,
+          (select extract(epoch from now() - min(e.time)) from events e where e.deployment_id = deployments.id and e.type = 'committed') as since_commit`,
       [change.status, change.reason ?? null, change.message ?? null, change.nextStep ?? null, change.commit ?? null,
         Boolean(change.finished), Boolean(change.finished), Boolean(change.finished), deploymentId],
     );
-    if (rows.length === 0) return false;
+    if (rows.length === 0) return undefined;
     await appendEvent(tx, bus, deploymentId, event);
-    return true;
+    return rows[0];
   });
-  if (changed) bus.notify(deploymentId);
-  return changed;
+  if (!changed) return false;
+  bus.notify(deploymentId);
+  bus.statusChanged({
+    workspace: String(changed.workspace), app: String(changed.app), profile: String(changed.profile), changeType: String(changed.change_type),
+    status: change.status, reason: change.reason ?? null, finished: Boolean(change.finished),
+    sinceRequestSeconds: Number(changed.since_request),
+    ...(changed.since_commit === null || changed.since_commit === undefined ? {} : { sinceCommitSeconds: Number(changed.since_commit) }),
+  });
+  return true;
 }

@@ -20,6 +20,8 @@ export interface GitHubHostOptions {
   org: string;
   apiUrl?: string;
   mirrorsDir: string;
+  /** For the REST calls (metrics count them); global fetch by default. */
+  fetch?: typeof fetch;
 }
 
 function upstream(error: unknown, doing: string): LocoError {
@@ -43,6 +45,7 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
   const octokit = new Octokit({
     auth: options.token,
     ...(options.apiUrl ? { baseUrl: options.apiUrl } : {}),
+    ...(options.fetch ? { request: { fetch: options.fetch } } : {}),
     // Fail fast instead of sleeping out a rate limit inside a deploy request.
     throttle: { onRateLimit: () => false, onSecondaryRateLimit: () => false },
   });

@@ -18,7 +18,7 @@ export interface GitopsStoreOptions {
   /** LOCO_DATA_DIR: repositories (or GitHub mirrors) live under <dataDir>/repos/. */
   dataDir: string;
   /** LOCO_GITHUB_TOKEN / LOCO_GITHUB_ORG / LOCO_GITHUB_API_URL; absent means local repositories. */
-  github?: { token: string; org: string; apiUrl?: string };
+  github?: { token: string; org: string; apiUrl?: string; fetch?: typeof fetch };
   /** Committer of Loco's commits (the author is the actor of each change). */
   committer?: Author;
   /** Owners written into CODEOWNERS for apps/*\/overlays/prod/. */

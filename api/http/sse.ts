@@ -14,8 +14,9 @@ export interface SseStream {
   end(): void;
 }
 
-export function startSse(request: FastifyRequest, reply: FastifyReply, comment: string): SseStream {
+export function startSse(request: FastifyRequest, reply: FastifyReply, comment: string, kind: 'events' | 'logs' = 'events'): SseStream {
   reply.hijack();
+  const closed = request.server.loco?.metrics.sseOpened(kind);
   const raw = reply.raw;
   raw.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -26,7 +27,10 @@ export function startSse(request: FastifyRequest, reply: FastifyReply, comment: 
   });
   raw.write(`: ${comment}\n\n`);
   const gone = new AbortController();
-  raw.on('close', () => gone.abort());
+  raw.on('close', () => {
+    closed?.();
+    gone.abort();
+  });
   const keepalive = setInterval(() => raw.write(': keep-alive\n\n'), KEEPALIVE_MS);
   return {
     send: (event, data, id) => void raw.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),

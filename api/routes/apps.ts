@@ -186,7 +186,7 @@ export default appRoutes;
  * `event: error` with the problem's code, message and hint; internal error text stays in the log.
  */
 function followLogs(request: FastifyRequest, reply: FastifyReply, open: (signal: AbortSignal) => AsyncGenerator<LogLine>): void {
-  const sse = startSse(request, reply, 'following log lines');
+  const sse = startSse(request, reply, 'following log lines', 'logs');
   void (async () => {
     try {
       for await (const line of open(sse.gone)) sse.send('log', line);

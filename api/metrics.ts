@@ -1,0 +1,138 @@
+// Loco's own Prometheus metrics (GET /metrics): deployments by tenant and outcome, how long
+// they take to commit and to end, the commit queue, open SSE streams, HTTP and outside-system
+// calls, and the process. Labels stay bounded: workspace, app, profile, change type, outcome,
+// reason, route templates and status classes — never deployment ids, commit SHAs or paths.
+// One registry per API instance (not prom-client's global one), so tests and replicas in one
+// process do not mix their counts.
+
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** A status change of a deployment, as records.ts changeStatus saw it committed. */
+export interface StatusNotice {
+  workspace: string;
+  app: string;
+  profile: string;
+  changeType: string;
+  status: string;
+  reason: string | null;
+  finished: boolean;
+  /** Seconds from the request to this change. */
+  sinceRequestSeconds: number;
+  /** Seconds from the commit to this change, when the deployment has been committed before it. */
+  sinceCommitSeconds?: number;
+}
+
+export type OutsideSystem = 'argocd' | 'github' | 'kubernetes';
+
+export interface LocoMetrics {
+  registry: Registry;
+  observeStatus(notice: StatusNotice): void;
+  /** Counts one open SSE stream of `kind` until the returned function is called. */
+  sseOpened(kind: 'events' | 'logs'): () => void;
+  /** `fetch` that counts calls to an outside system by method and status class. */
+  observedFetch(system: OutsideSystem, inner?: typeof fetch): typeof fetch;
+  observeHttp(method: string, route: string, statusCode: number, seconds: number): void;
+}
+
+// Deployments take from sub-second (no Argo CD) to the 10-minute progress deadline.
+const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200];
+
+export function createMetrics(deps: { em: () => EntityManager }): LocoMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'loco_' });
+
+  const deployments = new Counter({
+    name: 'loco_deployments_total',
+    help: 'Deployments that reached an outcome (or committed without Argo CD), by workspace, app, profile, change type, outcome and reason',
+    labelNames: ['workspace', 'app', 'profile', 'change_type', 'outcome', 'reason'] as const,
+    registers: [registry],
+  });
+  const toCommit = new Histogram({
+    name: 'loco_deployment_commit_seconds',
+    help: 'Time from the deploy request to its commit on main',
+    labelNames: ['workspace', 'profile', 'change_type'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const toOutcome = new Histogram({
+    name: 'loco_deployment_outcome_seconds',
+    help: 'Time from the commit to the outcome Argo CD reported',
+    labelNames: ['workspace', 'profile', 'outcome'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const sse = new Gauge({ name: 'loco_sse_streams_open', help: 'Open Server-Sent Events streams', labelNames: ['kind'] as const, registers: [registry] });
+  const upstream = new Counter({
+    name: 'loco_upstream_requests_total',
+    help: 'Calls to outside systems by system, method and status class (error: no response)',
+    labelNames: ['system', 'method', 'status'] as const,
+    registers: [registry],
+  });
+  const upstreamErrors = new Counter({
+    name: 'loco_upstream_errors_total',
+    help: 'Calls to outside systems that failed (5xx, or no response)',
+    labelNames: ['system'] as const,
+    registers: [registry],
+  });
+  const http = new Histogram({
+    name: 'loco_http_request_duration_seconds',
+    help: 'API requests by method, route template and status class',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+
+  // Read from the database at scrape time: they hold across restarts and replicas.
+  new Gauge({
+    name: 'loco_deployments_active',
+    help: 'Deployments not finished yet, by workspace and status (pending = waiting in the commit queue)',
+    labelNames: ['workspace', 'status'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await deps.em().execute<{ workspace: string; status: string; n: string | number }[]>(
+        `select o.name || '/' || w.name as workspace, d.status, count(*) as n
+           from deployments d join workspaces w on w.id = d.workspace_id join orgs o on o.id = w.org_id
+          where d.finished_at is null group by 1, 2`,
+      );
+      for (const r of rows) this.set({ workspace: r.workspace, status: r.status }, Number(r.n));
+    },
+  });
+
+  return {
+    registry,
+    observeStatus(n) {
+      if (n.status === 'committed') toCommit.observe({ workspace: n.workspace, profile: n.profile, change_type: n.changeType }, n.sinceRequestSeconds);
+      if (!n.finished) return;
+      deployments.inc({ workspace: n.workspace, app: n.app, profile: n.profile, change_type: n.changeType, outcome: n.status, reason: n.reason ?? '' });
+      if (n.sinceCommitSeconds !== undefined && n.status !== 'committed') toOutcome.observe({ workspace: n.workspace, profile: n.profile, outcome: n.status }, n.sinceCommitSeconds);
+    },
+    sseOpened(kind) {
+      sse.inc({ kind });
+      let open = true;
+      return () => {
+        if (open) sse.dec({ kind });
+        open = false;
+      };
+    },
+    observedFetch(system, inner = globalThis.fetch) {
+      return async (input, init) => {
+        const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+        try {
+          const response = await inner(input, init);
+          upstream.inc({ system, method, status: `${Math.floor(response.status / 100)}xx` });
+          if (response.status >= 500) upstreamErrors.inc({ system });
+          return response;
+        } catch (error) {
+          upstream.inc({ system, method, status: 'error' });
+          upstreamErrors.inc({ system });
+          throw error;
+        }
+      };
+    },
+    observeHttp(method, route, statusCode, seconds) {
+      http.observe({ method, route, status: `${Math.floor(statusCode / 100)}xx` }, seconds);
+    },
+  };
+}
