@@ -1,5 +1,6 @@
 // `npm start`: the Loco API with settings from the environment (DESIGN.md "Fixed conventions").
 
+import './telemetry.ts'; // first: tracing must be running before fastify and pg load
 import { isLocoError } from '../generator/errors.ts';
 import { optionsFromEnv } from './options.ts';
 import { startServer } from './server.ts';

@@ -14,6 +14,7 @@ import { DeploymentRunner } from './deployments/runner.ts';
 import { createArgoCdAccess } from './argocd-access.ts';
 import { createPreflight } from './kubernetes/preflight.ts';
 import { createMetrics } from './metrics.ts';
+import { stopTelemetry } from './telemetry.ts';
 import metricsRoutes from './routes/metrics.ts';
 import { registerProblemHandlers, problemSchema } from './http/problem.ts';
 import { registerAuthentication } from './auth/authenticate.ts';
@@ -107,6 +108,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
     app.addHook('onClose', async () => {
       await runner.stop();
       await database.close();
+      await stopTelemetry(); // flush the last spans (a no-op without OTEL_EXPORTER_OTLP_ENDPOINT)
     });
   } catch (error) {
     await database.close();

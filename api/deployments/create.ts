@@ -13,6 +13,7 @@ import type { Principal } from '../auth/authenticate.ts';
 import { actorName } from '../auth/authenticate.ts';
 import type { EventBus } from './bus.ts';
 import { appendEvent } from './records.ts';
+import { activeTraceRef } from './trace.ts';
 
 export interface NewDeployment {
   access: WorkspaceAccess;
@@ -95,6 +96,9 @@ export async function createDeployment(em: EntityManager, bus: EventBus, input: 
     if (raced) return { deployment: raced, created: false };
     throw error;
   }
-  await appendEvent(em, bus, deployment.id, { type: input.status ?? 'pending', message: input.summary, data: { change: input.changeType } });
+  // The request's trace (when tracing is on) goes on the first event: the deployment id leads to
+  // the trace, and the runner continues it (trace.ts).
+  const traceRef = activeTraceRef();
+  await appendEvent(em, bus, deployment.id, { type: input.status ?? 'pending', message: input.summary, data: { change: input.changeType, ...(traceRef ? { trace: traceRef } : {}) } });
   return { deployment, created: true };
 }

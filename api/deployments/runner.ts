@@ -16,6 +16,7 @@ import { commitChange, filesOfChange, subjectFor, type CommitContext } from './c
 import { headOrCreate } from './prepare.ts';
 import { appendEvent, changeStatus } from './records.ts';
 import { releaseAt, type TrackFn } from './tracking.ts';
+import { inDeploymentSpan, tracingOn, type DeploymentSpanInfo, type TraceRef } from './trace.ts';
 
 export interface RunnerDeps {
   orm: MikroORM;
@@ -141,15 +142,29 @@ export class DeploymentRunner {
       if (!d || d.finishedAt) return;
       // a process told to stop after the commit leaves tracking to the next process
       if (this.#deps.holdAfterCommit && d.status !== 'pending') return;
+      const traced = tracingOn() ? await this.#traceOf(d) : undefined;
+      const inSpan = <T>(name: string, work: () => Promise<T>) => (traced ? inDeploymentSpan(name, traced.info, traced.parent, work) : work());
       if (d.status === 'pending') {
-        d = await this.exclusive(d.workspaceId, () => this.#commit(id));
+        d = await this.exclusive(d.workspaceId, () => inSpan('loco.commit', () => this.#commit(id)));
         if (!d || d.finishedAt || this.#deps.holdAfterCommit) return;
       }
       if (controller.signal.aborted) return;
-      await this.#track(d, controller.signal);
+      const committed = d;
+      await inSpan('loco.outcome', () => this.#track(committed, controller.signal));
     } finally {
       this.#carried.delete(id);
     }
+  }
+
+  /** What the spans of a deployment carry: its names and the request span it continues. */
+  async #traceOf(d: Deployment): Promise<{ info: DeploymentSpanInfo; parent?: TraceRef }> {
+    const rows = await this.#deps.orm.em.fork().execute<{ slug: string; trace: TraceRef | null }[]>(
+      `select w.slug, e.data->'trace' as trace from workspaces w left join events e on e.deployment_id = ? and e.seq = 1 where w.id = ?`,
+      [d.id, d.workspaceId],
+    );
+    const row = rows[0];
+    const info = { id: d.id, workspace: (row?.slug ?? '').replace('--', '/'), app: d.app, profile: d.profile };
+    return row?.trace ? { info, parent: row.trace } : { info };
   }
 
   /**

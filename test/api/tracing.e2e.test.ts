@@ -1,0 +1,126 @@
+// Tracing end to end: a real API process with OTEL_EXPORTER_OTLP_ENDPOINT pointing at a small
+// OTLP/HTTP receiver (JSON, as the official exporter sends it), a deploy followed through the
+// Argo CD double to `succeeded`, then one trace that holds the deploy request, the commit and
+// the outcome, with the loco.* attributes; the deployment's first event names that trace.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { startArgoCdDouble, type ArgoCdDouble } from '../doubles/argocd/server.ts';
+import { startApi, tempDir, type RunningApi } from '../cli/harness.ts';
+import { config } from './helpers.ts';
+
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  attributes?: { key: string; value: { stringValue?: string } }[];
+  links?: { traceId: string; spanId: string }[];
+}
+
+/** Collects every span POSTed to /v1/traces; `waitFor` resolves once a span matches. */
+async function startReceiver(): Promise<{ url: string; spans: OtlpSpan[]; contentTypes: Set<string>; waitFor(match: (s: OtlpSpan) => boolean): Promise<OtlpSpan>; close(): Promise<void> }> {
+  const spans: OtlpSpan[] = [];
+  const contentTypes = new Set<string>();
+  const waiters: { match: (s: OtlpSpan) => boolean; resolve: (s: OtlpSpan) => void }[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      contentTypes.add(String(req.headers['content-type']));
+      if (req.url === '/v1/traces') {
+        const doc = JSON.parse(body) as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
+        for (const rs of doc.resourceSpans) for (const ss of rs.scopeSpans) spans.push(...ss.spans);
+        for (const w of [...waiters]) {
+          const found = spans.find(w.match);
+          if (found) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(found);
+          }
+        }
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    spans,
+    contentTypes,
+    waitFor: (match) => {
+      const found = spans.find(match);
+      return found ? Promise.resolve(found) : new Promise((resolve) => waiters.push({ match, resolve }));
+    },
+    close: () => new Promise((ok) => server.close(() => ok())),
+  };
+}
+
+const attr = (s: OtlpSpan, key: string) => s.attributes?.find((a) => a.key === key)?.value.stringValue;
+
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let argocd: ArgoCdDouble;
+let api: RunningApi;
+
+before(async () => {
+  receiver = await startReceiver();
+  const dataDir = tempDir('data');
+  argocd = await startArgoCdDouble({ repoPath: (slug) => join(dataDir, 'repos', `${slug}.git`) });
+  api = await startApi({
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50',
+    LOCO_ARGOCD_URL: argocd.url, LOCO_ARGOCD_TOKEN: argocd.token, LOCO_ARGOCD_HEALTHY_SECONDS: '0.2',
+  }, dataDir);
+});
+after(async () => {
+  await api?.stop();
+  await argocd?.stop();
+  await receiver?.close();
+});
+
+test('one trace spans the deploy request, the commit and the outcome, with the deployment, workspace, app and profile', { timeout: 120_000 }, async () => {
+  const headers = { authorization: `Bearer ${api.adminToken}`, 'content-type': 'application/json' };
+  const posted = await fetch(`${api.url}/api/v1/orgs/default/workspaces/default/apps/web/deployments`, {
+    method: 'POST', headers, body: JSON.stringify({ config: config('web'), profile: 'dev', image: 'registry.example.com/acme/web:1' }),
+  });
+  assert.equal(posted.status, 202, await posted.clone().text());
+  const { id } = (await posted.json()) as { id: string };
+
+  // follow the deployment to its outcome, as the CLI does
+  const stream = await fetch(`${api.url}/api/v1/deployments/${id}/events`, { headers: { ...headers, accept: 'text/event-stream' } });
+  const text = await stream.text(); // the API ends the stream after the terminal event
+  assert.match(text, /event: succeeded/);
+  const first = JSON.parse(/data: (.*)/.exec(text)![1]) as { data?: { trace?: { traceId: string } } };
+  const traceId = first.data?.trace?.traceId;
+  assert.match(traceId ?? '', /^[0-9a-f]{32}$/, 'the first event names the trace');
+
+  const outcome = await receiver.waitFor((s) => s.name === 'loco.outcome' && attr(s, 'loco.deployment') === id);
+  const commit = await receiver.waitFor((s) => s.name === 'loco.commit' && attr(s, 'loco.deployment') === id);
+  // @fastify/otel's request span is the root (the http instrumentation cannot patch node:http under ESM)
+  const request = await receiver.waitFor((s) => s.traceId === traceId && !s.parentSpanId);
+  for (const span of [outcome, commit]) {
+    assert.equal(span.traceId, traceId, `${span.name} is in the request's trace`);
+    assert.equal(attr(span, 'loco.workspace'), 'default/default');
+    assert.equal(attr(span, 'loco.app'), 'web');
+    assert.equal(attr(span, 'loco.profile'), 'dev');
+    assert.ok(span.links?.some((l) => l.traceId === traceId), `${span.name} links back to the request`);
+  }
+  assert.ok(request, 'the deploy request itself is a span of the trace');
+  assert.ok([...receiver.contentTypes].every((t) => t.startsWith('application/json')), 'OTLP/HTTP with JSON');
+});
+
+test('without OTEL_EXPORTER_OTLP_ENDPOINT the first event carries no trace', async () => {
+  const plain = await startApi({});
+  try {
+    const headers = { authorization: `Bearer ${plain.adminToken}`, 'content-type': 'application/json' };
+    const posted = await fetch(`${plain.url}/api/v1/orgs/default/workspaces/default/apps/web/deployments`, {
+      method: 'POST', headers, body: JSON.stringify({ config: config('web'), profile: 'dev', image: 'registry.example.com/acme/web:1' }),
+    });
+    const { id } = (await posted.json()) as { id: string };
+    const text = await (await fetch(`${plain.url}/api/v1/deployments/${id}/events`, { headers: { ...headers, accept: 'text/event-stream' } })).text();
+    assert.doesNotMatch(text, /"trace"/);
+  } finally {
+    await plain.stop();
+  }
+});
