@@ -7,6 +7,8 @@
 
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { computeDora, type DoraFigures } from './dora/compute.ts';
+import { releaseRecords } from './dora/records.ts';
 
 /** A status change of a deployment, as records.ts changeStatus saw it committed. */
 export interface StatusNotice {
@@ -99,6 +101,39 @@ export function createMetrics(deps: { em: () => EntityManager }): LocoMetrics {
       for (const r of rows) this.set({ workspace: r.workspace, status: r.status }, Number(r.n));
     },
   });
+
+  // DORA figures over the last 30 days, per workspace, app and profile: computed once per scrape
+  // (the four gauges share one read) from the same records as GET …/dora.
+  let dora: { at: number; rows: Promise<{ workspace: string; figures: DoraFigures }[]> } | undefined;
+  const doraRows = () => {
+    if (!dora || Date.now() - dora.at > 1000) {
+      const now = new Date();
+      const since = new Date(now.getTime() - 30 * 86_400_000);
+      dora = {
+        at: Date.now(),
+        rows: releaseRecords(deps.em(), null, since).then((records) => {
+          const byWorkspace = Map.groupBy(records, (r) => r.workspace);
+          return [...byWorkspace].flatMap(([workspace, rs]) => computeDora(rs, { since, until: now }).apps.map((figures) => ({ workspace, figures })));
+        }),
+      };
+    }
+    return dora.rows;
+  };
+  const doraGauge = (name: string, help: string, value: (f: DoraFigures) => number | null) =>
+    new Gauge({
+      name, help, labelNames: ['workspace', 'app', 'profile'] as const, registers: [registry],
+      async collect() {
+        this.reset();
+        for (const { workspace, figures } of await doraRows()) {
+          const v = value(figures);
+          if (v !== null) this.set({ workspace, app: figures.app, profile: figures.profile }, v);
+        }
+      },
+    });
+  doraGauge('loco_dora_deployment_frequency_per_day', 'DORA deployment frequency over the last 30 days (deployments per day)', (f) => f.deploymentFrequencyPerDay);
+  doraGauge('loco_dora_lead_time_seconds', 'DORA lead time for changes over the last 30 days (median, seconds)', (f) => f.leadTimeSeconds);
+  doraGauge('loco_dora_change_failure_rate', 'DORA change failure rate over the last 30 days (0–1)', (f) => f.changeFailureRate);
+  doraGauge('loco_dora_time_to_restore_seconds', 'DORA time to restore over the last 30 days (median, seconds)', (f) => f.timeToRestoreSeconds);
 
   return {
     registry,

@@ -33,6 +33,7 @@ import historyRoutes from './routes/history.ts';
 import authRoutes from './routes/auth.ts';
 import promotionRoutes from './routes/promotions.ts';
 import auditRoutes from './routes/audit.ts';
+import doraRoutes from './routes/dora.ts';
 import webhookRoutes from './routes/webhooks.ts';
 
 export type { LocoOptions } from './options.ts';
@@ -97,7 +98,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
     await app.register(swaggerUi, { routePrefix: '/docs' });
     await app.register(metricsRoutes);
     await app.register(async (api) => {
-      for (const plugin of [meRoutes, orgRoutes, memberRoutes, appRoutes, appSettingsRoutes, deploymentRoutes, eventRoutes, historyRoutes, authRoutes, promotionRoutes, auditRoutes, webhookRoutes]) {
+      for (const plugin of [meRoutes, orgRoutes, memberRoutes, appRoutes, appSettingsRoutes, deploymentRoutes, eventRoutes, historyRoutes, authRoutes, promotionRoutes, auditRoutes, doraRoutes, webhookRoutes]) {
         await api.register(plugin);
       }
     }, { prefix: '/api/v1' });

@@ -130,6 +130,11 @@ export function declareCommands(cli: CAC, bind: Bind): void {
     .example('  $ loco audit verify -o json'),
   async () => (await import('./commands/audit.ts')).audit);
 
+  bind(cli.command('stats', 'DORA figures of the workspace per app and profile: deployment frequency, lead time, change failure rate, time to restore')
+    .option('--since <window>', 'How far back: 12h, 30d, 2w or a date', { default: '30d' })
+    .example('  $ loco stats --since 30d -o json'),
+  async () => (await import('./commands/stats.ts')).stats);
+
   bind(cli.command('members [action] [user]', 'Members of the workspace and their roles: members | members add <user> --role R | members remove <user>')
     .option('--role <role>', 'members add: admin, deploy (deployer) or read (viewer)', { default: 'deploy' })
     .example('  $ loco members')

@@ -6,6 +6,7 @@ import ky, { TimeoutError, type KyInstance, type Options } from 'ky';
 import { LocoError, isLocoError } from '../../generator/errors.ts';
 import { errorFromResponse, unreachable } from './errors.ts';
 import { readSse } from './sse.ts';
+import type { DoraReport } from '../dora/compute.ts';
 import {
   isFinished,
   type AppStatus,
@@ -132,6 +133,7 @@ export function createLocoClient(options: ClientOptions) {
     getWorkspace: (w: WorkspaceRef) => get<Record<string, unknown>>(ws(w)),
 
     verifyAudit: (w: WorkspaceRef) => get<AuditReport>(`${ws(w)}/audit/verify`),
+    getDora: (w: WorkspaceRef, since: string) => get<DoraReport>(`${ws(w)}/dora`, { since }),
     listMembers: (w: WorkspaceRef) => get<Member[]>(`${ws(w)}/members`),
     /** Adds a member, or changes their role when they are one. */
     setMember: (w: WorkspaceRef, user: string, role: string) => post<Member>(`${ws(w)}/members`, { user, role }),
