@@ -50,7 +50,11 @@ function validatorFor(file: string): (doc: unknown) => boolean {
   let validate = compiled.get(file);
   if (!validate) {
     if (!ajv) {
-      ajv = new Ajv({ strict: false, allErrors: true });
+      // CRD schemas carry Go (RE2) patterns; the one construct JavaScript lacks is the `(?i)`
+      // flag group (PrometheusRule: `^(?i)(abort|warn)?$`), which becomes the `i` flag.
+      const goRegExp = (pattern: string, flags: string) =>
+        pattern.includes('(?i)') ? new RegExp(pattern.replaceAll('(?i)', ''), `${flags}i`) : new RegExp(pattern, flags);
+      ajv = new Ajv({ strict: false, allErrors: true, code: { regExp: Object.assign(goRegExp, { code: 'new RegExp' }) } });
       addFormats(ajv);
     }
     const schema = JSON.parse(readFileSync(file, 'utf8'));
