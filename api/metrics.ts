@@ -12,6 +12,8 @@ import { releaseRecords } from './dora/records.ts';
 
 /** A status change of a deployment, as records.ts changeStatus saw it committed. */
 export interface StatusNotice {
+  /** For logs only: never a metric label. */
+  deploymentId: string;
   workspace: string;
   app: string;
   profile: string;

@@ -57,7 +57,11 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
     const boot = await bootstrap(em(), options.dataDir);
     for (const slug of boot.slugs) await store.ensureRepository(slug);
     const bus = new EventBus();
-    bus.onStatusChange((notice) => metrics.observeStatus(notice));
+    bus.onStatusChange((notice) => {
+      metrics.observeStatus(notice);
+      const { deploymentId, workspace, app: appName, profile, changeType, status, reason } = notice;
+      app.log.info({ deploymentId, workspace, app: appName, profile, changeType, status, ...(reason ? { reason } : {}) }, `deployment ${status}`);
+    });
     const preflight = createPreflight(options.kubernetes, app.log);
     const runner = new DeploymentRunner({
       orm: database.orm,
@@ -81,6 +85,12 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
     app.addHook('onResponse', async (request, reply) => {
       // The route template (not the URL) keeps the label bounded; unknown URLs share one value.
       metrics.observeHttp(request.method, request.routeOptions.url ?? '(unmatched)', reply.statusCode, reply.elapsedTime / 1000);
+    });
+    // Every log line of a request names the tenant it concerns, once the route's params are known.
+    app.addHook('preHandler', async (request, reply) => {
+      const p = (request.params ?? {}) as { org?: string; ws?: string; app?: string };
+      // reply.log too: fastify's "request completed" line is written through it
+      if (p.org && p.ws) request.log = reply.log = request.log.child({ workspace: `${p.org}/${p.ws}`, ...(p.app ? { app: p.app } : {}) });
     });
     registerProblemHandlers(app);
     registerAuthentication(app, em);

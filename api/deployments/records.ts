@@ -135,6 +135,7 @@ export async function changeStatus(em: EntityManager, bus: EventBus, deploymentI
   if (!changed) return false;
   bus.notify(deploymentId);
   bus.statusChanged({
+    deploymentId,
     workspace: String(changed.workspace), app: String(changed.app), profile: String(changed.profile), changeType: String(changed.change_type),
     status: change.status, reason: change.reason ?? null, finished: Boolean(change.finished),
     sinceRequestSeconds: Number(changed.since_request),

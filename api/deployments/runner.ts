@@ -212,7 +212,7 @@ export class DeploymentRunner {
         return null;
       }
       const known = error instanceof LocoError;
-      if (!known) this.#deps.log.error({ err: error, deploymentId: id }, 'commit failed');
+      if (!known) this.#deps.log.error({ err: error, deploymentId: id, workspace: workspace.slug.replace('--', '/'), app: d.app, profile: d.profile }, 'commit failed');
       const reason = known && error.family === 'config' ? 'invalid-config' : known && error.family === 'conflict' ? 'commit-conflict' : 'commit-failed';
       await changeStatus(em, bus, id, {
         status: 'failed', reason, finished: true,
@@ -311,7 +311,7 @@ export class DeploymentRunner {
     } catch (error) {
       if (signal.aborted) return; // stopping, superseded or taken over: someone else finishes it
       const known = error instanceof LocoError;
-      if (!known) this.#deps.log.error({ err: error, deploymentId: d.id }, 'tracking failed');
+      if (!known) this.#deps.log.error({ err: error, deploymentId: d.id, workspace: workspace.slug.replace('--', '/'), app: d.app, profile: d.profile }, 'tracking failed');
       const message = known ? `could not follow Argo CD: ${error.message}` : 'could not follow Argo CD (internal error; see the API log)';
       await changeStatus(em, bus, d.id, { status: 'failed', reason: 'untracked', finished: true, message, nextStep: known ? error.hint : 'check Argo CD and the API log' }, {
         type: 'failed', message, data: { reason: 'untracked', ...(known ? { code: error.code } : {}) },

@@ -96,3 +96,21 @@ describe('GET /metrics', () => {
     }
   });
 });
+
+test('JSON log lines name the workspace, app, profile and deployment they concern', async () => {
+  const lines: Record<string, unknown>[] = [];
+  const stream = { write: (line: string) => void lines.push(JSON.parse(line)) };
+  const api = await startTestApi('pglite', { logger: { level: 'info', stream } });
+  try {
+    const { id } = await deploy(api, 'default', 'web');
+    const committed = lines.find((l) => l.msg === 'deployment committed');
+    assert.deepEqual(
+      committed && { deploymentId: committed.deploymentId, workspace: committed.workspace, app: committed.app, profile: committed.profile },
+      { deploymentId: id, workspace: 'default/default', app: 'web', profile: 'dev' },
+    );
+    const request = lines.find((l) => l.msg === 'request completed' && l.workspace === 'default/default' && l.app === 'web');
+    assert.ok(request, 'the deploy request\'s own log lines carry the tenant');
+  } finally {
+    await api.close();
+  }
+});
