@@ -108,6 +108,12 @@ test('one trace spans the deploy request, the commit and the outcome, with the d
   }
   assert.ok(request, 'the deploy request itself is a span of the trace');
   assert.ok([...receiver.contentTypes].every((t) => t.startsWith('application/json')), 'OTLP/HTTP with JSON');
+
+  // The same run, as Prometheus sees it: Argo CD was called, and the outcome was timed.
+  const metrics = await (await fetch(`${api.url}/metrics`)).text();
+  assert.match(metrics, /loco_upstream_requests_total\{system="argocd",method="GET",status="2xx"\} [1-9]/);
+  assert.match(metrics, /loco_deployment_outcome_seconds_count\{workspace="default\/default",profile="dev",outcome="succeeded"\} 1/);
+  assert.match(metrics, /loco_deployments_total\{workspace="default\/default",app="web",profile="dev",change_type="deploy",outcome="succeeded",reason=""\} 1/);
 });
 
 test('without OTEL_EXPORTER_OTLP_ENDPOINT the first event carries no trace', async () => {
