@@ -22,8 +22,7 @@ export function locateKeys(text: string): KeyPositions {
   let table: string[] = [];
 
   const pos = (at: number): KeyPosition => ({ line, column: at - lineStart + 1 });
-  const record = (path: string[], at: number) => {
-    const id = pathId(path);
+  const record = (id: string, at: number) => {
     if (!positions.has(id)) positions.set(id, pos(at));
   };
   const newline = () => {
@@ -63,11 +62,15 @@ export function locateKeys(text: string): KeyPositions {
   /** Reads a dotted key, recording each prefix; returns the full path. */
   const readKey = (prefix: string[]): string[] => {
     const path = [...prefix];
+    // Each prefix's id extends the last one: joining the whole path per part was quadratic.
+    let id = pathId(prefix);
     for (;;) {
       skipSpace(false);
       const at = i;
-      path.push(readKeyPart());
-      record(path, at);
+      const part = readKeyPart();
+      path.push(part);
+      id = path.length === 1 ? part : `${id}\u0000${part}`;
+      record(id, at);
       skipSpace(false);
       if (text[i] !== '.') return path;
       i++;

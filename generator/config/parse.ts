@@ -6,6 +6,7 @@ import { LocoError } from '../errors.ts';
 import { checkProfile, reportRuleProblems, type RuleProblem } from './check.ts';
 import { rootFields, profileFields } from './fields.ts';
 import { checkProfileName } from './formats.ts';
+import { checkTextLimits, checkTreeLimits } from './limits.ts';
 import { locateKeys } from './locate.ts';
 import { ProblemList } from './problems.ts';
 import { resolveProfile } from './resolve.ts';
@@ -15,9 +16,12 @@ import { isTable, walkTable, type WalkContext } from './walk.ts';
 /** Workspace used to check defaults that depend on it when no workspace is known yet. */
 const CHECK_WORKSPACE = 'workspace';
 
+/** TOML text → its table, refusing text past the limits before and right after parsing. */
 export function parseToml(text: string, file: string): Record<string, unknown> {
+  checkTextLimits(text, file);
+  let raw: Record<string, unknown>;
   try {
-    return parse(text) as Record<string, unknown>;
+    raw = parse(text) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof TomlError) {
       const first = error.message.split('\n')[0];
@@ -30,6 +34,8 @@ export function parseToml(text: string, file: string): Record<string, unknown> {
     }
     throw error;
   }
+  checkTreeLimits(raw, file);
+  return raw;
 }
 
 export function parseConfig(text: string, file = 'loco.toml'): LocoConfig {

@@ -3,6 +3,8 @@
 // pods; secrets stay references to existing Secrets and never appear as values.
 
 import { createHash } from 'node:crypto';
+import { parseEnv } from 'node:util';
+import { LocoError } from '../errors.ts';
 import { parseSecretRef } from '../config/formats.ts';
 import type { AppSpec } from '../config/spec.ts';
 import { appTypeTemplate } from '../../templates/app-types.ts';
@@ -61,17 +63,26 @@ export function secretEnv(spec: AppSpec): Array<Record<string, unknown>> {
     });
 }
 
-/** Parses dotenv text (KEY=value, # comments, optional quotes, optional `export `). */
-export function parseDotenv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
-    if (!m || line.trim().startsWith('#')) continue;
-    let value = m[2];
-    const quoted = /^"(.*)"$/.exec(value) ?? /^'(.*)'$/.exec(value);
-    if (quoted) value = quoted[1];
-    else value = value.replace(/\s+#.*$/, '');
-    out[m[1]] = value;
+/**
+ * Bytes of an Env.File. util.parseEnv is linear except for `\n` escapes inside one double-quoted
+ * value, which it expands at a cost quadratic in their number (130,000 of them: 0.45 s); at this
+ * size the worst case stays near 20 ms. A ConfigMap's values are meant for settings, not files.
+ */
+export const ENV_FILE_MAX_BYTES = 64 * 1024;
+
+/**
+ * Parses dotenv text with Node's own parser (util.parseEnv): `KEY=value`, `export KEY=value`,
+ * `#` comments, single, double and backtick quotes, multi-line quoted values, `\n` expanded in
+ * double quotes. `file` names the file in errors.
+ */
+export function parseDotenv(text: string, file = 'Env.File'): Record<string, string> {
+  if (text.length * 3 > ENV_FILE_MAX_BYTES && Buffer.byteLength(text, 'utf8') > ENV_FILE_MAX_BYTES) {
+    const message = `${file} is too large: ${Buffer.byteLength(text, 'utf8')} bytes (the limit is ${ENV_FILE_MAX_BYTES} bytes)`;
+    const hint = 'keep Env.File to plain settings; mount large content from a ConfigMap or Secret of its own';
+    throw new LocoError('config.too-large', message, hint, { problems: [{ code: 'config.too-large', message, hint }] });
   }
+  const parsed = parseEnv(text);
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(parsed)) out[key] = parsed[key] ?? '';
   return out;
 }
