@@ -25,7 +25,6 @@ import {
 } from './types.ts';
 
 export * from './types.ts';
-export { parseSse } from './sse.ts';
 
 export interface ClientOptions {
   /** Base URL of the service, e.g. http://127.0.0.1:7420 (without /api/v1). */

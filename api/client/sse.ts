@@ -1,5 +1,8 @@
-// A small Server-Sent Events reader: the wire format is parsed by a pure function so that the
-// framing rules (fields, comments, blank-line dispatch, split chunks) are tested on their own.
+// Server-Sent Events reading. The framing (CRLF, CR or LF line ends, a CRLF split across
+// chunks, comments, multi-line data, blank-line dispatch) is eventsource-parser's: a hand
+// copy normalised "\r" before knowing whether "\n" followed in the next chunk.
+
+import { createParser } from 'eventsource-parser';
 
 export interface SseMessage {
   id?: string;
@@ -7,45 +10,35 @@ export interface SseMessage {
   data: string;
 }
 
-/**
- * Feeds text into an SSE parser and returns the complete messages plus the unfinished tail,
- * which the caller passes back in with the next chunk.
- */
-export function parseSse(buffer: string): { messages: SseMessage[]; rest: string } {
-  const messages: SseMessage[] = [];
-  const normalised = buffer.replace(/\r\n?/g, '\n');
-  const blocks = normalised.split('\n\n');
-  const rest = blocks.pop() ?? '';
-  for (const block of blocks) {
-    let id: string | undefined;
-    let event = 'message';
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line === '' || line.startsWith(':')) continue; // comments keep proxies from idling out
-      const colon = line.indexOf(':');
-      const field = colon === -1 ? line : line.slice(0, colon);
-      let value = colon === -1 ? '' : line.slice(colon + 1);
-      if (value.startsWith(' ')) value = value.slice(1);
-      if (field === 'id') id = value;
-      else if (field === 'event') event = value;
-      else if (field === 'data') data.push(value);
-    }
-    if (data.length === 0 && id === undefined) continue;
-    messages.push({ ...(id === undefined ? {} : { id }), event, data: data.join('\n') });
-  }
-  return { messages, rest };
+/** An incremental reader: feed it text as it arrives, it returns the messages completed so far. */
+export function createSseReader(): { feed(chunk: string): SseMessage[]; end(): SseMessage[] } {
+  let out: SseMessage[] = [];
+  const parser = createParser({
+    onEvent: (m) => out.push({ ...(m.id === undefined ? {} : { id: m.id }), event: m.event ?? 'message', data: m.data }),
+  });
+  const take = () => {
+    const messages = out;
+    out = [];
+    return messages;
+  };
+  return {
+    feed(chunk) {
+      parser.feed(chunk);
+      return take();
+    },
+    // A stream cut before its last blank line: the message is not complete, so it is dropped (as EventSource does).
+    end() {
+      parser.reset();
+      return take();
+    },
+  };
 }
 
 /** Reads an SSE body to its end, yielding each message as it completes. */
 export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage> {
   const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of body) {
-    buffer += decoder.decode(chunk, { stream: true });
-    const { messages, rest } = parseSse(buffer);
-    buffer = rest;
-    yield* messages;
-  }
-  const { messages } = parseSse(buffer + decoder.decode() + '\n\n');
-  yield* messages;
+  const reader = createSseReader();
+  for await (const chunk of body) yield* reader.feed(decoder.decode(chunk, { stream: true }));
+  yield* reader.feed(decoder.decode());
+  yield* reader.end();
 }

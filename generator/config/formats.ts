@@ -1,6 +1,8 @@
 // Value formats loco.toml fields must follow, each stated once with the reason for the limit.
 // Checks return [what is wrong, how to fix it] so validation can report them as problems.
 
+import { Cron } from 'croner';
+
 export type Check = [string, string] | undefined;
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -76,17 +78,59 @@ export function parseDuration(v: unknown): number | undefined {
   return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
 }
 
-/** Cron schedule: five fields, or one of the macros Kubernetes CronJob accepts. */
+const SCHEDULE_HINT = 'write five fields "minute hour day-of-month month day-of-week", e.g. "*/15 * * * *" (every 15 minutes) or "30 2 * * MON-FRI", or a macro such as "@daily"';
+// Quartz extensions croner understands but Kubernetes' cron parser (robfig/cron) refuses.
+const NOT_IN_KUBERNETES = /(^|[,-])(L|LW|\d*W|\d+L)($|[,-])|#/;
+
+/**
+ * Cron schedule as a Kubernetes CronJob takes it: five fields, or one of its macros. Croner
+ * checks each field's range and syntax; a schedule that can never fire (e.g. "0 0 31 2 *")
+ * is refused too, as the app would silently never run.
+ */
 export function checkSchedule(v: string): Check {
   if (/^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(v)) return undefined;
   const parts = v.trim().split(/\s+/);
-  if (parts.length === 5 && parts.every((p) => /^[0-9A-Za-z*/,?-]+$/.test(p))) return undefined;
-  return [`"${v}" is not a cron schedule`, 'write five fields "minute hour day-of-month month day-of-week", e.g. "*/15 * * * *", or "@daily"'];
+  if (parts.length !== 5) return [`"${v}" is not a cron schedule: it has ${parts.length} field${parts.length === 1 ? '' : 's'}, Kubernetes wants five (no seconds, no year)`, SCHEDULE_HINT];
+  const odd = parts.find((p) => NOT_IN_KUBERNETES.test(p));
+  if (odd) return [`"${v}" is not a cron schedule Kubernetes accepts: "${odd}" (L, W and # are not supported)`, SCHEDULE_HINT];
+  let job: Cron;
+  try {
+    job = new Cron(parts.join(' '), { mode: '5-part', paused: true, timezone: 'UTC' });
+  } catch (error) {
+    // Croner says which field is wrong ("Invalid value for minute: 99"); keep that part.
+    const why = String((error as Error).message ?? error).replace(/^CronPattern:\s*/, '');
+    return [`"${v}" is not a cron schedule: ${why}`, SCHEDULE_HINT];
+  }
+  if (job.nextRun() === null) return [`"${v}" never runs: no date matches it`, `check day-of-month against month (e.g. February has no 30th); ${SCHEDULE_HINT}`];
+  return undefined;
 }
 
+let zones: Set<string> | undefined;
+/**
+ * IANA zone names as the cluster's tz database knows them. Intl knows the same database; its
+ * list holds canonical names only, so aliases ("UTC", "US/Pacific") are probed. The name must
+ * be spelled exactly: Kubernetes looks the file up case-sensitively, and refuses offsets.
+ */
 export function checkTimeZone(v: string): Check {
-  if (v === '' || /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+){0,2}$/.test(v)) return undefined;
-  return [`"${v}" is not a time zone name`, 'use an IANA name such as "UTC" or "Europe/Berlin"'];
+  if (v === '') return undefined;
+  zones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  if (zones.has(v)) return undefined;
+  let resolved: string | undefined;
+  if (/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+){0,2}$/.test(v)) {
+    try {
+      resolved = new Intl.DateTimeFormat('en', { timeZone: v }).resolvedOptions().timeZone;
+    } catch {
+      resolved = undefined;
+    }
+  }
+  const hint = 'use an IANA name such as "UTC", "Europe/Berlin" or "America/New_York"';
+  if (resolved === undefined) return [`"${v}" is not a time zone name`, hint];
+  // Intl accepts "europe/berlin"; the cluster does not. An alias spelled exactly is fine.
+  const exact = [...zones, 'UTC', 'GMT'].find((z) => z.toLowerCase() === v.toLowerCase());
+  if (exact !== undefined && exact !== v) return [`"${v}" is not spelled as the time zone database spells it`, `write "${exact}"`];
+  // Every tz database name has each part capitalised ("Etc/GMT+5", "US/Pacific").
+  if (v.split('/').some((part) => !/^[A-Z]/.test(part))) return [`"${v}" is not spelled as the time zone database spells it`, `write "${resolved}"`];
+  return undefined;
 }
 
 /** A path prefix as Gateway API accepts it (its CEL rules, which offline schemas do not check). */

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseSse } from '../../api/client/sse.ts';
+import { readSse, type SseMessage } from '../../api/client/sse.ts';
 import { errorFromResponse } from '../../api/client/errors.ts';
 import { parseDuration } from '../../cli/duration.ts';
 import { pickProfile } from '../../cli/app-config.ts';
@@ -17,12 +17,50 @@ import { phaseText } from '../../cli/progress.ts';
 import { readSettings, readToken, writeSettings, writeToken } from '../../cli/settings.ts';
 import { exitCodeFor, LocoError } from '../../generator/errors.ts';
 
-test('SSE messages split across chunks are assembled, comments skipped', () => {
-  const first = parseSse(': keepalive\n\nid: 1\nevent: committed\ndata: {"seq":1}\n\nid: 2\nevent: sync');
-  assert.deepEqual(first.messages, [{ id: '1', event: 'committed', data: '{"seq":1}' }]);
-  const second = parseSse(first.rest + 'ing\ndata: {"seq":2,\ndata: "x":1}\r\n\r\n');
-  assert.deepEqual(second.messages, [{ id: '2', event: 'syncing', data: '{"seq":2,\n"x":1}' }]);
-  assert.equal(second.rest, '');
+/** An SSE body delivered in the given chunks, as a proxy may cut it. */
+async function readChunks(chunks: string[]): Promise<SseMessage[]> {
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const c of chunks) controller.enqueue(encoder.encode(c));
+      controller.close();
+    },
+  });
+  const out: SseMessage[] = [];
+  for await (const m of readSse(body)) out.push(m);
+  return out;
+}
+
+test('SSE messages split across chunks are assembled, comments skipped', async () => {
+  const messages = await readChunks([': keepalive\n\nid: 1\nevent: committed\ndata: {"seq":1}\n\nid: 2\nevent: sync', 'ing\ndata: {"seq":2,\ndata: "x":1}\r\n\r\n']);
+  assert.deepEqual(messages, [
+    { id: '1', event: 'committed', data: '{"seq":1}' },
+    { id: '2', event: 'syncing', data: '{"seq":2,\n"x":1}' },
+  ]);
+});
+
+test('SSE: CRLF line ends cut between CR and LF stay one line end, so a two-line message stays one message', async () => {
+  const stream = 'id: 7\r\nevent: log\r\ndata: first\r\ndata: second\r\n\r\nid: 8\r\ndata: next\r\n\r\n';
+  const expected = [
+    { id: '7', event: 'log', data: 'first\nsecond' },
+    { id: '8', event: 'message', data: 'next' },
+  ];
+  // Every cut a proxy could make, including each one between a CR and its LF.
+  for (let cut = 1; cut < stream.length; cut++) {
+    assert.deepEqual(await readChunks([stream.slice(0, cut), stream.slice(cut)]), expected, `cut at ${cut}: ${JSON.stringify(stream.slice(0, cut))}`);
+  }
+  assert.deepEqual(await readChunks([...stream]), expected, 'one character per chunk');
+});
+
+test('SSE: lone CR line ends, and a message cut off before its blank line is not delivered half', async () => {
+  const stream = 'event: log\rdata: a\rdata: b\r\r:comment\rdata: c\r\r';
+  const expected = [
+    { event: 'log', data: 'a\nb' },
+    { event: 'message', data: 'c' },
+  ];
+  assert.deepEqual(await readChunks([stream]), expected);
+  assert.deepEqual(await readChunks([...stream]), expected, 'one character per chunk');
+  assert.deepEqual(await readChunks(['data: whole\n\n', 'data: cut off']), [{ event: 'message', data: 'whole' }]);
 });
 
 test('durations: units, combinations, bare numbers are seconds, junk is a usage error', () => {

@@ -114,6 +114,34 @@ test('type-specific rules: CRON needs a schedule, cmd health needs a command', (
   assert.equal(cmd[0].at!.line, 5);
 });
 
+test('a cron schedule with out-of-range fields, Quartz-only syntax or no possible date is refused, naming the field', () => {
+  const cron = (schedule: string, zone = 'UTC') => `[Metadata]\nName = "job"\nType = "CRON"\n[Cron]\nSchedule = "${schedule}"\nTimeZone = "${zone}"\n`;
+  const [bad] = problemsOf(cron('99 99 99 99 99'));
+  assert.equal(bad.path, 'Cron.Schedule');
+  assert.equal(bad.at!.line, 5);
+  assert.match(bad.message, /"99 99 99 99 99" is not a cron schedule: .*minute.*99/);
+  assert.match(bad.hint, /\*\/15 \* \* \* \*/);
+  assert.match(problemsOf(cron('0 25 * * *'))[0].message, /hour/);
+  assert.match(problemsOf(cron('0 0 * 13 *'))[0].message, /month/);
+  assert.match(problemsOf(cron('0 0 * * * *'))[0].message, /6 fields, Kubernetes wants five/);
+  assert.match(problemsOf(cron('0 0 L * *'))[0].message, /"L" \(L, W and # are not supported\)/);
+  assert.match(problemsOf(cron('0 0 30 2 *'))[0].message, /never runs/);
+  for (const ok of ['*/15 * * * *', '30 2 * * MON-FRI', '0 0 1 JAN,JUL *', '0 9-17/2 * * 1-5', '@hourly']) parseConfig(cron(ok), 'loco.toml');
+});
+
+test('a time zone the tz database does not know, an offset or a mis-spelt name is refused', () => {
+  const cron = (zone: string) => `[Metadata]\nName = "job"\nType = "CRON"\n[Cron]\nSchedule = "@daily"\nTimeZone = "${zone}"\n`;
+  const [mars] = problemsOf(cron('Mars/Olympus_Mons'));
+  assert.equal(mars.path, 'Cron.TimeZone');
+  assert.equal(mars.at!.line, 6);
+  assert.match(mars.message, /"Mars\/Olympus_Mons" is not a time zone name$/);
+  assert.match(mars.hint, /Europe\/Berlin/);
+  assert.match(problemsOf(cron('+01:00'))[0].message, /is not a time zone name/);
+  const [lower] = problemsOf(cron('europe/berlin'));
+  assert.match(lower.hint, /write "Europe\/Berlin"/);
+  for (const ok of ['UTC', 'Europe/Berlin', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5', 'US/Pacific']) parseConfig(cron(ok), 'loco.toml');
+});
+
 test('routing on a WORKER or CRON app is refused where it is written (it would get no URL); an empty [Routing] or a Port is fine', () => {
   const worker = problemsOf('[Metadata]\nName = "w"\nType = "WORKER"\n[Routing]\nPort = 8080\nPathPrefix = "/api"\n');
   assert.equal(worker.length, 1);
