@@ -9,6 +9,8 @@ import type { ArgoCdSettings } from './options.ts';
 
 export interface ArgoCdAccess {
   client: ArgoCdClient;
+  /** The Application's page in the Argo CD web UI (served by the same server as its API). */
+  dashboardUrl(application: string): string;
   track: TrackFn;
   status(ref: { application: string; project: string; signal?: AbortSignal }): Promise<AppStatus>;
   logs(ref: { application: string; project: string }, opts: { tail?: number; since?: number; signal?: AbortSignal }): Promise<LogLine[]>;
@@ -25,8 +27,10 @@ export function createArgoCdAccess(settings: ArgoCdSettings, fetch?: typeof glob
     ...(settings.healthySeconds !== undefined ? { healthyDebounceMs: settings.healthySeconds * 1000 } : {}),
     ...(settings.failureGraceSeconds !== undefined ? { causeGraceMs: settings.failureGraceSeconds * 1000 } : {}),
   };
+  const ui = settings.url.replace(/\/+$/, '');
   return {
     client,
+    dashboardUrl: (application) => `${ui}/applications/${encodeURIComponent(application)}`,
     track: (request, onEvent) => trackDeployment(client, request, onEvent, tracking),
     status: (ref) => getAppStatus(client, ref),
     followLogs: (ref, opts) => getLogs(client, ref, { ...opts, follow: true }),

@@ -47,7 +47,7 @@ export function declareCommands(cli: CAC, bind: Bind): void {
     .option('--config <file>', 'loco.toml to use (default: found from here upward)')
     .option('--force', 'Deploy even when the API would refuse a change that prunes a lot (--confirm-prune)'))
     .example('  $ loco deploy --profile dev --image registry.example.com/acme/api:1.4.2')
-    .example('  $ LOCO_TOKEN=$DEPLOY_TOKEN loco deploy --profile prod --non-interactive --timeout 5m'),
+    .example('  $ LOCO_TOKEN=$DEPLOY_TOKEN loco deploy --profile dev --non-interactive --timeout 5m'),
   async () => (await import('./commands/deploy.ts')).deploy);
 
   bind(cli.command('status [app]', 'Sync and health of an app in a profile, and its latest deployment')
@@ -95,7 +95,7 @@ export function declareCommands(cli: CAC, bind: Bind): void {
     .option('--cpu <cpu>', 'CPU, e.g. 500m')
     .option('--memory <memory>', 'Memory, e.g. 512Mi')
     .option('--config <file>', 'loco.toml naming the app'))
-    .example('  $ loco scale api --profile prod --replicas 3'),
+    .example('  $ loco scale api --profile dev --replicas 3'),
   async () => (await changes()).scale);
   bind(wait(cli.command('env <action> [...vars]', 'Environment variables: env list | env set K=V… | env unset K…')
     .option('--app <app>', 'App (default: from loco.toml)')

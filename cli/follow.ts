@@ -95,14 +95,15 @@ export function reportOutcome(ctx: Context, d: Deployment, events: DeploymentEve
   const outcome = d.status === 'failed' ? 'failed' : d.status === 'succeeded' ? 'succeeded' : 'committed';
   if (ctx.json) printJson({ outcome, deployment: d, events });
   const out = progressStream(ctx);
+  const at = typeof d.url === 'string' ? `\n  ${target} is at ${d.url}` : '';
   if (outcome === 'succeeded') {
-    out.write(`${kleur.green('✓')} ${cap(noun)} ${d.id} of ${target} succeeded in ${formatDuration(elapsedMs)}${d.commit ? ` (commit ${shortCommit(d.commit)})` : ''}.\n`);
+    out.write(`${kleur.green('✓')} ${cap(noun)} ${d.id} of ${target} succeeded in ${formatDuration(tookMs(d) ?? elapsedMs)}${d.commit ? ` (commit ${shortCommit(d.commit)})` : ''}.${at}\n`);
     return 0;
   }
   if (outcome === 'committed') {
     // The API's message repeats the commit subject; keep only what explains the early end.
     const why = /no argo cd/i.test(d.message ?? '') ? 'No Argo CD is configured, so the rollout is not followed.' : (d.message ?? '');
-    out.write(`${kleur.green('✓')} Committed ${shortCommit(d.commit)} for ${target}. ${why}\n`);
+    out.write(`${kleur.green('✓')} Committed ${shortCommit(d.commit)} for ${target}. ${why}${at}\n`);
     return 0;
   }
   process.stderr.write(`${kleur.red('✗')} ${cap(noun)} ${d.id} of ${target} failed${d.reason ? ` (${d.reason})` : ''}: ${d.message ?? 'no reason given'}\n`);
@@ -112,6 +113,12 @@ export function reportOutcome(ctx: Context, d: Deployment, events: DeploymentEve
   }
   process.stderr.write(`${kleur.yellow('Next:')} ${d.nextStep ?? `see what happened: loco events ${d.id}; loco logs ${d.app} --profile ${d.profile}`}\n`);
   return 1;
+}
+
+/** How long the deployment took by its own record (created → finished), not how long we watched. */
+function tookMs(d: Deployment): number | undefined {
+  const ms = d.finishedAt ? Date.parse(d.finishedAt) - Date.parse(d.createdAt) : NaN;
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }
 
 function cap(s: string): string {

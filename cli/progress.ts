@@ -54,11 +54,12 @@ function cap(s: string): string {
 
 export function createProgressView(stream: NodeJS.WriteStream, live: boolean): ProgressView {
   if (!live) {
-    const line = (type: string, text: string) => stream.write(`${new Date().toISOString()} ${type.padEnd(11)} ${text}\n`);
+    // An event carries the time it happened (a replay of old events must not show today's).
+    const line = (type: string, text: string, time = new Date().toISOString()) => stream.write(`${time} ${type.padEnd(11)} ${text}\n`);
     return {
       phase: (text) => line('loco', text),
       line: (text) => stream.write(text + '\n'),
-      event: (e) => line(e.type, e.message),
+      event: (e) => line(e.type, e.message, e.time),
       note: (text) => line('note', text),
       stop: () => {},
     };

@@ -4,7 +4,7 @@
 export { parseConfig, profileNames } from './config/parse.ts';
 export { resolveProfile, mergeLayers } from './config/resolve.ts';
 export { initTemplate, type InitOptions } from './config/init.ts';
-export { parseOverrides, setOverrides, serializeOverrides, OVERRIDES_FILE, type Overrides, type OverrideChange } from './config/overrides.ts';
+export { parseOverrides, setOverrides, serializeOverrides, restoreProfileOverrides, OVERRIDES_FILE, type Overrides, type OverrideChange } from './config/overrides.ts';
 export type { AppSpec, ConfigLayer, LocoConfig } from './config/spec.ts';
 export { appTypes, type AppTypeTemplate } from '../templates/app-types.ts';
 export {
@@ -18,6 +18,7 @@ export {
   type RenderedTree,
 } from './render/render-app.ts';
 export { appUrlVariable } from './render/env.ts';
+export { effectiveEnv, type EnvEntry, type EnvSource } from './render/effective-env.ts';
 export { parseImageRef, type ImageRef } from './render/image.ts';
 export { LocoError, isLocoError } from './errors.ts';
 export { namespaceFor, workspaceSlug, argoApplicationName, argoProjectName } from './names.ts';

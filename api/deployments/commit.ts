@@ -8,6 +8,8 @@ import { appScope, parseConfig, renderApp } from '../../generator/index.ts';
 import type { Author, ChangeResult, GitopsStore } from '../gitops/index.ts';
 import type { Deployment } from '../db/entities.ts';
 import { applyOverrideChange, overridesPath, type OverrideChange } from './overrides.ts';
+import { otherAppsAt } from './other-apps.ts';
+import { rollbackFiles, rollbackScope } from './rollback-files.ts';
 import { currentScopeFiles, headOrCreate } from './prepare.ts';
 
 export interface CommitContext {
@@ -58,12 +60,13 @@ async function readOverrides(store: GitopsStore, slug: string, head: string, app
   return (await store.readFiles(slug, head, path)).get(path);
 }
 
-/** Renders the deployment's app/profile at `head` (with the overrides found there). */
+/** Renders the deployment's app/profile at `head` (with the overrides and other apps found there). */
 export async function renderAt(ctx: CommitContext, d: Deployment, head: string, overrides?: string): Promise<Map<string, string>> {
   const text = overrides ?? (await readOverrides(ctx.store, ctx.slug, head, d.app));
   const config = parseConfig(d.configText, 'loco.toml');
+  const otherApps = await otherAppsAt(ctx.store, ctx.slug, head, d.app, d.profile);
   return renderApp({
-    config, configText: d.configText, profile: d.profile, image: d.image, workspace: ctx.slug,
+    config, configText: d.configText, profile: d.profile, image: d.image, workspace: ctx.slug, otherApps,
     ...(text !== undefined ? { overrides: text } : {}), ...(d.envFile !== null ? { envFile: d.envFile } : {}),
   });
 }
@@ -105,8 +108,10 @@ export async function filesOfChange(ctx: CommitContext, d: Deployment, head: str
 async function commitOnce(ctx: CommitContext, d: Deployment, head: string, rendered: (files: number) => void): Promise<ChangeResult> {
   const base = { slug: ctx.slug, subject: subjectFor(d), trailers: trailersFor(d), author: ctx.author, baseCommit: head, ...(ctx.precondition ? { precondition: ctx.precondition } : {}) };
   switch (d.changeType) {
-    case 'rollback':
-      return ctx.store.restore({ ...base, fromCommit: rollbackTarget(d), scope: appScope(d.app, d.profile) });
+    case 'rollback': {
+      const files = await rollbackFiles(ctx.store, ctx.slug, head, rollbackTarget(d), d.app, d.profile);
+      return ctx.store.applyChange({ ...base, scope: rollbackScope(d.app, d.profile), files });
+    }
     case 'delete':
       return ctx.store.applyChange({ ...base, scope: [`apps/${d.app}/`], files: new Map() });
     default: {

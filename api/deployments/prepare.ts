@@ -6,6 +6,7 @@ import { LocoError } from '../../generator/errors.ts';
 import { appScope, configDigest, parseConfig, profileNames, renderApp } from '../../generator/index.ts';
 import type { GitopsStore } from '../gitops/index.ts';
 import { overridesPath } from './overrides.ts';
+import { otherAppsIn } from './other-apps.ts';
 import { pruneVerdict } from './prune-guard.ts';
 
 export interface DeployRequest {
@@ -62,8 +63,9 @@ export async function prepareDeploy(store: GitopsStore, slug: string, request: D
   // one read of the app's folder gives both its overrides and what the deploy replaces
   const appFiles = await store.readFiles(slug, head, `apps/${request.app}/`);
   const overrides = appFiles.get(overridesPath(request.app));
+  const otherApps = otherAppsIn((await store.readFiles(slug, head, 'apps/')).keys(), slug, request.app, request.profile);
   const after = renderApp({
-    config, configText: request.config, profile: request.profile, image: request.image, workspace: slug,
+    config, configText: request.config, profile: request.profile, image: request.image, workspace: slug, otherApps,
     ...(overrides !== undefined ? { overrides } : {}), ...(request.envFile !== undefined ? { envFile: request.envFile } : {}),
   });
   const scope = appScope(request.app, request.profile);

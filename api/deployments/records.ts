@@ -4,7 +4,9 @@
 
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Deployment, DeploymentStatus } from '../db/entities.ts';
+import { workspaceSlug } from '../../generator/names.ts';
 import type { EventBus } from './bus.ts';
+import { releaseUrl } from './app-url.ts';
 
 export interface DeploymentJson {
   id: string;
@@ -20,6 +22,8 @@ export interface DeploymentJson {
   image: string;
   configDigest: string;
   commit?: string;
+  /** Public URL of the app in this profile, as this deployment's loco.toml routes it. */
+  url?: string;
   actor: string;
   createdAt: string;
   updatedAt: string;
@@ -40,6 +44,7 @@ export const ACTIVE_STATUSES: DeploymentStatus[] = ['pending', 'committed', 'syn
 const iso = (value: unknown): string => new Date(value as string).toISOString();
 
 export function deploymentJson(d: Deployment, org: string, workspace: string): DeploymentJson {
+  const url = d.changeType === 'delete' ? undefined : releaseUrl(d.configText, d.profile, workspaceSlug(org, workspace));
   return {
     id: d.id,
     org,
@@ -54,6 +59,7 @@ export function deploymentJson(d: Deployment, org: string, workspace: string): D
     image: d.image,
     configDigest: d.configDigest,
     ...(d.commit ? { commit: d.commit } : {}),
+    ...(url ? { url } : {}),
     actor: d.actor,
     createdAt: iso(d.createdAt),
     updatedAt: iso(d.updatedAt),

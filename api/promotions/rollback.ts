@@ -7,11 +7,11 @@
 // its own direct commit when it returns null (unprotected profile).
 
 import { LocoError } from '../../generator/errors.ts';
-import { appScope } from '../../generator/index.ts';
 import type { WorkspaceAccess } from '../auth/access.ts';
 import { actorName, type Principal } from '../auth/authenticate.ts';
 import type { Deployment } from '../db/entities.ts';
 import { currentScopeFiles, refuseWidePrune } from '../deployments/prepare.ts';
+import { rollbackFiles, rollbackScope } from '../deployments/rollback-files.ts';
 import type { LocoServices } from '../services.ts';
 import { newDeploymentId, trackLanded } from './land.ts';
 import { openBranchChange } from './open.ts';
@@ -47,8 +47,9 @@ async function rollBackDirectly(loco: LocoServices, access: WorkspaceAccess, pri
     const id = newDeploymentId();
     const actor = actorName(principal);
     const subject = `rollback(${target.app}@${target.profile}): to ${target.id} (${targetCommit.slice(0, 7)})${emergency ? ' [emergency]' : ''}`;
-    const result = await loco.store.restore({
-      slug: access.slug, fromCommit: targetCommit, scope: appScope(target.app, target.profile), subject, baseCommit: head,
+    const result = await loco.store.applyChange({
+      slug: access.slug, files: await rollbackFiles(loco.store, access.slug, head, targetCommit, target.app, target.profile),
+      scope: rollbackScope(target.app, target.profile), subject, baseCommit: head,
       trailers: {
         'Loco-Deployment': id, 'Loco-Actor': actor, 'Loco-App': target.app, 'Loco-Profile': target.profile,
         'Loco-Config-Digest': target.configDigest, 'Loco-Image': target.image, 'Loco-Change': 'rollback',

@@ -5,12 +5,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { LocoError } from '../../generator/errors.ts';
+import { effectiveEnv, parseConfig } from '../../generator/index.ts';
 import { requirePrincipal, type Principal } from '../auth/authenticate.ts';
 import { workspaceAccess, type WorkspaceAccess } from '../auth/access.ts';
 import { Deployment } from '../db/entities.ts';
 import { createDeployment } from '../deployments/create.ts';
 import { applyOverrideChange, overridesPath, overrideVariables, type OverrideChange } from '../deployments/overrides.ts';
 import { headOrCreate } from '../deployments/prepare.ts';
+import { otherAppsAt } from '../deployments/other-apps.ts';
 import { deploymentJson } from '../deployments/records.ts';
 import type { LocoServices } from '../services.ts';
 import { loadApp } from './apps.ts';
@@ -49,10 +51,29 @@ async function recordChange(
 const appSettingsRoutes: FastifyPluginAsync = async (app) => {
   app.get('/orgs/:org/workspaces/:ws/apps/:app/env', {
     schema: {
-      summary: "Runtime env variables of an app in one profile (overrides.toml; loco.toml's own are in the config)",
+      summary: 'Env variables of an app in one profile: the runtime overrides, and the effective environment with each source',
       params: appParams,
       querystring: profileQuery,
-      response: { 200: { type: 'object', properties: { app: { type: 'string' }, profile: { type: 'string' }, variables: { type: 'object', additionalProperties: { type: 'string' } } } }, ...problemResponses },
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            app: { type: 'string' }, profile: { type: 'string' },
+            variables: { type: 'object', additionalProperties: { type: 'string' }, description: 'the runtime overrides (loco env set) only' },
+            environment: {
+              type: 'array', description: "the effective environment of the latest release, each variable with its source; secrets as references",
+              items: {
+                type: 'object', required: ['name', 'source'],
+                properties: {
+                  name: { type: 'string' }, source: { type: 'string', enum: ['loco.toml', 'profile', 'overrides', 'Env.File', 'loco'] }, value: { type: 'string' },
+                  secret: { type: 'object', properties: { name: { type: 'string' }, key: { type: 'string' } } },
+                },
+              },
+            },
+          },
+        },
+        ...problemResponses,
+      },
     },
   }, async (request) => {
     const principal = requirePrincipal(request);
@@ -60,11 +81,17 @@ const appSettingsRoutes: FastifyPluginAsync = async (app) => {
     const { profile } = request.query as { profile: string };
     const em = app.loco.em();
     const access = await workspaceAccess(em, principal, org, ws, 'read', { deployTokenApp: appName });
-    await loadApp(em, access, appName);
+    const record = await loadApp(em, access, appName);
     const head = await app.loco.store.head(access.slug);
     const path = overridesPath(appName);
     const text = head ? (await app.loco.store.readFiles(access.slug, head, path)).get(path) : undefined;
-    return { app: appName, profile, variables: overrideVariables(text, profile) };
+    const release = await em.findOne(Deployment, { appId: record.id, profile, commit: { $ne: null }, changeType: { $ne: 'delete' } }, { orderBy: { createdAt: 'desc' } });
+    const environment = release && head ? effectiveEnv({
+      config: parseConfig(release.configText, 'loco.toml'), configText: release.configText, profile, image: release.image, workspace: access.slug,
+      otherApps: await otherAppsAt(app.loco.store, access.slug, head, appName, profile),
+      ...(text !== undefined ? { overrides: text } : {}), ...(release.envFile !== null ? { envFile: release.envFile } : {}),
+    }) : [];
+    return { app: appName, profile, variables: overrideVariables(text, profile), environment };
   });
 
   app.patch('/orgs/:org/workspaces/:ws/apps/:app/env', {

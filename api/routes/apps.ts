@@ -124,6 +124,8 @@ const appRoutes: FastifyPluginAsync = async (app) => {
           type: 'object',
           properties: {
             app: { type: 'string' }, profile: { type: 'string' }, deployment: { anyOf: [{ $ref: 'Deployment#' }, { type: 'null' }] },
+            url: { type: 'string', description: 'public URL of the app in this profile (routed apps), from its latest deployment' },
+            dashboardUrl: { type: 'string', description: "the Application's page in the Argo CD UI (when the API has LOCO_ARGOCD_URL)" },
             sync: { type: 'string' }, health: { type: 'string' }, revision: { type: 'string' }, message: { type: 'string' },
             resources: { type: 'array', items: { type: 'object', additionalProperties: true } },
             unhealthy: { type: 'array', items: { type: 'object', additionalProperties: true } },
@@ -140,13 +142,15 @@ const appRoutes: FastifyPluginAsync = async (app) => {
     const access = await workspaceAccess(em, principal, org, ws, 'read', { deployTokenApp: appName });
     const record = await loadApp(em, access, appName);
     const latest = await em.findOne(Deployment, { appId: record.id, profile }, { orderBy: { createdAt: 'desc' } });
-    const base = { app: appName, profile, deployment: latest ? deploymentJson(latest, org, ws) : null };
+    const deployment = latest ? deploymentJson(latest, org, ws) : null;
     const argocd = app.loco.argocd;
+    const application = argoApplicationName(access.slug, appName, profile);
+    const base = { app: appName, profile, deployment, ...(deployment?.url ? { url: deployment.url } : {}), ...(argocd ? { dashboardUrl: argocd.dashboardUrl(application) } : {}) };
     if (!argocd) {
       return { ...base, sync: 'Unknown', health: 'Unknown', ...(latest?.commit ? { revision: latest.commit } : {}), resources: [], unhealthy: [],
         message: 'No Argo CD is configured (LOCO_ARGOCD_URL), so sync and health are unknown; revision is the latest commit' };
     }
-    const status = await argocd.status({ application: argoApplicationName(access.slug, appName, profile), project: argoProjectName(access.slug) });
+    const status = await argocd.status({ application, project: argoProjectName(access.slug) });
     return { ...base, sync: status.sync, health: status.health, ...(status.revision ? { revision: status.revision } : {}), resources: status.resources, unhealthy: status.unhealthy };
   });
 

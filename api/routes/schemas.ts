@@ -34,6 +34,7 @@ export const deploymentSchema = {
     image: { type: 'string' },
     configDigest: { type: 'string' },
     commit: { type: 'string' },
+    url: { type: 'string', description: 'public URL of the app in this profile (routed apps)' },
     actor: { type: 'string' },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },

@@ -25,6 +25,7 @@ export const apps: Action = async (ctx) => {
     { header: 'status', value: (r) => r.d?.status ?? '', paint: paintStatus },
     { header: 'image', value: (r) => r.d?.image ?? '' },
     { header: 'commit', value: (r) => shortCommit(r.d?.commit) },
+    { header: 'url', value: (r) => (typeof r.d?.url === 'string' ? r.d.url : '') },
     { header: 'updated', value: (r) => r.d?.updatedAt ?? '' },
 ], 'no apps yet: deploy one with loco deploy');
 };
@@ -37,6 +38,7 @@ export const status: Action = async (ctx, [appArg], flags) => {
   const d = s.deployment;
   printFields([
     ['app', `${app}@${profile}`],
+    ['url', typeof s.url === 'string' ? s.url : undefined],
     ['sync', s.sync ? paintStatus(s.sync) : kleur.dim('unknown (no Argo CD)')],
     ['health', s.health ? paintStatus(s.health) : kleur.dim('unknown (no Argo CD)')],
     ['revision', shortCommit(s.revision)],
@@ -44,6 +46,7 @@ export const status: Action = async (ctx, [appArg], flags) => {
     ['image', d?.image],
     ['message', d?.message],
     ['next', d?.status === 'failed' ? d.nextStep : undefined],
+    ['dashboard', typeof s.dashboardUrl === 'string' ? s.dashboardUrl : undefined],
     ['note', typeof s.message === 'string' ? kleur.dim(s.message) : undefined],
   ]);
   if (s.resources?.length) {
@@ -185,7 +188,7 @@ export const open: Action = async (ctx, [appArg], flags) => {
     what = flags.dashboard ? `the Argo CD dashboard of ${app}@${profile}` : `${app}@${profile}`;
     if (!url) {
       throw new LocoError('not-found.url', `the API knows no ${flags.dashboard ? 'dashboard URL' : 'URL'} for ${what}`,
-        flags.dashboard ? 'set LOCO_ARGOCD_URL on the API to link Argo CD' : `an app gets a URL when it has [Routing]; check loco status ${app} --profile ${profile}`);
+        flags.dashboard ? 'the API links Argo CD when it runs with LOCO_ARGOCD_URL and LOCO_ARGOCD_TOKEN set; ask its operator' : `an app gets a URL when it has [Routing]; check loco status ${app} --profile ${profile}`);
     }
   }
   if (ctx.json) return void printJson({ url });

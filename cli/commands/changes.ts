@@ -64,12 +64,12 @@ export const env: Action = async (ctx, [action, vars], flags) => {
   if (action === 'list') {
     const result = await client.getEnv(workspace, app, profile);
     if (ctx.json) return void printJson(result);
-    const variables = (result.variables ?? result.env ?? result) as Record<string, unknown>;
-    const rows = Object.entries(variables).filter(([, v]) => typeof v !== 'object' || v === null);
-    printTable(rows, [
-      { header: 'name', value: ([k]) => k },
-      { header: 'value', value: ([, v]) => String(v) },
-    ], `no variables for ${app}@${profile}`);
+    const environment = Array.isArray(result.environment) ? (result.environment as EnvRow[]) : [];
+    printTable(environment, [
+      { header: 'name', value: (e) => e.name },
+      { header: 'value', value: (e) => (e.secret ? kleur.dim(`secret ${e.secret.name}, key ${e.secret.key}`) : (e.value ?? '')) },
+      { header: 'source', value: (e) => sourceLabel(e.source, profile) },
+    ], `no variables for ${app}@${profile} (it has no committed release yet)`);
     return;
   }
   if (action === 'set') {
@@ -79,11 +79,36 @@ export const env: Action = async (ctx, [action, vars], flags) => {
   }
   if (action === 'unset') {
     if (args.length === 0) throw new LocoError('usage.env', 'loco env unset needs the names to remove', 'for example: loco env unset FEATURE_X');
-    const deployment = await client.patchEnv(workspace, app, profile, { unset: args });
+    // Only `loco env set` variables can be unset; anything else would be an empty deployment.
+    const current = await client.getEnv(workspace, app, profile);
+    const overrides = (current.variables ?? {}) as Record<string, string>;
+    const missing = args.filter((name) => !Object.hasOwn(overrides, name));
+    if (missing.length === args.length) {
+      const from = Array.isArray(current.environment) ? (current.environment as EnvRow[]) : [];
+      for (const name of missing) {
+        const elsewhere = from.find((e) => e.name === name);
+        process.stdout.write(elsewhere
+          ? `${name} is not set by loco env in ${app}@${profile}; it comes from ${sourceLabel(elsewhere.source, profile)}, so change it there.\n`
+          : `${name} is not set in ${app}@${profile}; nothing to unset.\n`);
+      }
+      process.stdout.write('Nothing changed: no deployment, no commit.\n');
+      return 0;
+    }
+    for (const name of missing) process.stdout.write(`${name} is not set by loco env in ${app}@${profile}; skipped.\n`);
+    const deployment = await client.patchEnv(workspace, app, profile, { unset: args.filter((name) => !missing.includes(name)) });
     return followDeployment(ctx, client, deployment, { ...waitOptions(flags), noun: 'env change' });
   }
   throw new LocoError('usage.env', `loco env ${String(action)} is not a command`, 'use loco env list, loco env set K=V… or loco env unset K…');
 };
+
+interface EnvRow { name: string; source: string; value?: string; secret?: { name: string; key: string } }
+
+function sourceLabel(source: string, profile: string): string {
+  const labels: Record<string, string> = {
+    'loco.toml': 'loco.toml [Env]', profile: `loco.toml [Profile.${profile}.Env]`, overrides: 'loco env set', 'Env.File': 'Env.File', loco: 'injected by Loco',
+  };
+  return labels[source] ?? source;
+}
 
 /** `K=V` arguments as a map; names follow the usual environment variable rules. */
 export function parseAssignments(args: string[]): Record<string, string> {

@@ -53,7 +53,7 @@ export const promote: Action = async (ctx, [first, second], flags) => {
     }
     const merged = await client.mergePromotion(second);
     if (!ctx.json) process.stdout.write(`Merged ${merged.promotion.id} (${shortOf(merged.promotion.mergeCommit)}); following the ${merged.promotion.to} deployment.\n`);
-    return followDeployment(ctx, client, merged.deployment, { ...waitOptions(flags), noun: 'promotion' });
+    return followDeployment(ctx, client, merged.deployment, { ...waitOptions(flags), noun: 'deployment' });
   }
 
   const app = await resolveApp(first, flags, 'promote');

@@ -100,3 +100,16 @@ export function serializeOverrides(overrides: Overrides): string {
   const header = '# Runtime overrides (loco env, loco scale), merged over loco.toml per profile. Written by Loco.\n';
   return Object.keys(profiles).length ? header + stringify({ Profile: profiles }) + '\n' : header;
 }
+
+/**
+ * What a rollback writes: `current` with `profile`'s overrides replaced by those `from` (the
+ * rolled-back-to commit's file) held — none when it held none. Other profiles keep theirs.
+ */
+export function restoreProfileOverrides(current: string, from: string, profile: string): string {
+  const now = current.trim() ? parseOverrides(current) : {};
+  const then = from.trim() ? parseOverrides(from) : {};
+  const next: Overrides = { ...now };
+  if (then[profile]) next[profile] = then[profile];
+  else delete next[profile];
+  return serializeOverrides(next);
+}

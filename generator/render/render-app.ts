@@ -68,7 +68,8 @@ export function resolveForRender(input: Pick<RenderInput, 'config' | 'profile' |
   return resolveProfile(input.config, input.profile, input.workspace, override);
 }
 
-function fileVariables(spec: AppSpec, envFile: string | undefined): Record<string, string> {
+/** Env.File's variables, checked (names, nothing secret-like). */
+export function fileVariables(spec: AppSpec, envFile: string | undefined): Record<string, string> {
   if (!spec.env.file) return {};
   if (envFile === undefined) {
     throw new LocoError('config.env-file-missing', `Env.File names ${spec.env.file} but its content was not provided`, `deploy with the CLI from the folder of loco.toml (it sends ${spec.env.file}), or move the values into [Env.Variables]`);

@@ -35,6 +35,10 @@ describe('deploy outcomes from Argo CD', { concurrency: true }, () => {
     assert.match(result.stdout, /^Deployment dpl_\w+ \(good@dev/m);
     assert.match(result.stdout, / committed\s+/);
     assert.match(result.stdout, /✓ Deployment dpl_\w+ of good@dev succeeded in \d+s \(commit [0-9a-f]{7}\)\./);
+    // the API runs with LOCO_ARGOCD_URL, so the app's Argo CD page can be opened
+    const dashboard = await loco(['open', 'good', '--profile', 'dev', '--dashboard', '-o', 'json'], { env });
+    assert.equal(dashboard.code, 0, dashboard.stderr);
+    assert.equal(JSON.parse(dashboard.stdout).url, `${argocd.url.replace(/\/+$/, '')}/applications/${argoApplicationName(workspaceSlug('default', 'default'), 'good', 'dev')}`);
     assert.deepEqual(argocd.violations, []);
   });
 

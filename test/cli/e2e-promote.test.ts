@@ -153,7 +153,7 @@ test('merge lands the promotion on main and follows the prod deployment to succe
   assert.equal(merge.code, 0, merge.stdout + merge.stderr);
   const commit = new RegExp(`^Merged ${promotion} \\(([0-9a-f]{7})\\); following the prod deployment\\.$`, 'm').exec(merge.stdout)?.[1] ?? assert.fail(merge.stdout);
   assert.match(merge.stdout, /^Deployment dpl_\w+ \(web@prod, ghcr\.io\/acme\/web:1\.0\.0\)$/m);
-  assert.match(merge.stdout, new RegExp(`✓ Promotion dpl_\\w+ of web@prod succeeded in \\d+s \\(commit ${commit}\\)\\.`));
+  assert.match(merge.stdout, new RegExp(`✓ Deployment dpl_\\w+ of web@prod succeeded in \\d+s \\(commit ${commit}\\)\\.`));
 
   const state = JSON.parse((await loco(['promote', 'show', promotion, '-o', 'json'], { env: admin })).stdout);
   assert.equal(state.status, 'merged');
