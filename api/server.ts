@@ -35,6 +35,7 @@ import promotionRoutes from './routes/promotions.ts';
 import auditRoutes from './routes/audit.ts';
 import doraRoutes from './routes/dora.ts';
 import webhookRoutes from './routes/webhooks.ts';
+import webPlugin from '../web/plugin.ts';
 
 export type { LocoOptions } from './options.ts';
 
@@ -107,6 +108,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
     await app.register(metricsRoutes);
+    await app.register(webPlugin);
     await app.register(async (api) => {
       for (const plugin of [meRoutes, orgRoutes, memberRoutes, appRoutes, appSettingsRoutes, deploymentRoutes, eventRoutes, historyRoutes, authRoutes, promotionRoutes, auditRoutes, doraRoutes, webhookRoutes]) {
         await api.register(plugin);

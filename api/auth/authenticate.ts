@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { LocoError } from '../../generator/errors.ts';
 import { hashToken } from './tokens.ts';
+import { cookieValue, SESSION_COOKIE } from './session-cookie.ts';
 
 export interface Principal {
   userId: string;
@@ -66,8 +67,19 @@ export function registerAuthentication(app: FastifyInstance, em: () => EntityMan
   app.addHook('onRequest', async (request: FastifyRequest) => {
     if (request.routeOptions.config?.public || !request.url.startsWith('/api/')) return;
     if (!request.routeOptions.url) return; // unknown route: the 404 handler answers
-    request.principal = await principalFor(em(), request.headers.authorization);
+    request.principal = await principalFor(em(), request.headers.authorization ?? sessionBearer(request));
   });
+}
+
+/**
+ * The dashboard's session cookie stands in for the bearer token on reads only (GET/HEAD: the
+ * browser's EventSource cannot send headers). It is SameSite=Strict and HttpOnly; a state change
+ * through /api/v1 always needs the Authorization header, so no cross-site form can make one.
+ */
+function sessionBearer(request: FastifyRequest): string | undefined {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
+  const token = cookieValue(request.headers.cookie, SESSION_COOKIE);
+  return token ? `Bearer ${token}` : undefined;
 }
 
 export function requirePrincipal(request: FastifyRequest): Principal {

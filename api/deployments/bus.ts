@@ -23,6 +23,11 @@ export class EventBus {
     this.#statusListeners.push(listener);
   }
 
+  offStatusChange(listener: (notice: StatusNotice) => void): void {
+    const i = this.#statusListeners.indexOf(listener);
+    if (i >= 0) this.#statusListeners.splice(i, 1);
+  }
+
   notify(deploymentId: string): void {
     this.#emitter.emit(deploymentId);
   }
