@@ -6,6 +6,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { join } from 'node:path';
 import { entities } from './entities.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { startEmbeddedDatabase } from './embedded.ts';
 import { migrations } from './migrations/index.ts';
 
@@ -24,7 +25,14 @@ export interface DatabaseOptions {
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const embedded = options.databaseUrl ? undefined : await startEmbeddedDatabase(join(options.dataDir, 'db'));
+  const dirLock = options.databaseUrl ? undefined : await lockDataDir(options.dataDir);
+  let embedded: Awaited<ReturnType<typeof startEmbeddedDatabase>> | undefined;
+  try {
+    embedded = options.databaseUrl ? undefined : await startEmbeddedDatabase(join(options.dataDir, 'db'));
+  } catch (error) {
+    await dirLock?.release();
+    throw error;
+  }
   const clientUrl = options.databaseUrl ?? embedded!.url;
   const max = embedded ? 1 : (options.poolSize ?? 10);
   let orm: MikroORM;
@@ -42,6 +50,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     await orm.migrator.up();
   } catch (error) {
     await embedded?.stop();
+    await dirLock?.release();
     throw error;
   }
   return {
@@ -50,6 +59,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     async close() {
       await orm.close(true);
       await embedded?.stop();
+      await dirLock?.release();
     },
   };
 }
