@@ -3,7 +3,7 @@
 // has shown), say where the deployment of one commit stands and why. Pure: no clock, no I/O;
 // `wakeAt` tells the caller when the answer may change without new input.
 
-import { findCause, type CauseCode, type FailureReason } from './causes.ts';
+import { findCause, findHealthCause, type CauseCode, type FailureReason, type HealthText } from './causes.ts';
 import type { Application, ApplicationTree, ResourceNode } from './types.ts';
 
 export type { FailureReason } from './causes.ts';
@@ -51,6 +51,8 @@ export interface Classification {
   /** Healthy for this commit right now (before the debounce). */
   isHealthy: boolean;
   cause?: Cause;
+  /** Which rule gave the next step (a pod's cause, or the failing resource kind's). */
+  causeCode?: CauseCode;
   wakeAt?: number;
   data: {
     syncStatus?: string;
@@ -150,20 +152,23 @@ function classifyHealth(
   const cause = podCause(tree);
   const data = { ...base.data, resources: problems };
   if (health === 'Degraded') {
-    const rule = findCause([cause?.message, ...problems.map((p) => p.message)]);
+    const found = findHealthCause(healthTexts(cause, problems));
+    const rule = found?.rule ?? findCause(['exceeded its progress deadline'])!;
     const worst = problems.find((p) => p.status === 'Degraded') ?? problems[0];
+    const resource = found && found.item.kind !== 'Pod' ? `${found.item.kind}/${found.item.name}` : cause?.resource;
     return {
       ...base,
       data,
       cause,
+      causeCode: rule.code,
       state: 'failed',
-      reason: rule?.reason === 'rejected' ? 'rejected' : 'degraded',
+      reason: rule.reason === 'rejected' ? 'rejected' : 'degraded',
       message: `commit ${short(ctx.revision)} is synced but Degraded${worst ? `: ${worst.kind}/${worst.name}: ${worst.message}` : ''}${cause ? ` (${cause.resource}: ${cause.message})` : ''}`,
-      nextStep: (rule ?? findCause(['exceeded its progress deadline']))!.nextStep({ resource: cause?.resource, images: imagesOf(tree, cause) }),
+      nextStep: rule.nextStep({ resource, images: imagesOf(tree, cause) }),
     };
   }
   if (cause) {
-    const rule = findCause([cause.message])!;
+    const rule = findHealthCause([{ kind: 'Pod', message: cause.message }])!.rule;
     const grace = ctx.causeGraceMs ?? DEFAULTS.causeGraceMs;
     const since = ctx.causeSince ?? ctx.now;
     const nextStep = rule.nextStep({ resource: cause.resource, images: imagesOf(tree, cause) });
@@ -172,6 +177,7 @@ function classifyHealth(
         ...base,
         data,
         cause,
+        causeCode: rule.code,
         state: 'failed',
         reason: rule.reason === 'rejected' ? 'rejected' : 'degraded',
         message: `${cause.resource}: ${cause.message} (still failing after ${seconds(ctx.now - since)})`,
@@ -199,7 +205,7 @@ function classifyHealth(
 
 function timedOut(last: Classification, ctx: ClassifyContext): Classification {
   const minutes = Math.round((ctx.progressDeadlineMs ?? DEFAULTS.progressDeadlineMs) / 6000) / 10;
-  const rule = last.cause ? findCause([last.cause.message]) : findCause(last.data.resources?.map((r) => r.message) ?? []);
+  const rule = findHealthCause(healthTexts(last.cause, last.data.resources ?? []))?.rule;
   return {
     ...last,
     state: 'failed',
@@ -278,12 +284,18 @@ function podCause(tree: ApplicationTree | undefined): Cause | undefined {
     if (node.kind !== 'Pod' || node.health?.status !== 'Degraded') continue;
     const reason = info(node, 'Status Reason');
     const text = [reason, node.health.message].filter(Boolean).join(': ');
-    const rule = findCause([reason, node.health.message]);
+    const rule = findHealthCause([reason, node.health.message].filter((t) => t !== undefined).map((message) => ({ kind: 'Pod', message })))?.rule;
     if (!rule) continue;
     const cause = { code: rule.code, resource: `Pod/${node.name}`, message: text, isFatal: rule.isFatal };
     if (!best || (cause.isFatal && !best.isFatal)) best = cause;
   }
   return best;
+}
+
+/** What explains a Degraded app, most telling first: the pod's cause, then Degraded resources, then the rest. */
+function healthTexts(cause: Cause | undefined, problems: ResourceProblem[]): HealthText[] {
+  const ranked = [...problems.filter((p) => p.status === 'Degraded'), ...problems.filter((p) => p.status !== 'Degraded')];
+  return [...(cause ? [{ kind: 'Pod', message: cause.message }] : []), ...ranked.map((p) => ({ kind: p.kind, name: p.name, message: p.message }))];
 }
 
 function imagesOf(tree: ApplicationTree | undefined, cause: Cause | undefined): string[] | undefined {

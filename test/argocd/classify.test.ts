@@ -170,7 +170,7 @@ test('a failing probe is shown with a next step but not failed early (it may sti
   const c = classifyOutcome(app({ health: 'Progressing' }), podTree('Running', 'Readiness probe failed: HTTP probe failed with statuscode: 503'), ctx({ causeSince: T0 }));
   assert.equal(c.state, 'progressing');
   assert.equal(c.cause?.code, 'probe-failed');
-  assert.match(c.nextStep!, /HealthCheck/);
+  assert.match(c.nextStep!, /\[Health\] in loco.toml: Path and Port/);
 });
 
 test('a healthy pod is no cause', () => {
@@ -183,7 +183,7 @@ test('after the progress deadline the deployment times out with its last state a
   const c = classifyOutcome(app({ health: 'Progressing' }), podTree('Running', 'Readiness probe failed: 503'), ctx({ now: T0 + 600_000 }));
   assert.equal(c.reason, 'timeout');
   assert.match(c.message, /progress deadline \(10 min\).*last state: progressing/);
-  assert.match(c.nextStep!, /HealthCheck/);
+  assert.match(c.nextStep!, /\[Health\] in loco.toml: Path and Port/);
   const never = classifyOutcome(app({ opRevision: OLD, syncRevision: OLD }), undefined, ctx({ now: T0 + 120_000, progressDeadlineMs: 120_000 }));
   assert.equal(never.reason, 'timeout');
   assert.match(never.nextStep!, /ApplicationSet/);
@@ -201,7 +201,7 @@ test('each common cause maps to a plain-language next step', () => {
     ['ErrImagePull', 'image-pull', /registry/],
     ['CrashLoopBackOff', 'crash-loop', /loco logs/],
     ['OOMKilled', 'oom-killed', /Resources.Memory/],
-    ['Liveness probe failed: connection refused', 'probe-failed', /HealthCheck/],
+    ['Liveness probe failed: connection refused', 'probe-failed', /\[Health\] in loco.toml: Path and Port/],
     ['pods "api-1" is forbidden: exceeded quota: compute, requested: cpu=2', 'quota-exceeded', /quota/],
     ['error validating data: ValidationError(Deployment.spec): unknown field "x"', 'invalid-manifest', /loco render/],
     ['namespace kube-system is not permitted in project acme-web', 'project-denied', /platform operator/],
