@@ -69,9 +69,23 @@ function report(error: unknown, ctx: Context | undefined, flags: GlobalFlags): n
   return 1;
 }
 
+/**
+ * `--replicas -1` would reach cac as an unknown option `-1`: join a negative number to the
+ * option before it, so the command can say what is wrong with the value itself.
+ */
+function numbersAsValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (const arg of argv) {
+    const previous = out.at(-1);
+    if (/^-\d/.test(arg) && previous?.startsWith('--') && !previous.includes('=')) out[out.length - 1] = `${previous}=${arg}`;
+    else out.push(arg);
+  }
+  return out;
+}
+
 async function main(): Promise<number> {
   try {
-    cli.parse(process.argv, { run: false });
+    cli.parse(numbersAsValues(process.argv), { run: false });
     if (cli.options.help || cli.options.version) return 0;
     if (!cli.matchedCommand) {
       if (cli.args.length > 0) {

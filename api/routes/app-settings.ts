@@ -132,8 +132,9 @@ const appSettingsRoutes: FastifyPluginAsync = async (app) => {
         properties: {
           profile: name,
           replicas: { type: 'integer', minimum: 0, maximum: 1000 },
-          cpu: { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?m?$', maxLength: 20 },
-          memory: { type: 'string', pattern: '^[0-9]+(Ki|Mi|Gi|Ti|K|M|G|T)?$', maxLength: 20 },
+          // no pattern: the overrides check names a bad quantity and the fix (a pattern would answer with the regex)
+          cpu: { type: 'string', maxLength: 20, description: 'e.g. 500m or 2' },
+          memory: { type: 'string', maxLength: 20, description: 'e.g. 512Mi or 2Gi' },
         },
       },
       response: { 202: { $ref: 'Deployment#' }, ...problemResponses },

@@ -43,7 +43,10 @@ export const scale: Action = async (ctx, [appArg], flags) => {
   const body: { profile: string; replicas?: number; cpu?: string; memory?: string } = { profile };
   if (flags.replicas !== undefined) {
     const n = Number(flags.replicas);
-    if (!Number.isInteger(n) || n < 0) throw new LocoError('usage.replicas', `--replicas ${String(flags.replicas)} is not a whole number`, 'for example: loco scale --replicas 3');
+    if (!Number.isInteger(n) || n < 0 || String(flags.replicas).trim() === '') {
+      const why = Number.isInteger(n) ? 'cannot be negative' : 'is not a whole number';
+      throw new LocoError('usage.replicas', `--replicas ${String(flags.replicas)} ${why}`, `give a whole number of replicas, 0 or more: loco scale ${app} --profile ${profile} --replicas 2 (0 stops the app)`);
+    }
     body.replicas = n;
   }
   if (flags.cpu !== undefined) body.cpu = String(flags.cpu);

@@ -71,12 +71,33 @@ export function setOverrides(text: string, profile: string, change: OverrideChan
   try {
     parseOverrides(next);
   } catch (error) {
-    if (error instanceof LocoError) {
-      throw new LocoError('validation.invalid-override', error.message.replace(/^overrides\.toml has [^:]*: \d+:\d+ /, ''), error.hint, { problems: error.problems, cause: error });
-    }
+    if (error instanceof LocoError) throw inCommandTerms(error, profile);
     throw error;
   }
   return next;
+}
+
+/**
+ * A problem of the edited overrides as the user of `loco env set` / `loco scale` meets it: they
+ * never wrote overrides.toml, so no file positions, and the fix named in their own command.
+ */
+function inCommandTerms(error: LocoError, profile: string): LocoError {
+  const problems = (error.problems ?? []).map((p) => {
+    const key = (p.path ?? '').replace(/^Profile\.[^.]+\./, '');
+    const variable = /^Env\.Variables\.(.+)$/.exec(key)?.[1];
+    const flag = ({ 'Resources.CPU': '--cpu', 'Resources.Memory': '--memory', 'Resources.Replicas.Min': '--replicas', 'Resources.Replicas.Max': '--replicas' } as Record<string, string>)[key];
+    const message = p.message.replace(/^Profile\.[^:]+: /, '');
+    let hint = p.hint;
+    if (variable && p.code === 'config.plain-secret') {
+      hint = `loco env set stores values in plain text in the GitOps repository: keep the value in a Kubernetes Secret and add ${variable} = "<secret-name>/<key>" under [Env.Secrets] in loco.toml, then loco deploy --profile ${profile}`;
+    } else if (flag) {
+      hint = `${flag}: ${p.hint.replace(' in quotes', '')}`;
+    }
+    const { at: _at, path: _path, ...rest } = p;
+    return { ...rest, message: variable ? message : flag ? `${flag} ${message.replace(/^the string /, '')}` : message, hint };
+  });
+  const first = problems[0];
+  return new LocoError('validation.invalid-override', first?.message ?? error.message, first?.hint ?? error.hint, { problems, cause: error });
 }
 
 /** Canonical text: profiles and keys sorted, empty tables left out, one header comment. */

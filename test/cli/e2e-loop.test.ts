@@ -92,3 +92,22 @@ test('events prints each event with its own time, not the time it was shown', as
   const shown = (await run(['events', d.id, '--non-interactive'])).stdout.split('\n').filter((l) => /^\d{4}-/.test(l));
   assert.deepEqual(shown.map((l) => l.split(/\s+/).slice(0, 2)), recorded.map((e) => [e.time, e.type]));
 });
+
+test('bad values for env set and scale say what is wrong and what to type, in the command\'s terms', async () => {
+  const dir = appDir(config('oops'));
+  await deploy(dir);
+  const secret = await loco(['env', 'set', 'DB_PASSWORD=x', '--non-interactive'], { cwd: dir, env });
+  assert.equal(secret.code, 2, secret.stderr);
+  assert.doesNotMatch(secret.stderr, /overrides\.toml|Profile\.dev/);
+  assert.match(secret.stderr, /^error: DB_PASSWORD looks like a secret/m);
+  assert.match(secret.stderr, /^hint: .*DB_PASSWORD = "<secret-name>\/<key>" under \[Env\.Secrets\] in loco\.toml/m);
+  const memory = await loco(['scale', 'oops', '--profile', 'dev', '--memory', '12parsecs', '--non-interactive'], { env });
+  assert.equal(memory.code, 2, memory.stderr);
+  assert.doesNotMatch(memory.stderr, /\^|\$'|pattern/);
+  assert.match(memory.stderr, /^error: --memory "12parsecs" is not a memory quantity/m);
+  assert.match(memory.stderr, /^hint: --memory: .*e\.g\. "256Mi"/m);
+  const replicas = await loco(['scale', 'oops', '--profile', 'dev', '--replicas', '-1', '--non-interactive'], { env });
+  assert.equal(replicas.code, 2, replicas.stderr);
+  assert.match(replicas.stderr, /^error: --replicas -1 cannot be negative\nhint: .*--replicas 2/m);
+  assert.equal(await commits('oops'), 1, 'nothing was committed');
+});
