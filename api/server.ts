@@ -16,6 +16,7 @@ import { createPreflight } from './kubernetes/preflight.ts';
 import { createMetrics } from './metrics.ts';
 import { stopTelemetry } from './telemetry.ts';
 import metricsRoutes from './routes/metrics.ts';
+import { SseRegistry } from './http/sse.ts';
 import { registerProblemHandlers, problemSchema } from './http/problem.ts';
 import { registerAuthentication } from './auth/authenticate.ts';
 import { deploymentSchema, eventSchema } from './routes/schemas.ts';
@@ -36,6 +37,7 @@ import auditRoutes from './routes/audit.ts';
 import doraRoutes from './routes/dora.ts';
 import webhookRoutes from './routes/webhooks.ts';
 import webPlugin from '../web/plugin.ts';
+import healthRoutes from './routes/health.ts';
 
 export type { LocoOptions } from './options.ts';
 
@@ -77,7 +79,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
       progressDeadlineSeconds: options.progressDeadlineSeconds ?? 600,
       ...(options.runner?.holdAfterCommit ? { holdAfterCommit: true } : {}),
     });
-    const services: LocoServices = { options, database, em, store, bus, runner, argocd, preflight, bootstrap: boot, metrics };
+    const services: LocoServices = { options, database, em, store, bus, runner, argocd, preflight, bootstrap: boot, metrics, streams: new SseRegistry() };
     app.decorate('loco', services);
 
     app.addHook('onSend', async (request, reply) => {
@@ -109,6 +111,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
     await app.register(swaggerUi, { routePrefix: '/docs' });
     await app.register(metricsRoutes);
     await app.register(webPlugin);
+    await app.register(healthRoutes);
     await app.register(async (api) => {
       for (const plugin of [meRoutes, orgRoutes, memberRoutes, appRoutes, appSettingsRoutes, deploymentRoutes, eventRoutes, historyRoutes, authRoutes, promotionRoutes, auditRoutes, doraRoutes, webhookRoutes]) {
         await api.register(plugin);
@@ -117,6 +120,11 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
 
     app.addHook('onReady', async () => {
       if (!options.runner?.disabled) runner.start();
+    });
+    // Before the listener closes: followers get a last `reconnect` event (fastify would otherwise
+    // wait for these long-lived responses forever), then the runner hands its leases back.
+    app.addHook('preClose', async () => {
+      services.streams.endAll();
     });
     app.addHook('onClose', async () => {
       await runner.stop();

@@ -10,6 +10,7 @@ import type { BootstrapResult } from './bootstrap.ts';
 import type { ArgoCdAccess } from './argocd-access.ts';
 import type { PreflightFn } from './kubernetes/preflight.ts';
 import type { LocoMetrics } from './metrics.ts';
+import type { SseRegistry } from './http/sse.ts';
 
 export interface LocoServices {
   options: LocoOptions;
@@ -25,6 +26,8 @@ export interface LocoServices {
   preflight: PreflightFn;
   bootstrap: BootstrapResult;
   metrics: LocoMetrics;
+  /** Open SSE streams, ended with a `reconnect` event on shutdown. */
+  streams: SseRegistry;
 }
 
 declare module 'fastify' {

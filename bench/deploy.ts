@@ -27,7 +27,7 @@ async function startApi(env: Record<string, string>): Promise<{ child: ChildProc
     let out = '';
     child.stdout!.on('data', (chunk) => {
       out += chunk;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = /listening on (http:\/\/[^\s"]+)/.exec(out);
       if (m) resolve(m[1]);
     });
     child.once('exit', (code) => reject(new Error(`API exited with ${code}: ${out}`)));

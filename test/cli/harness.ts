@@ -43,6 +43,8 @@ export interface RunningApi {
   dataDir: string;
   adminToken: string;
   output: () => string;
+  /** Sends `signal` (as Kubernetes does on a rollout) and resolves with the exit code; the data dir stays. */
+  terminate: (signal?: NodeJS.Signals) => Promise<number | null>;
   stop: () => Promise<void>;
 }
 
@@ -63,7 +65,7 @@ export async function startApi(env: Record<string, string> = {}, dataDir = tempD
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const listening = /Loco API listening on (http:\/\/[^\s]+)/.exec(output);
+      const listening = /Loco API listening on (http:\/\/[^\s"]+)/.exec(output);
       if (listening) resolve(listening[1]);
     };
     child.stdout!.on('data', onData);
@@ -75,6 +77,12 @@ export async function startApi(env: Record<string, string> = {}, dataDir = tempD
     dataDir,
     adminToken: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim(),
     output: () => output,
+    terminate: (signal = 'SIGTERM') => {
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+      child.kill(signal);
+      return exited;
+    },
     stop: async () => {
       process.off('exit', orphan);
       if (child.exitCode === null) {
