@@ -54,7 +54,7 @@ try {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 } catch (error) {
   if (isLocoError(error)) {
-    process.stderr.write(`${JSON.stringify({ level: 50, time: Date.now(), code: error.code, msg: `error: ${error.message}`, hint: error.hint })}\n`);
+    process.stderr.write(`${JSON.stringify({ level: 50, time: Date.now(), code: error.code, msg: `error: ${error.message}; hint: ${error.hint}`, hint: error.hint })}\n`);
     process.exit(2);
   }
   throw error;

@@ -22,7 +22,7 @@ const DATABASES = (process.env.BENCH_DATABASES ?? 'pglite,postgresql').split(','
 
 
 async function startApi(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['api/main.ts'], { env: { ...process.env, LOCO_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['api/main.ts'], { env: { ...process.env, LOCO_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk) => {
