@@ -43,6 +43,8 @@ export interface LoadedConfig {
   config: any;
   profiles: string[];
   app: string;
+  /** Absolute folder of loco.toml: Env.File is read relative to it. */
+  dir: string;
 }
 
 export async function loadConfig(path?: string): Promise<LoadedConfig> {
@@ -51,7 +53,29 @@ export async function loadConfig(path?: string): Promise<LoadedConfig> {
   const text = readFileSync(full, 'utf8');
   const { parseConfig, profileNames } = await import('../generator/index.ts');
   const config = parseConfig(text, file);
-  return { file, text, config, profiles: profileNames(config), app: appNameOf(config) };
+  return { file, text, config, profiles: profileNames(config), app: appNameOf(config), dir: dirname(full) };
+}
+
+/** `file:line:col warning: message (hint)` lines for the config's warnings, or ''. */
+export function warningLines(config: any): string {
+  const list: Array<{ message: string; hint: string; at?: { file?: string; line: number; column: number } }> = config?.warnings ?? [];
+  return list.map((w) => `${w.at?.file ?? CONFIG_NAME}:${w.at?.line ?? 1}:${w.at?.column ?? 1} warning: ${w.message} (${w.hint})\n`).join('');
+}
+
+/**
+ * The dotenv file a profile's Env.File names, read next to loco.toml (undefined when it names
+ * none). A missing file is a config error naming the path, before anything is sent.
+ */
+export async function envFileFor(loaded: LoadedConfig, profile: string): Promise<string | undefined> {
+  const { resolveProfile } = await import('../generator/index.ts');
+  const name: string = resolveProfile(loaded.config, profile, 'workspace').env.file;
+  if (!name) return undefined;
+  const full = join(loaded.dir, name);
+  if (!existsSync(full)) {
+    const shown = relative(process.cwd(), full) || name;
+    throw new LocoError('config.env-file-not-found', `Env.File names ${shown}, which does not exist`, `create ${shown} (KEY=value lines), or remove Env.File from ${loaded.file}`);
+  }
+  return readFileSync(full, 'utf8');
 }
 
 export function appNameOf(config: any): string {
@@ -64,7 +88,7 @@ export function appNameOf(config: any): string {
  * The profile a command acts on: --profile; else the file's only profile; else `dev` when the
  * file has one. Anything else must be said explicitly, so nobody deploys to prod by accident.
  */
-export function pickProfile(flag: unknown, profiles: string[] | undefined, command: string): string {
+export function pickProfile(flag: unknown, profiles: string[] | undefined, command: string, preferred?: string): string {
   if (typeof flag === 'string' && flag) {
     if (profiles && !profiles.includes(flag)) {
       throw new LocoError('usage.unknown-profile', `profile "${flag}" is not in loco.toml (it has: ${profiles.join(', ')})`, `use one of them: loco ${command} --profile ${profiles[0]}`);
@@ -72,6 +96,8 @@ export function pickProfile(flag: unknown, profiles: string[] | undefined, comma
     return flag;
   }
   if (profiles?.length === 1) return profiles[0];
+  // A 0.1 file's Metadata.Region names the region (profile) it deploys to by default.
+  if (preferred && profiles?.includes(preferred)) return preferred;
   if (profiles?.includes('dev')) return 'dev';
   const list = profiles ? ` (loco.toml has: ${profiles.join(', ')})` : '';
   throw new LocoError('usage.profile-required', `which profile?${list}`, `pass one: loco ${command} --profile ${profiles?.[0] ?? 'dev'}`);

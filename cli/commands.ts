@@ -32,7 +32,9 @@ export function declareCommands(cli: CAC, bind: Bind): void {
     .example('  $ loco init --minimal --image ghcr.io/acme/api:1.0.0'),
   async () => (await offline()).init);
   bind(cli.command('validate [path]', 'Check a loco.toml (file or folder; default: found upward) and list every problem')
-    .example('  $ loco validate examples/web-basic'),
+    .option('--strict', 'Fail (exit 2) on warnings too, e.g. keys a ConfigVersion "0.1" file carries that Loco ignores')
+    .example('  $ loco validate examples/web-basic')
+    .example('  $ loco validate --strict examples/loco01-annotated'),
   async () => (await offline()).validate);
   bind(cli.command('render [path]', 'Render the Kustomize tree offline: every profile, or --profile')
     .option('--profile <profile>', 'Render only this profile')

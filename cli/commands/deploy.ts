@@ -6,7 +6,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { LocoError } from '../../generator/errors.ts';
 import type { Action } from '../action.ts';
-import { buildSettings, loadConfig, pickProfile } from '../app-config.ts';
+import { buildSettings, envFileFor, loadConfig, pickProfile, warningLines } from '../app-config.ts';
 import { createView, followDeployment, waitOptions } from '../follow.ts';
 import { buildAndPush, findEngine } from '../image.ts';
 
@@ -15,7 +15,9 @@ export const deploy: Action = async (ctx, _args, flags) => {
   const view = createView(ctx);
   try {
     const loaded = await loadConfig(typeof flags.config === 'string' ? flags.config : undefined);
-    const profile = pickProfile(flags.profile, loaded.profiles, 'deploy');
+    const profile = pickProfile(flags.profile, loaded.profiles, 'deploy', loaded.config.defaultProfile);
+    const envFile = await envFileFor(loaded, profile);
+    process.stderr.write(warningLines(loaded.config));
     view.phase(`Validated ${loaded.file}: ${loaded.app}@${profile}`);
     // Auth and workspace before any build: a bad token should not cost a ten-minute build.
     const client = await ctx.client();
@@ -31,7 +33,7 @@ export const deploy: Action = async (ctx, _args, flags) => {
       }
       // Ask the API first (placeholder tag): a protected profile, a bad config or a refused
       // prune should cost seconds, not a ten-minute build.
-      await client.checkDeployment(workspace, loaded.app, { config: loaded.text, profile, image: `${repository}:to-be-built`, ...(flags.force ? { confirmPrune: true } : {}) });
+      await client.checkDeployment(workspace, loaded.app, { config: loaded.text, profile, image: `${repository}:to-be-built`, ...(envFile !== undefined ? { envFile } : {}), ...(flags.force ? { confirmPrune: true } : {}) });
       view.phase(`Building ${repository} with ${engine}`);
       const appDir = dirname(resolve(loaded.file));
       const contextDir = resolve(appDir, build.context);
@@ -44,6 +46,7 @@ export const deploy: Action = async (ctx, _args, flags) => {
       config: loaded.text,
       profile,
       image,
+      ...(envFile !== undefined ? { envFile } : {}),
       idempotencyKey: randomUUID(),
       ...(flags.force ? { confirmPrune: true } : {}),
     });

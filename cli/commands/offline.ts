@@ -6,7 +6,7 @@ import kleur from 'kleur';
 import { LocoError } from '../../generator/errors.ts';
 import { workspaceSlug } from '../../generator/names.ts';
 import type { Action } from '../action.ts';
-import { CONFIG_NAME, buildSettings, loadConfig, pickProfile } from '../app-config.ts';
+import { CONFIG_NAME, buildSettings, envFileFor, loadConfig, pickProfile, warningLines } from '../app-config.ts';
 import { printJson } from '../output.ts';
 import { parseWorkspaceRef, readSettings } from '../settings.ts';
 
@@ -33,10 +33,15 @@ export function suggestName(folder: string): string {
   return name || 'app';
 }
 
-export const validate: Action = async (ctx, [path]) => {
+export const validate: Action = async (ctx, [path], flags) => {
   const loaded = await loadConfig(typeof path === 'string' ? path : undefined);
-  if (ctx.json) printJson({ valid: true, file: loaded.file, app: loaded.app, profiles: loaded.profiles });
-  else process.stdout.write(`${kleur.green('✓')} ${loaded.file} is valid: app ${kleur.bold(loaded.app)}, profiles ${loaded.profiles.join(', ')}\n`);
+  const warnings = loaded.config.warnings ?? [];
+  if (flags.strict && warnings.length) {
+    throw new LocoError('config.warnings', `${loaded.file} has ${warnings.length} warning(s) and --strict makes them fail: ${warnings[0].at.line}:${warnings[0].at.column} ${warnings[0].message}`, warnings.length === 1 ? warnings[0].hint : 'fix every warning listed, or run loco config upgrade', { problems: warnings });
+  }
+  const version = loaded.config.version === '0.1' ? ' (ConfigVersion "0.1")' : '';
+  if (ctx.json) printJson({ valid: true, file: loaded.file, app: loaded.app, profiles: loaded.profiles, configVersion: loaded.config.version, warnings });
+  else process.stdout.write(`${warningLines(loaded.config)}${kleur.green('✓')} ${loaded.file} is valid${version}: app ${kleur.bold(loaded.app)}, profiles ${loaded.profiles.join(', ')}\n`);
 };
 
 export const render: Action = async (ctx, [path], flags) => {
@@ -44,9 +49,11 @@ export const render: Action = async (ctx, [path], flags) => {
   const profiles = flags.profile !== undefined ? [pickProfile(flags.profile, loaded.profiles, 'render')] : loaded.profiles;
   const { renderApp } = await import('../../generator/index.ts');
   const image = typeof flags.image === 'string' ? flags.image : buildSettings(loaded.config).image ?? `${loaded.app}:dev`;
+  process.stderr.write(warningLines(loaded.config));
   const files = new Map<string, string>();
   for (const profile of profiles) {
-    const tree = renderApp({ config: loaded.config, configText: loaded.text, profile, image, workspace: offlineSlug(flags.workspace) });
+    const envFile = await envFileFor(loaded, profile);
+    const tree = renderApp({ config: loaded.config, configText: loaded.text, profile, image, workspace: offlineSlug(flags.workspace), ...(envFile !== undefined ? { envFile } : {}), ...(process.env.LOCO_OTLP_ENDPOINT ? { otlpEndpoint: process.env.LOCO_OTLP_ENDPOINT } : {}) });
     for (const [p, text] of tree) files.set(p, text);
   }
   const paths = [...files.keys()].sort();

@@ -12,7 +12,8 @@ export type ScalarKind =
   | 'duration'
   | 'strings'
   | 'env-map'
-  | 'secret-map';
+  | 'secret-map'
+  | 'string-map';
 
 /** What a default may look at: the resolved config so far and the release context. */
 export interface DefaultContext {

@@ -21,7 +21,7 @@ import {
 const metadata: TableField = {
   kind: 'table', key: 'Metadata', prop: 'metadata', doc: 'What the app is. Not allowed inside a profile: every profile deploys the same app.',
   fields: [
-    { kind: 'integer', key: 'ConfigVersion', prop: 'configVersion', default: 1, min: 1, max: 1, doc: 'Version of the loco.toml format. Only 1 exists.' },
+    { kind: 'integer', key: 'ConfigVersion', prop: 'configVersion', default: 1, min: 1, max: 1, doc: 'Version of the loco.toml format: 1 (the current one, an integer), or the string "0.1" for files of the original loco, read with that format\'s keys and defaults (see "ConfigVersion 0.1" below). Without it the file is version 1.' },
     { kind: 'string', key: 'Name', prop: 'name', check: checkAppName, example: '"orders-api"', pattern: '^(?!.*--)[a-z]([-a-z0-9]*[a-z0-9])?$', doc: 'App name (required): lower-case DNS label without "--", at most 40 characters. Names the Kubernetes objects and the namespace.' },
     { kind: 'string', key: 'Description', prop: 'description', default: '', doc: 'Free text, shown in listings.' },
     { kind: 'enum', key: 'Type', prop: 'type', default: 'SERVICE', enumValues: appTypes.map((t) => t.type), doc: `App type: ${appTypes.map((t) => `${t.type} (${t.summary})`).join('; ')}.` },
@@ -54,7 +54,7 @@ const resources: TableField = {
       kind: 'table', key: 'Scalers', prop: 'scalers', doc: 'Horizontal autoscaling (HorizontalPodAutoscaler).',
       fields: [
         { kind: 'boolean', key: 'Enabled', prop: 'enabled', default: (c) => c.spec.resources.replicas.max > c.spec.resources.replicas.min, defaultDoc: 'true when Replicas.Max > Replicas.Min', doc: 'Scale between Replicas.Min and Replicas.Max on CPU/memory use.' },
-        { kind: 'integer', key: 'CPUTarget', prop: 'cpuTarget', default: 70, min: 1, max: 100, doc: 'Average CPU use (percent of the request) the autoscaler aims for.' },
+        { kind: 'integer', key: 'CPUTarget', prop: 'cpuTarget', default: 70, min: 0, max: 100, doc: 'Average CPU use (percent of the request) the autoscaler aims for; 0 does not scale on CPU (then MemoryTarget must be set).' },
         { kind: 'integer', key: 'MemoryTarget', prop: 'memoryTarget', default: 0, min: 0, max: 100, doc: 'Average memory use (percent of the request) to aim for; 0 does not scale on memory.' },
       ],
     },
@@ -118,6 +118,8 @@ const obs: TableField = {
       fields: [
         { kind: 'enum', key: 'Level', prop: 'level', default: 'info', enumValues: ['debug', 'info', 'warn', 'error'], doc: 'Log level.' },
         { kind: 'enum', key: 'Format', prop: 'format', default: 'json', enumValues: ['json', 'text'], doc: 'Log format.' },
+        { kind: 'boolean', key: 'Enabled', prop: 'enabled', default: true, doc: 'Collect the logs; false adds `fluentbit.io/exclude: "true"` so Fluent Bit skips the pods.' },
+        { kind: 'string', key: 'RetentionPeriod', prop: 'retentionPeriod', default: '', check: (v: string) => (v === '' || /^\d+[dhm]$/.test(v) ? undefined : [`"${v}" is not a retention period`, 'write days or hours, e.g. "7d" or "72h"']), doc: 'How long the log pipeline keeps the logs ("7d", "72h"), as pod label `loco.dev/log-retention`; empty: the pipeline\'s own default.' },
       ],
     },
     {
@@ -132,8 +134,9 @@ const obs: TableField = {
       kind: 'table', key: 'Tracing', prop: 'tracing', doc: 'OpenTelemetry tracing, configured through the standard OTEL_* variables.',
       fields: [
         { kind: 'boolean', key: 'Enabled', prop: 'enabled', default: false, doc: 'Export traces.' },
-        { kind: 'string', key: 'Endpoint', prop: 'endpoint', default: 'http://otel-collector.loco-system:4317', check: (v: string) => (/^https?:\/\/[^\s]+$/.test(v) ? undefined : [`"${v}" is not an http(s) URL`, 'write e.g. "http://otel-collector.observability:4317"']), doc: 'OTLP endpoint.' },
+        { kind: 'string', key: 'Endpoint', prop: 'endpoint', default: '', defaultDoc: 'the platform\'s LOCO_OTLP_ENDPOINT, else "http://otel-collector.loco-system:4317"', check: (v: string) => (v === '' || /^https?:\/\/[^\s]+$/.test(v) ? undefined : [`"${v}" is not an http(s) URL`, 'write e.g. "http://otel-collector.observability:4317"']), doc: 'OTLP endpoint.' },
         { kind: 'number', key: 'SampleRate', prop: 'sampleRate', default: 0.1, min: 0, max: 1, doc: 'Share of traces kept, 0 to 1.' },
+        { kind: 'string-map', key: 'Tags', prop: 'tags', default: {}, doc: 'Resource attributes of every span, name = "value"; sent in OTEL_RESOURCE_ATTRIBUTES with loco.workspace, loco.app and deployment.environment (the profile).' },
       ],
     },
   ],

@@ -11,6 +11,9 @@ import { locateKeys } from './locate.ts';
 import { ProblemList } from './problems.ts';
 import { resolveProfile } from './resolve.ts';
 import type { ConfigLayer, LocoConfig } from './spec.ts';
+import { plainSyntaxError } from './syntax.ts';
+import { configVersionOf, type ConfigVersion } from './versions/version.ts';
+import { translateV01 } from './versions/v0-1.ts';
 import { isTable, walkTable, type WalkContext } from './walk.ts';
 
 /** Workspace used to check defaults that depend on it when no workspace is known yet. */
@@ -24,11 +27,11 @@ export function parseToml(text: string, file: string): Record<string, unknown> {
     raw = parse(text) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof TomlError) {
-      const first = error.message.split('\n')[0];
-      const at = { file, line: error.line, column: error.column };
-      throw new LocoError('config.invalid', `${file}:${error.line}:${error.column}: ${first}`, 'fix the TOML syntax at that position', {
+      const plain = plainSyntaxError(text, error);
+      const at = { file, line: plain.line, column: plain.column };
+      throw new LocoError('config.invalid', `${file}:${plain.line}:${plain.column}: ${plain.message}`, plain.hint, {
         at,
-        problems: [{ code: 'config.syntax', message: first, hint: 'fix the TOML syntax at that position', at }],
+        problems: [{ code: 'config.syntax', message: plain.message, hint: plain.hint, at }],
         cause: error,
       });
     }
@@ -38,10 +41,19 @@ export function parseToml(text: string, file: string): Record<string, unknown> {
   return raw;
 }
 
-export function parseConfig(text: string, file = 'loco.toml'): LocoConfig {
-  const raw = parseToml(text, file);
+export interface ParseOptions {
+  /** Version of a file without Metadata.ConfigVersion: the one recorded with its release. */
+  version?: ConfigVersion;
+}
+
+export function parseConfig(text: string, file = 'loco.toml', options: ParseOptions = {}): LocoConfig {
+  let raw = parseToml(text, file);
   const positions = locateKeys(text);
   const problems = new ProblemList(file, positions);
+  const warnings = new ProblemList(file, positions);
+  const version = configVersionOf(raw, file, positions, options.version);
+  let defaultProfile: string | undefined;
+  if (version === '0.1') ({ raw, defaultProfile } = translateV01(raw, positions, problems, warnings));
   const ctx: WalkContext = { problems, rawPaths: new Map() };
 
   const base: Record<string, any> = {};
@@ -84,6 +96,9 @@ export function parseConfig(text: string, file = 'loco.toml'): LocoConfig {
     profiles,
     positions,
     rawPaths: ctx.rawPaths,
+    version,
+    warnings: warnings.sorted(),
+    ...(defaultProfile ? { defaultProfile } : {}),
   };
   // Rules across fields see only well-formed values (bad ones were left out and defaulted), so
   // they run even when other problems were found: the user gets every problem in one go.

@@ -1,6 +1,7 @@
 // The typed shape of a loco.toml after validation: `LocoConfig` holds what the user wrote
 // (canonical keys, no defaults), `AppSpec` one profile with every default filled in.
 
+import type { ProblemDetail } from '../errors.ts';
 import type { KeyPositions } from './locate.ts';
 
 export interface AppSpec {
@@ -37,9 +38,9 @@ export interface AppSpec {
   env: { file: string; variables: Record<string, string>; secrets: Record<string, string> };
   cron: { schedule: string; timeZone: string; concurrencyPolicy: 'Forbid' | 'Allow' | 'Replace'; retries: number; deadline: number };
   obs: {
-    logging: { level: string; format: string };
+    logging: { level: string; format: string; enabled: boolean; retentionPeriod: string };
     metrics: { enabled: boolean; path: string; port: number };
-    tracing: { enabled: boolean; endpoint: string; sampleRate: number };
+    tracing: { enabled: boolean; endpoint: string; sampleRate: number; tags: Record<string, string> };
   };
 }
 
@@ -60,4 +61,10 @@ export interface LocoConfig {
   positions: KeyPositions;
   /** Raw paths (as written) of canonical paths, to point problems at the user's spelling. */
   rawPaths: Map<string, string[]>;
+  /** Format version the file was read with: "0.1" (loco's) or 1 (current). */
+  version: '0.1' | 1;
+  /** Problems that do not stop a deploy (unknown keys of a 0.1 file); `--strict` fails on them. */
+  warnings: ProblemDetail[];
+  /** Profile used when none is named (a 0.1 file's Metadata.Region). */
+  defaultProfile?: string;
 }

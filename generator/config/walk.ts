@@ -8,6 +8,9 @@ import { checkEnvName, parseCpu, parseDuration, parseMemory, parseSecretRef, SEC
 import { pathId } from './locate.ts';
 import { closest, type ProblemList } from './problems.ts';
 
+/** App types loco's docs listed that Loco does not deploy (yet): refused by name, not as an unknown value. */
+const PLANNED_TYPES = ['DATABASE', 'CACHE', 'QUEUE', 'BLOB', 'FUNCTION'];
+
 export interface WalkContext {
   problems: ProblemList;
   /** Canonical path id → raw path as written (for locating later problems). */
@@ -156,6 +159,10 @@ function convertScalar(field: ScalarField, value: unknown, keyPath: string[], ca
       break;
     case 'enum': {
       const match = typeof value === 'string' ? field.enumValues!.find((e) => e.toLowerCase() === value.toLowerCase()) : undefined;
+      if (match === undefined && where === 'Metadata.Type' && typeof value === 'string' && PLANNED_TYPES.includes(value.toUpperCase())) {
+        ctx.problems.add('config.unsupported-type', keyPath, where, `Metadata.Type "${value}" is not supported yet`, `Loco deploys ${field.enumValues!.join(', ')} apps today; run the ${value.toLowerCase()} outside Loco and pass its address in [Env.Secrets]`);
+        return undefined;
+      }
       if (match === undefined) {
         const near = typeof value === 'string' ? closest(value, field.enumValues!) : undefined;
         return bad(`${describe(value)} is not one of ${field.enumValues!.map((e) => `"${e}"`).join(', ')}`, near ? `did you mean "${near}"?` : `use one of ${field.enumValues!.join(', ')}`);
@@ -186,6 +193,9 @@ function convertScalar(field: ScalarField, value: unknown, keyPath: string[], ca
       return convertEnvMap(value, keyPath, canon, ctx);
     case 'secret-map':
       return convertSecretMap(value, keyPath, canon, ctx);
+    case 'string-map':
+      if (!isTable(value) || !Object.values(value).every((v) => typeof v === 'string')) return bad(`expected a table of name = "value", got ${describe(value)}`, `write it as a section: [${where}] with name = "value" lines`);
+      return { ...value };
   }
   const problem = field.check?.(result);
   if (problem) return bad(problem[0], problem[1]);

@@ -18,6 +18,18 @@ export interface EnvInputs {
   otherApps: { name: string; url: string }[];
   /** Variables read from Env.File (dotenv); Env.Variables wins over them. */
   fileVariables: Record<string, string>;
+  /** The platform's OTLP endpoint (LOCO_OTLP_ENDPOINT), used when Obs.Tracing.Endpoint is empty. */
+  otlpEndpoint?: string;
+}
+
+/** Loco's collector when neither loco.toml nor the platform names one. */
+export const DEFAULT_OTLP_ENDPOINT = 'http://otel-collector.loco-system:4317';
+
+/** OTEL_RESOURCE_ATTRIBUTES: the user's tags, then workspace, app and profile (which win). */
+function resourceAttributes(input: EnvInputs): string {
+  const attrs: Record<string, string> = { ...input.spec.obs.tracing.tags, 'loco.workspace': input.workspace, 'loco.app': input.spec.metadata.name, 'deployment.environment': input.profile };
+  // The W3C baggage-style list OpenTelemetry reads: key=value pairs, values percent-encoded.
+  return Object.keys(attrs).sort().map((k) => `${k}=${encodeURIComponent(attrs[k])}`).join(',');
 }
 
 /** LOCO_<APP>_URL for another app of the workspace. */
@@ -40,7 +52,8 @@ export function plainEnv(input: EnvInputs): Record<string, string> {
   env.LOG_FORMAT = spec.obs.logging.format;
   if (spec.obs.tracing.enabled) {
     env.OTEL_SERVICE_NAME = spec.metadata.name;
-    env.OTEL_EXPORTER_OTLP_ENDPOINT = spec.obs.tracing.endpoint;
+    env.OTEL_EXPORTER_OTLP_ENDPOINT = spec.obs.tracing.endpoint || input.otlpEndpoint || DEFAULT_OTLP_ENDPOINT;
+    env.OTEL_RESOURCE_ATTRIBUTES = resourceAttributes(input);
     env.OTEL_TRACES_SAMPLER = 'parentbased_traceidratio';
     env.OTEL_TRACES_SAMPLER_ARG = String(spec.obs.tracing.sampleRate);
   }

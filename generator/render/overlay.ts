@@ -21,6 +21,9 @@ export interface OverlayInput {
   configDigest: string;
   otherApps: { name: string; url: string }[];
   fileVariables: Record<string, string>;
+  otlpEndpoint?: string;
+  /** Format version the loco.toml was read with, recorded so a rollback reads it the same way. */
+  configVersion: '0.1' | 1;
 }
 
 export function renderOverlay(input: OverlayInput): Map<string, string> {
@@ -42,7 +45,7 @@ export function renderOverlay(input: OverlayInput): Map<string, string> {
   };
 
   addResource('namespace.yaml', namespaceObject(namespace, workspace, app, profile));
-  const env = envConfigMap(app, plainEnv({ spec, profile, workspace, version: imageVersion(image), otherApps: input.otherApps, fileVariables: input.fileVariables }));
+  const env = envConfigMap(app, plainEnv({ spec, profile, workspace, version: imageVersion(image), otherApps: input.otherApps, fileVariables: input.fileVariables, ...(input.otlpEndpoint ? { otlpEndpoint: input.otlpEndpoint } : {}) }));
   addResource('configmap.yaml', env.doc);
   if (template.isRouted) {
     addResource('route.yaml', route(spec));
@@ -66,7 +69,7 @@ export function renderOverlay(input: OverlayInput): Map<string, string> {
   files.set(
     'release.yaml',
     '# What Loco rendered here (not a Kubernetes object; kustomization.yaml does not list it).\n' +
-      toYaml({ app, profile, workspace, namespace, image: input.image, configDigest: input.configDigest }),
+      toYaml({ app, profile, workspace, namespace, image: input.image, configDigest: input.configDigest, configVersion: input.configVersion }),
   );
   return files;
 }

@@ -29,7 +29,8 @@ export function namespaceObject(name: string, workspace: string, app: string, pr
 export function autoscaler(spec: AppSpec): Record<string, unknown> {
   const app = spec.metadata.name;
   const s = spec.resources.scalers;
-  const metrics: Array<Record<string, unknown>> = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: s.cpuTarget } } }];
+  const metrics: Array<Record<string, unknown>> = [];
+  if (s.cpuTarget > 0) metrics.push({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: s.cpuTarget } } });
   if (s.memoryTarget > 0) metrics.push({ type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: s.memoryTarget } } });
   return {
     apiVersion: 'autoscaling/v2',

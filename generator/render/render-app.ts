@@ -29,6 +29,8 @@ export interface RenderInput {
   otherApps?: { name: string; url: string }[];
   /** Text of the dotenv file named by Env.File (the CLI reads it next to loco.toml). */
   envFile?: string;
+  /** The platform's OTLP endpoint (LOCO_OTLP_ENDPOINT) for apps whose loco.toml names none. */
+  otlpEndpoint?: string;
 }
 
 /** Repository-relative path → file text, keys sorted. */
@@ -100,6 +102,8 @@ export function renderApp(input: RenderInput): RenderedTree {
     configDigest: configDigest(input.configText),
     otherApps: [...(input.otherApps ?? [])].sort((a, b) => a.name.localeCompare(b.name)),
     fileVariables: fileVariables(spec, input.envFile),
+    configVersion: input.config.version,
+    ...(input.otlpEndpoint ? { otlpEndpoint: input.otlpEndpoint } : {}),
   });
   for (const [file, text] of overlay) files.push([`apps/${app}/overlays/${input.profile}/${file}`, text]);
   files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

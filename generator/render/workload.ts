@@ -51,18 +51,29 @@ function container(spec: AppSpec, configMap: string, secretEnv: Array<Record<str
   return c;
 }
 
-function podAnnotations(spec: AppSpec): Record<string, string> | undefined {
+/**
+ * What scrapers and log collectors read off the pod: the prometheus.io/* annotations, Fluent
+ * Bit's `fluentbit.io/exclude` when logs are not collected, and the retention label.
+ */
+function podMetadata(spec: AppSpec): Record<string, Record<string, string>> | undefined {
   const m = spec.obs.metrics;
-  if (!m.enabled) return undefined;
-  return { 'prometheus.io/scrape': 'true', 'prometheus.io/path': m.path, 'prometheus.io/port': String(m.port) };
+  const l = spec.obs.logging;
+  const annotations: Record<string, string> = {};
+  if (m.enabled) Object.assign(annotations, { 'prometheus.io/scrape': 'true', 'prometheus.io/path': m.path, 'prometheus.io/port': String(m.port) });
+  if (!l.enabled) annotations['fluentbit.io/exclude'] = 'true';
+  else if (l.retentionPeriod && l.format === 'json') annotations['fluentbit.io/parser'] = 'json';
+  const out: Record<string, Record<string, string>> = {};
+  if (Object.keys(annotations).length) out.annotations = annotations;
+  if (l.enabled && l.retentionPeriod) out.labels = { 'loco.dev/log-retention': l.retentionPeriod };
+  return Object.keys(out).length ? out : undefined;
 }
 
 export function workloadPatch(spec: AppSpec, configMap: string, secretEnv: Array<Record<string, unknown>>): Record<string, unknown> {
   const app = spec.metadata.name;
   const template = appTypeTemplate(spec.metadata.type);
-  const annotations = podAnnotations(spec);
+  const meta = podMetadata(spec);
   const podSpec = { containers: [container(spec, configMap, secretEnv)] };
-  const pod = annotations ? { metadata: { annotations }, spec: podSpec } : { spec: podSpec };
+  const pod = meta ? { metadata: meta, spec: podSpec } : { spec: podSpec };
   if (template.workload === 'CronJob') {
     return {
       apiVersion: 'batch/v1',

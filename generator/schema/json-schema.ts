@@ -5,6 +5,7 @@
 import type { Field, ScalarField } from '../config/field-types.ts';
 import { profileAliases, profileSections, rootFields } from '../config/fields.ts';
 import { ENV_NAME, PROFILE_NAME } from '../config/formats.ts';
+import { oldKeys, type OldKeys } from '../config/versions/v0-1-keys.ts';
 
 type Schema = Record<string, unknown>;
 
@@ -45,13 +46,15 @@ function scalarSchema(field: ScalarField): Schema {
       return { ...base, type: 'array', items: { type: 'string', minLength: 1 } };
     case 'env-map':
       return { ...base, type: 'object', propertyNames: { pattern: ENV_NAME.source }, additionalProperties: { type: ['string', 'number', 'boolean'] } };
+    case 'string-map':
+      return { ...base, type: 'object', additionalProperties: { type: 'string' } };
     case 'secret-map':
       return { ...base, type: 'object', propertyNames: { pattern: ENV_NAME.source }, additionalProperties: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[-._a-zA-Z0-9]+$' } };
   }
 }
 
 function pointer(path: string[]): string {
-  return '#' + path.map((p) => `/properties/${p}`).join('');
+  return '#/definitions/v1' + path.map((p) => `/properties/${p}`).join('');
 }
 
 function tableSchema(description: string, fields: readonly Field[], path: string[], extra: Schema = {}): Schema {
@@ -88,13 +91,30 @@ export function locoJsonSchema(): Schema {
   };
   const root = tableSchema('loco.toml: how Loco builds and deploys one app.', rootFields, [], {
     properties: { Profile: profiles },
-    patternProperties: { [caseBlindPattern('Profile')]: { $ref: '#/properties/Profile' } },
+    patternProperties: { [caseBlindPattern('Profile')]: { $ref: '#/definitions/v1/properties/Profile' } },
   });
+  // ConfigVersion "0.1" picks the old format's keys; anything else is the current version 1.
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'https://loco.dev/schemas/loco.schema.json',
     title: 'loco.toml',
-    ...root,
-    definitions: { profile: profileSchema() },
+    description: 'loco.toml, version 1 (current) or "0.1" (the original loco format).',
+    type: 'object',
+    if: { properties: { Metadata: { type: 'object', properties: { ConfigVersion: { const: '0.1' } }, required: ['ConfigVersion'] } }, required: ['Metadata'] },
+    then: { $ref: '#/definitions/v0.1' },
+    else: { $ref: '#/definitions/v1' },
+    definitions: { v1: root, 'v0.1': oldSchema(oldKeys, 'loco.toml version "0.1": unknown keys are warnings, so they are allowed here.'), profile: profileSchema() },
   };
+}
+
+/** The 0.1 keys (any value: the reader converts and reports); other keys are only warnings. */
+function oldSchema(keys: OldKeys, description?: string): Schema {
+  const properties: Schema = {};
+  const patternProperties: Schema = {};
+  for (const [key, shape] of Object.entries(keys)) {
+    const sub: Schema = shape === 'value' ? {} : 'map' in shape ? { type: 'object', ...(shape.map === 'value' ? {} : { additionalProperties: oldSchema(shape.map as OldKeys) }) } : oldSchema(shape as OldKeys);
+    properties[key] = key === 'ConfigVersion' ? { const: '0.1' } : sub;
+    patternProperties[caseBlindPattern(key)] = sub;
+  }
+  return { ...(description ? { description } : {}), type: 'object', properties, patternProperties };
 }

@@ -22,6 +22,8 @@ function typeText(f: ScalarField): string {
       return 'array of strings';
     case 'env-map':
       return 'table NAME = value';
+    case 'string-map':
+      return 'table name = "value"';
     case 'secret-map':
       return 'table NAME = "secret/key"';
     default:
@@ -146,5 +148,48 @@ export function referencePage(): string {
     '',
   ];
   for (const f of rootFields) if (f.kind === 'table') section(f, [], out);
+  out.push(...version01);
   return out.join('\n').replace(/\n+$/, '\n');
 }
+
+/** The 0.1 format (loco's, ../shared/contracts/loco-0.1), as Loco reads it. */
+const version01 = [
+  '',
+  '## ConfigVersion "0.1" (files of the original loco)',
+  '',
+  'The current format is version `1`, written as the integer `ConfigVersion = 1`; a file without',
+  'ConfigVersion is version 1. `ConfigVersion = "0.1"` (a string) is the format loco\'s existing users',
+  'have: Loco reads it with that format\'s keys and defaults, so such a file deploys unchanged. Any',
+  'other value is refused (`config.unsupported-version`), naming the versions Loco reads. Each',
+  'release records the version its file was read with (`configVersion` in `release.yaml`).',
+  '',
+  'How a 0.1 file is read:',
+  '',
+  '- Keys match case-insensitively. A key the 0.1 reader did not know is a **warning**',
+  '  (`file:line:col`, with "did you mean"), not an error, because the old reader ignored such keys;',
+  '  `loco validate --strict` fails on warnings. In version 1 unknown keys are errors.',
+  '- The 0.1 defaults apply: CPU `"100m"`, Memory `"256Mi"`, Replicas 1/1, autoscaling off,',
+  '  Routing.Port `8000`, Health.Path `"/health"`, Interval 30, Timeout 5, StartupGracePeriod 0,',
+  '  FailThreshold 3, Obs.Logging Enabled / RetentionPeriod `"7d"` / Structured false,',
+  '  Obs.Metrics Path `"/metrics"` / Port 9090, Obs.Tracing SampleRate 0.1.',
+  '- `0` means "not set" for CPUTarget, MemoryTarget, IdleTimeout, Timeout, FailThreshold,',
+  '  Obs.Metrics.Port and Obs.Tracing.SampleRate (the default applies; a 0 target means no target).',
+  '- `Obs.Logging.Structured = true` is `Format = "json"`, false `"text"`. `RetentionPeriod` becomes',
+  '  the pod label `loco.dev/log-retention`; with json logs the pods also get Fluent Bit\'s',
+  '  `fluentbit.io/parser: json` annotation, and `Enabled = false` sets `fluentbit.io/exclude: "true"`',
+  '  (Fluent Bit\'s Kubernetes filter conventions; a retention rule in the pipeline reads the label).',
+  '- `Obs.Tracing.Tags` go into `OTEL_RESOURCE_ATTRIBUTES` with `loco.workspace`, `loco.app` and',
+  '  `deployment.environment` (the profile). The OTLP endpoint is the platform\'s `LOCO_OTLP_ENDPOINT`',
+  '  (read by the CLI for `loco render`), else `http://otel-collector.loco-system:4317`.',
+  '- Metadata.Type `DATABASE`, `CACHE`, `QUEUE`, `BLOB` and `FUNCTION` (listed by loco\'s docs) are',
+  '  refused as "not supported yet" (`config.unsupported-type`), in every version.',
+  '- The later dialect: each `[RegionConfig.<region>]` becomes a profile named after the region\'s',
+  '  letters and digits (`us-east-1` → `useast1`), with its CPU, Memory, ReplicasMin/Max,',
+  '  EnableAutoScaling, CPUTarget and MemoryTarget; `Metadata.Region` is the profile commands use when',
+  '  none is given. `DomainConfig.Hostname` is the route\'s full host name (its first label is the',
+  '  Subdomain, the rest the BaseDomain); `DomainConfig.Type` ("platform"/"custom") is accepted as',
+  '  information: Loco does not check that a platform host lies under a platform domain yet.',
+  '- `Env.File` is read by `loco render` and `loco deploy` next to loco.toml and sent with the',
+  '  deploy; a missing file is `config.env-file-not-found`, naming the path.',
+  '',
+];

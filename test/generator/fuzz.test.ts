@@ -37,6 +37,7 @@ const validStrings: Record<string, fc.Arbitrary<string>> = {
   Endpoint: fc.constantFrom('http://otel:4317', 'https://x.example:4318'),
   File: fc.constantFrom('', '.env'),
   GrpcService: fc.constantFrom('', 'a.v1.B'),
+  RetentionPeriod: fc.constantFrom('', '7d', '72h'),
 };
 
 function anyCase(key: string): fc.Arbitrary<string> {
@@ -65,6 +66,8 @@ function validValue(field: ScalarField): fc.Arbitrary<unknown> {
       return fc.dictionary(envName, fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean()), { maxKeys: 3 });
     case 'secret-map':
       return fc.dictionary(envName, fc.constantFrom('db/url', 'creds.v1/api-key'), { maxKeys: 2 });
+    case 'string-map':
+      return fc.dictionary(fc.constantFrom('team', 'tier', 'service.namespace'), fc.string({ maxLength: 8 }), { maxKeys: 2 });
     case 'string':
       return validStrings[field.key] ?? fc.string({ maxLength: 10 });
   }
