@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { appDir, loco, tempDir, WEB_CONFIG } from './harness.ts';
@@ -14,7 +14,7 @@ test('init writes a loco.toml that validates, and refuses to overwrite it', asyn
   assert.match(readFileSync(join(dir, 'loco.toml'), 'utf8'), /shop/);
   const validate = await loco(['validate', '-o', 'json'], { cwd: dir });
   assert.equal(validate.code, 0, validate.stderr);
-  assert.deepEqual(JSON.parse(validate.stdout), { valid: true, file: 'loco.toml', app: 'shop', profiles: ['default'] });
+  assert.deepEqual(JSON.parse(validate.stdout), { valid: true, file: 'loco.toml', app: 'shop', profiles: ['default'], configVersion: 1, warnings: [] });
   const again = await loco(['init'], { cwd: dir });
   assert.equal(again.code, 2);
   assert.match(again.stderr, /already exists[\s\S]*loco init --force/);
@@ -117,4 +117,25 @@ test('--debug writes a log file and says where', async () => {
   const file = /debug log written to (\S+)/.exec(r.stderr)?.[1];
   assert.ok(file && existsSync(file), r.stderr);
   rmSync(file); // leave nothing behind in the shared temporary folder
+});
+
+test('a 0.1 file validates with its warnings at file:line; --strict fails on them; render sends Env.File and a missing one is named', async () => {
+  const dir = tempDir('v01');
+  {
+    writeFileSync(join(dir, 'loco.toml'), '[Metadata]\nConfigVersion = "0.1"\nName = "notes"\n[Routing]\nSubdomain = "notes"\nPrt = 9000\n[Env]\nFile = ".env"\n');
+    const missing = await loco(['render', dir]);
+    assert.equal(missing.code, 2, missing.stderr);
+    assert.match(missing.stderr, /Env\.File names .*\.env, which does not exist/);
+    writeFileSync(join(dir, '.env'), 'GREETING="hello\nworld"\nPAGE_SIZE=50\n');
+    const ok = await loco(['validate', dir]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /loco\.toml:6:1 warning: Routing\.Prt is not a key of loco\.toml 0\.1 and is ignored \(did you mean Routing\.Port\?\)/);
+    const strict = await loco(['validate', '--strict', dir]);
+    assert.equal(strict.code, 2);
+    const rendered = await loco(['render', dir]);
+    assert.equal(rendered.code, 0, rendered.stderr);
+    assert.match(rendered.stderr, /warning: Routing\.Prt/);
+    assert.match(rendered.stdout, /PAGE_SIZE: "50"/);
+    assert.match(rendered.stdout, /PORT: "8000"/);
+  }
 });
