@@ -27,6 +27,19 @@ export function isLocoName(name: string, max = DNS_LABEL_MAX): boolean {
   return name.length <= max && LOCO_NAME.test(name) && !name.includes(NAME_SEPARATOR);
 }
 
+/**
+ * Why an org or workspace name is refused, as [message, hint], or undefined when it is fine.
+ * Checked at creation: a name with "--" would let workspace `web--x` of org `acme` reach into
+ * the AppProject glob `acme--web--*`, and a pair too long would fail every later deploy.
+ */
+export function orgOrWorkspaceNameProblem(kind: 'organization' | 'workspace', name: string): [string, string] | undefined {
+  if (isLocoName(name, WORKSPACE_NAME_MAX)) return undefined;
+  const rule = `lower-case letters, digits and single "-", starting with a letter, at most ${WORKSPACE_NAME_MAX} characters`;
+  if (name.includes(NAME_SEPARATOR)) return [`${kind} name "${name}" contains "--", which Loco reserves as the separator of <org>--<workspace>--<app>--<profile>`, `use single dashes: ${rule}`];
+  if (name.length > WORKSPACE_NAME_MAX) return [`${kind} name "${name}" is ${name.length} characters long: the namespaces and Argo CD names built from it would not fit`, `use a shorter name: ${rule}`];
+  return [`"${name}" is not a valid ${kind} name`, rule];
+}
+
 /** `<org>--<workspace>`: the workspace's name outside Loco (repository, namespaces, Argo CD). */
 export function workspaceSlug(org: string, workspace: string): string {
   return `${org}${NAME_SEPARATOR}${workspace}`;

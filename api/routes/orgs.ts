@@ -4,11 +4,16 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { ulid } from 'ulid';
 import { LocoError } from '../../generator/errors.ts';
-import { workspaceSlug } from '../../generator/names.ts';
+import { orgOrWorkspaceNameProblem, workspaceSlug } from '../../generator/names.ts';
 import { requirePrincipal } from '../auth/authenticate.ts';
 import { orgAccess, rejectDeployToken, workspaceAccess } from '../auth/access.ts';
 import { Org, OrgMembership, Workspace, WorkspaceMembership } from '../db/entities.ts';
 import { name, orgParams, problemResponses, workspaceParams } from './schemas.ts';
+
+function refuseName(kind: 'organization' | 'workspace', value: string): void {
+  const problem = orgOrWorkspaceNameProblem(kind, value);
+  if (problem) throw new LocoError('validation.invalid-name', problem[0], problem[1]);
+}
 
 const orgSchema = { type: 'object', properties: { name: { type: 'string' }, role: { type: 'string' }, createdAt: { type: 'string', format: 'date-time' } } } as const;
 const workspaceSchema = {
@@ -43,6 +48,7 @@ const orgRoutes: FastifyPluginAsync = async (app) => {
     const principal = requirePrincipal(request);
     rejectDeployToken(principal);
     const { name: orgName } = request.body as { name: string };
+    refuseName('organization', orgName);
     const em = app.loco.em();
     if (await em.count(Org, { name: orgName })) {
       throw new LocoError('conflict.org-exists', `organization ${orgName} already exists`, 'pick another name');
@@ -92,6 +98,7 @@ const orgRoutes: FastifyPluginAsync = async (app) => {
     const em = app.loco.em();
     const access = await orgAccess(em, principal, org, 'admin');
     const { name: wsName } = request.body as { name: string };
+    refuseName('workspace', wsName);
     if (await em.count(Workspace, { orgId: access.orgId, name: wsName })) {
       throw new LocoError('conflict.workspace-exists', `workspace ${org}/${wsName} already exists`, 'pick another name');
     }
