@@ -18,6 +18,7 @@ import { stopTelemetry } from './telemetry.ts';
 import metricsRoutes from './routes/metrics.ts';
 import { SseRegistry } from './http/sse.ts';
 import { registerProblemHandlers, problemSchema } from './http/problem.ts';
+import { registerNulGuard } from './http/nul-guard.ts';
 import { registerAuthentication } from './auth/authenticate.ts';
 import { deploymentSchema, eventSchema } from './routes/schemas.ts';
 import { defaultInstanceId, type LocoOptions } from './options.ts';
@@ -96,6 +97,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
       if (p.org && p.ws) request.log = reply.log = request.log.child({ workspace: `${p.org}/${p.ws}`, ...(p.app ? { app: p.app } : {}) });
     });
     registerProblemHandlers(app);
+    registerNulGuard(app);
     registerAuthentication(app, em);
     app.addSchema(problemSchema);
     app.addSchema(deploymentSchema);
