@@ -2,6 +2,7 @@
 // Checks return [what is wrong, how to fix it] so validation can report them as problems.
 
 import { Cron } from 'croner';
+import { imageReferenceProblem } from '../image-reference.ts';
 
 export type Check = [string, string] | undefined;
 
@@ -172,8 +173,7 @@ export function checkGrpcService(v: string): Check {
 }
 
 export function checkImageRef(v: string): Check {
-  if (v === '' || /^[a-z0-9]+([._\-/:][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/.test(v)) return undefined;
-  return [`"${v}" is not an image reference`, 'write "registry/name:tag" or "registry/name@sha256:<digest>"'];
+  return v === '' ? undefined : imageReferenceProblem(v);
 }
 
 export function checkRelativePath(v: string): Check {

@@ -13,6 +13,7 @@ import type { AppSpec, LocoConfig } from '../config/spec.ts';
 import { SERVICE_PORT } from '../../templates/base-shapes.ts';
 import { renderBase } from './base.ts';
 import { parseDotenv } from './env.ts';
+import { imageReferenceProblem } from '../image-reference.ts';
 import { renderOverlay } from './overlay.ts';
 
 export interface RenderInput {
@@ -92,6 +93,8 @@ export function renderApp(input: RenderInput): RenderedTree {
   if (!image) {
     throw new LocoError('usage.image-required', `no image to deploy for ${app}`, 'pass the image (loco deploy --image REF), or set Build.Image in loco.toml');
   }
+  const imageProblem = imageReferenceProblem(image);
+  if (imageProblem) throw new LocoError('validation.invalid-image', imageProblem[0], imageProblem[1]);
   const files: Array<[string, string]> = [[`apps/${app}/loco.toml`, input.configText]];
   for (const [file, text] of renderBase(app, spec.metadata.type)) files.push([`apps/${app}/base/${file}`, text]);
   const overlay = renderOverlay({

@@ -1,4 +1,4 @@
-// A NUL character in any stored input (an id, the idempotency key, the image, an env value, a
+// Input the API stores is checked at the boundary. A NUL character in any stored input (an id, the idempotency key, the image, an env value, a
 // token name, a rollback body) is refused with 400 at the boundary; it used to reach PostgreSQL
 // and answer 500.
 
@@ -35,4 +35,12 @@ for (const [what, method, url, payload, at] of cases) {
 test('the same requests without the NUL character are not refused for it', async () => {
   const res = await call(api.app, api.adminToken, 'POST', deploys, { ...body, idempotencyKey: 'k1', dryRun: true });
   assert.equal(res.statusCode, 200, res.body);
+});
+
+test('an image that is not an OCI reference is refused with 400 validation.invalid-image and nothing is recorded', async () => {
+  const res = await call(api.app, api.adminToken, 'POST', deploys, { ...body, image: 'nginx:1.27\nprivileged: true' });
+  assert.equal(res.statusCode, 400, res.body);
+  assert.equal(res.json().code, 'validation.invalid-image');
+  assert.match(res.json().hint, /registry\/name:tag/);
+  assert.deepEqual((await call(api.app, api.adminToken, 'GET', deploys)).json(), []);
 });
