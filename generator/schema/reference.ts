@@ -1,6 +1,8 @@
 // docs/loco-toml.md, the reference page of loco.toml: the prose around it is written here, the
 // tables of keys, types and defaults come from the field table, so the page cannot drift.
 
+import { CONFIG_LIMITS } from '../config/limits.ts';
+import { ENV_FILE_MAX_BYTES } from '../render/env.ts';
 import { appTypes } from '../../templates/app-types.ts';
 import type { Field, ScalarField } from '../config/field-types.ts';
 import { profileAliases, rootFields } from '../config/fields.ts';
@@ -124,6 +126,16 @@ export function referencePage(): string {
     '(`DATABASE_URL = "db-credentials/url"` becomes a `secretKeyRef`). Create that Secret with External',
     'Secrets or Sealed Secrets. A plain variable whose name ends in PASSWORD, SECRET, TOKEN, API_KEY or',
     'PRIVATE_KEY is refused.',
+    '',
+    '## Limits',
+    '',
+    '`loco.toml` and `overrides.toml` are refused with `config.too-large` past any of these (a real',
+    `file is far below them; they keep one tenant's file from stalling a shared API): ${CONFIG_LIMITS.fileBytes / 1024} KiB, keys`,
+    `nested ${CONFIG_LIMITS.keyDepth} levels, ${CONFIG_LIMITS.keys} keys, ${CONFIG_LIMITS.tables} tables, strings of ${CONFIG_LIMITS.stringLength / 1024} Ki characters, key parts of`,
+    `${CONFIG_LIMITS.keyLength} characters. \`Env.File\` is read as Node's \`util.parseEnv\` reads dotenv files (\`export\`, \`#\``,
+    `comments, single, double and backtick quotes, multi-line quoted values, \`\\n\` in double quotes) and`,
+    `may hold ${ENV_FILE_MAX_BYTES / 1024} KiB. \`Build.Image\` and the deployed image follow the OCI reference grammar`,
+    '(`registry/name:tag`, `registry/name@sha256:<digest>`).',
     '',
     '## Routing and the Gateway',
     '',
