@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startArgoCdDouble } from '../doubles/argocd/server.ts';
-import { workspaceSlug } from '../../generator/names.ts';
+import { argoApplicationName, workspaceSlug } from '../../generator/names.ts';
 import { call, config, createTestDatabase, followEvents, startTestApi, waitForEvent, within, type TestApi } from './helpers.ts';
 
 const ws = '/orgs/default/workspaces/default';
@@ -28,11 +28,17 @@ function deploymentsOnMain(dataDir: string): string[] {
 
 test('a committed deployment still rolling out ends superseded, naming the newer one, which succeeds', { timeout: 60_000 }, async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'loco-supersede-'));
-  const argocd = await startArgoCdDouble({ repoPath: (slug) => join(dataDir, 'repos', `${slug}.git`), scenario: { healthyAfterMs: 1500 } });
+  const argocd = await startArgoCdDouble({ repoPath: (slug) => join(dataDir, 'repos', `${slug}.git`) });
   const api = await startTestApi('pglite', { argocd: { url: argocd.url, token: argocd.token, healthySeconds: 0.2 } }, { dataDir, database: await createTestDatabase('pglite') });
+  // The first rollout never becomes healthy (a scenario holds from the reconcile it starts at),
+  // so it is surely still rolling out when the second arrives, however slow the machine; the
+  // second one's reconcile rolls out healthy.
+  const application = argoApplicationName(workspaceSlug('default', 'default'), 'api', 'dev');
+  argocd.setScenario(application, { outcome: 'stuck' });
   try {
     const first = (await deploy(api, 'registry.example.com/acme/api:1')).json().id;
     await within(30_000, 'the first rollout is progressing', waitForEvent(api.app, api.adminToken, first, (e) => e.type === 'progressing'));
+    argocd.setScenario(application, {});
     const second = (await deploy(api, 'registry.example.com/acme/api:2')).json().id;
     const firstEvents = await within(30_000, 'the first ends', followEvents(api.app, api.adminToken, first));
     const older = await get(api, first);
