@@ -46,7 +46,7 @@ const resources: TableField = {
     {
       kind: 'table', key: 'Replicas', prop: 'replicas', doc: 'How many pods run (SERVICE and WORKER).',
       fields: [
-        { kind: 'integer', key: 'Min', prop: 'min', default: 1, min: 0, max: 100, doc: 'Replicas when not autoscaled; lower bound of the autoscaler.' },
+        { kind: 'integer', key: 'Min', prop: 'min', default: 1, min: 0, max: 100, doc: 'Replicas when not autoscaled; lower bound of the autoscaler. Two or more replicas (or an autoscaler Max of two or more) are spread over zones and nodes (topologySpreadConstraints, ScheduleAnyway) and get a PodDisruptionBudget.' },
         { kind: 'integer', key: 'Max', prop: 'max', default: (c) => Math.max(1, c.spec.resources.replicas.min), defaultDoc: 'Min (at least 1)', min: 1, max: 100, doc: 'Upper bound of the autoscaler; must be >= Min.' },
       ],
     },
@@ -76,7 +76,7 @@ const routing: TableField = {
 };
 
 const health: TableField = {
-  kind: 'table', key: 'Health', prop: 'health', doc: 'Readiness, liveness and startup probes.',
+  kind: 'table', key: 'Health', prop: 'health', doc: 'Readiness, liveness and startup probes. Readiness checks every Interval and takes a pod out of service after FailThreshold failures; liveness checks the same path twice as far apart and restarts the pod only after twice as many failures in a row, so a slow dependency takes a pod out of service long before it is restarted.',
   fields: [
     { kind: 'enum', key: 'Kind', prop: 'kind', enumValues: ['http', 'grpc', 'tcp', 'cmd', 'none'], default: (c) => defaultHealthKind(c.spec), defaultDoc: 'SERVICE: "http" or "grpc" after Routing.Protocol; WORKER and CRON: "none"', doc: 'How health is checked: HTTP GET on Path, gRPC health service, TCP connect, a command in the container, or none.' },
     { kind: 'string', key: 'Path', prop: 'path', default: '/', check: checkHttpPath, doc: 'HTTP path for Kind "http"; any 2xx/3xx answer is healthy.' },
@@ -86,7 +86,7 @@ const health: TableField = {
     { kind: 'duration', key: 'Interval', prop: 'interval', default: 10, min: 1, max: 3600, doc: 'Time between checks (seconds, or "10s").' },
     { kind: 'duration', key: 'Timeout', prop: 'timeout', default: 3, min: 1, max: 3600, doc: 'Time a check may take (seconds, or "3s").' },
     { kind: 'duration', key: 'StartupGracePeriod', prop: 'startupGracePeriod', default: 30, max: 300, doc: 'Time a starting pod has to become healthy before it is restarted (startup probe); at most 300 s; 0 disables the startup probe.' },
-    { kind: 'integer', key: 'FailThreshold', prop: 'failThreshold', default: 3, min: 1, max: 100, doc: 'Failed checks in a row before a pod is taken out of service (readiness) or restarted (liveness).' },
+    { kind: 'integer', key: 'FailThreshold', prop: 'failThreshold', default: 3, min: 1, max: 100, doc: 'Failed checks in a row before a pod is taken out of service (readiness); liveness restarts it after twice as many, checked twice as far apart.' },
   ],
 };
 

@@ -5,10 +5,24 @@
 import { appTypeTemplate } from '../../templates/app-types.ts';
 import { CONTAINER_NAME, PORT_NAME } from '../../templates/base-shapes.ts';
 import type { AppSpec } from '../config/spec.ts';
+import { selectorLabels } from './labels.ts';
 import { hasAutoscaler } from './policies.ts';
 
 /** Startup probes poll every few seconds so a fast app is ready quickly. */
 const STARTUP_PERIOD = 5;
+
+/** Liveness checks this many times as far apart and tolerates this many times the failures. */
+const LIVENESS_FACTOR = 2;
+
+/** The scheduler spreads two or more replicas over zones and nodes; it still runs them if it cannot. */
+function spread(spec: AppSpec): Record<string, unknown> {
+  const { min, max } = spec.resources.replicas;
+  if (Math.max(min, hasAutoscaler(spec) ? max : min) < 2) return {};
+  const labelSelector = { matchLabels: selectorLabels(spec.metadata.name) };
+  return {
+    topologySpreadConstraints: ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({ maxSkew: 1, topologyKey, whenUnsatisfiable: 'ScheduleAnyway', labelSelector })),
+  };
+}
 
 function probeHandler(spec: AppSpec): Record<string, unknown> | undefined {
   const h = spec.health;
@@ -36,7 +50,9 @@ function probes(spec: AppSpec): Record<string, unknown> {
     out.startupProbe = { ...structuredClone(handler), periodSeconds: STARTUP_PERIOD, timeoutSeconds: h.timeout, failureThreshold: Math.max(1, Math.ceil(h.startupGracePeriod / STARTUP_PERIOD)) };
   }
   out.readinessProbe = { ...structuredClone(handler), ...timing };
-  out.livenessProbe = { ...structuredClone(handler), ...timing };
+  // Liveness is laxer than readiness: a slow dependency should take a pod out of service, not
+  // restart healthy pods in a cascade (kube-score: identical probes are critical).
+  out.livenessProbe = { ...structuredClone(handler), ...timing, periodSeconds: h.interval * LIVENESS_FACTOR, failureThreshold: h.failThreshold * LIVENESS_FACTOR };
   return out;
 }
 
@@ -72,7 +88,7 @@ export function workloadPatch(spec: AppSpec, configMap: string, secretEnv: Array
   const app = spec.metadata.name;
   const template = appTypeTemplate(spec.metadata.type);
   const meta = podMetadata(spec);
-  const podSpec = { containers: [container(spec, configMap, secretEnv)] };
+  const podSpec = { ...(template.workload === 'Deployment' ? spread(spec) : {}), containers: [container(spec, configMap, secretEnv)] };
   const pod = meta ? { metadata: meta, spec: podSpec } : { spec: podSpec };
   if (template.workload === 'CronJob') {
     return {

@@ -151,3 +151,41 @@ test('loco init templates parse and render; --minimal is three lines', () => {
   assert.deepEqual(profileNames(parseConfig(full)), ['dev', 'prod']);
   assert.throws(() => initTemplate({ name: 'Hello World' }), (e: LocoError) => e.code === 'usage.invalid-name');
 });
+
+test('liveness is laxer than readiness in every Deployment: checked half as often, twice the failures (a slow dependency must not restart healthy pods)', () => {
+  let seen = 0;
+  for (const example of examples) {
+    for (const profile of profileNames(example.config)) {
+      for (const [file, text] of renderExample(example, profile, examples)) {
+        if (!file.endsWith('deployment-patch.yaml')) continue;
+        const c = parse(text).spec.template.spec.containers[0];
+        if (!c.readinessProbe) continue;
+        seen++;
+        const { livenessProbe: live, readinessProbe: ready } = c;
+        assert.notDeepEqual(live, ready, `${example.name}/${profile}`);
+        assert.ok(live.periodSeconds > ready.periodSeconds && live.failureThreshold > ready.failureThreshold, `${example.name}/${profile}: ${JSON.stringify({ live, ready })}`);
+        // Same check, so a pod that answers readiness is never killed by liveness.
+        assert.deepEqual(live.httpGet ?? live.grpc ?? live.tcpSocket ?? live.exec, ready.httpGet ?? ready.grpc ?? ready.tcpSocket ?? ready.exec);
+      }
+    }
+  }
+  assert.ok(seen > 5, `only ${seen} Deployments with probes among the examples`);
+  const c = doc(render(`${API}[Health]\nPath = "/healthz"\nInterval = "15s"\nFailThreshold = 4\n`), 'deployment-patch.yaml').spec.template.spec.containers[0];
+  assert.deepEqual([c.readinessProbe.periodSeconds, c.readinessProbe.failureThreshold], [15, 4]);
+  assert.deepEqual([c.livenessProbe.periodSeconds, c.livenessProbe.failureThreshold], [30, 8]);
+});
+
+test('two or more replicas (or an autoscaler that may reach two) are spread over zones and nodes; one replica is not', () => {
+  const spreadOf = (extra: string) => doc(render(`${API}${extra}`), 'deployment-patch.yaml').spec.template.spec.topologySpreadConstraints;
+  assert.equal(spreadOf(''), undefined);
+  assert.equal(spreadOf('[Resources.Replicas]\nMin = 1\nMax = 1\n'), undefined);
+  for (const extra of ['[Resources.Replicas]\nMin = 2\n', '[Resources.Replicas]\nMin = 1\nMax = 4\n']) {
+    const spread = spreadOf(extra);
+    assert.deepEqual(spread?.map((s: { topologyKey: string }) => s.topologyKey), ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'], extra);
+    for (const s of spread) {
+      assert.equal(s.whenUnsatisfiable, 'ScheduleAnyway'); // a single-zone or one-node cluster still runs the pods
+      assert.equal(s.maxSkew, 1);
+      assert.deepEqual(s.labelSelector, { matchLabels: { 'app.kubernetes.io/name': 'api' } });
+    }
+  }
+});
