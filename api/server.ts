@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { openApiTransform, openApiTransformObject } from './http/openapi.ts';
 import { openDatabase } from './db/orm.ts';
 import { createGitopsStore } from './gitops/index.ts';
 import { bootstrap } from './bootstrap.ts';
@@ -109,6 +110,8 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
         security: [{ bearer: [] }],
       },
       refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+      transform: openApiTransform,
+      transformObject: openApiTransformObject,
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
     await app.register(metricsRoutes);
