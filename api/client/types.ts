@@ -1,27 +1,12 @@
 // Shapes of the Loco REST API (COMMON.md "REST API") as the CLI reads them. The API owns the
 // contract; these types mirror it and are checked at the boundary by the client.
 
-export type DeploymentStatus = 'pending' | 'committed' | 'syncing' | 'progressing' | 'succeeded' | 'failed';
+import type { components } from './openapi.gen.ts';
 
-export interface Deployment {
-  id: string;
-  org: string;
-  workspace: string;
-  app: string;
-  profile: string;
-  status: DeploymentStatus;
-  reason?: string;
-  message?: string;
-  nextStep?: string;
-  image: string;
-  configDigest: string;
-  commit?: string;
-  actor: string;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt?: string;
-  [extra: string]: unknown;
-}
+/** From the API's own document (api/client/openapi.gen.ts, `npm run generate:client`). */
+export type DeploymentStatus = components['schemas']['Deployment']['status'];
+
+export type Deployment = components['schemas']['Deployment'];
 
 export interface DeploymentEvent {
   seq: number;

@@ -4,6 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import SwaggerParser from '@apidevtools/swagger-parser';
+import { readFileSync } from 'node:fs';
+import { GENERATED_FILE, renderClientTypes } from '../../api/client/openapi-types.ts';
 import { call, startTestApi, type TestApi } from './helpers.ts';
 
 let api: TestApi;
@@ -45,4 +47,10 @@ test('keywords OpenAPI 3.0 lacks leave the document, not the API: a bad env name
   assert.doesNotMatch(JSON.stringify(doc), /propertyNames/);
   const res = await call(api.app, api.adminToken, 'PATCH', '/orgs/default/workspaces/default/apps/api/env?profile=dev', { set: { '1-BAD': 'x' } });
   assert.equal(res.statusCode, 400, res.body);
+});
+
+test('the committed client types (api/client/openapi.gen.ts) are what the document generates: run `npm run generate:client` after changing a route', async () => {
+  const fresh = await renderClientTypes(doc);
+  assert.ok(readFileSync(GENERATED_FILE, 'utf8') === fresh, 'api/client/openapi.gen.ts is stale: run `npm run generate:client` and commit the result');
+  assert.match(fresh, /"\/api\/v1\/orgs\/\{org\}\/workspaces\/\{ws\}\/apps\/\{app\}\/deployments"/);
 });
