@@ -46,7 +46,7 @@ ${apps.length === 0 ? html`<p>No apps yet: <code>loco deploy</code> one.</p>` : 
 ${waiting.length ? html`<ul>${waiting.map((p) => html`<li><a href="${ws}/promotions#${p.id}">${p.app}: ${p.from} → ${p.to}</a> (${p.status})</li>`)}</ul>` : html`<p class="muted">Nothing waits for review.</p>`}`;
 }
 
-export function deployment(d: DeploymentView, events: EventView[]): Html {
+export function deployment(d: DeploymentView, events: EventView[], diff?: string): Html {
   const logs = events.flatMap((e) => (Array.isArray(e.data?.logs) ? (e.data!.logs as { pod?: string; line: string }[]) : []));
   const trailers = [['Loco-Deployment', d.id], ['Loco-App', d.app], ['Loco-Profile', d.profile], ['Loco-Actor', d.actor]];
   return html`<h1>Deployment <code>${d.id}</code></h1>
@@ -57,7 +57,8 @@ ${d.nextStep ? html`<p class="error"><strong>Next step:</strong> ${d.nextStep}</
 <h2>Events</h2>
 <ol id="events"${d.finishedAt ? '' : html` data-stream="/api/v1/deployments/${d.id}/events"`} data-after="${events.at(-1)?.seq ?? 0}">${events.map(eventItem)}</ol>
 ${logs.length ? html`<h2>Last log lines</h2><pre>${logs.map((l) => `${l.pod ? `[${l.pod}] ` : ''}${l.line}\n`).join('')}</pre>` : ''}
-<h2>Commit trailers</h2><pre>${trailers.map(([k, v]) => `${k}: ${v}\n`).join('')}</pre>`;
+<h2>Commit trailers</h2><pre>${trailers.map(([k, v]) => `${k}: ${v}\n`).join('')}</pre>
+${diff !== undefined ? html`<h2>Rendered change</h2><pre aria-label="diff of the commit">${diff || '(no file changed)'}</pre>` : ''}`;
 }
 
 export const eventItem = (e: EventView) => html`<li><time datetime="${e.time}">${e.time.slice(11, 19)}</time> <strong>${e.type}</strong> ${e.message}</li>`;

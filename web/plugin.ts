@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import type { StatusNotice } from '../api/metrics.ts';
 import { startSse } from '../api/http/sse.ts';
 import { cookieValue, SESSION_COOKIE } from '../api/auth/session-cookie.ts';
+import { workspaceSlug } from '../generator/names.ts';
 import { page } from './html.ts';
 import * as pages from './pages.ts';
 
@@ -110,8 +111,19 @@ const webPlugin: FastifyPluginAsync = async (app) => {
     const d = await api<pages.DeploymentView & { org: string; workspace: string }>(app, s.token, 'GET', `/deployments/${encodeURIComponent(id)}`);
     if (d.status !== 200) return send(reply, page(frame(s, 'Not found'), pages.signIn(`Deployment ${id} was not found.`)), 404);
     const events = await api<pages.EventView[]>(app, s.token, 'GET', `/deployments/${encodeURIComponent(id)}/events`);
-    return send(reply, page(frame(s, id, { org: d.body.org, workspace: d.body.workspace }), pages.deployment(d.body, events.body)));
+    const diff = await commitDiff(s.token, d.body);
+    return send(reply, page(frame(s, id, { org: d.body.org, workspace: d.body.workspace }), pages.deployment(d.body, events.body, diff)));
   });
+
+  /** The change the deployment's commit made to its app's files (the user may read the deployment, so its commit too). */
+  async function commitDiff(token: string, d: pages.DeploymentView & { org: string; workspace: string }): Promise<string | undefined> {
+    if (!d.commit) return undefined;
+    const query = new URLSearchParams({ app: d.app, limit: '1000' });
+    const entries = await api<{ commit: string; parents?: string[] }[]>(app, token, 'GET', `${apiWs(d.org, d.workspace)}/history?${query}`);
+    const parent = entries.status === 200 ? entries.body.find((e) => e.commit === d.commit)?.parents?.[0] : undefined;
+    if (!parent) return undefined;
+    return (await app.loco.store.diff(workspaceSlug(d.org, d.workspace), parent, d.commit, `apps/${d.app}/`)).patch;
+  }
 
   async function historyRows(request: FastifyRequest, token: string) {
     const { org, ws } = request.params as { org: string; ws: string };

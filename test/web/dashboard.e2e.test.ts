@@ -91,6 +91,7 @@ describe('web dashboard', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is
     assert.match(text, /failed/);
     assert.match(text, /CrashLoopBackOff/);
     assert.match(text, /Next step: .*loco logs/);
+    assert.match(text, /Rendered change[\s\S]*\+\+\+ b\/apps\/crashy\/overlays\/dev\/kustomization\.yaml/, 'the commit\'s diff of the rendered files');
     await page.screenshot({ path: join(shots, 'deployment-failed.png'), fullPage: true });
     await page.goto(`${url}/w/default/default`);
     await page.locator('td[data-app="crashy"][data-profile="dev"]').getByText('failed').waitFor();
