@@ -19,14 +19,26 @@ export interface HistoryView { commit: string; time: string; actor?: string; app
 const outcome = (status: string, reason?: string) => html`<span class="${status}">${status}</span>${reason ? html` <span class="muted">(${reason})</span>` : ''}`;
 const short = (sha?: string) => (sha ? sha.slice(0, 7) : '');
 
-export function signIn(error?: string): Html {
+export function signIn(error?: string, github = false): Html {
   return html`<h1>Sign in to Loco</h1>
 ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+${github ? html`<form method="post" action="/session/github"><button type="submit">Sign in with GitHub</button></form><p class="muted">or with an API token:</p>` : ''}
 <form method="post" action="/session">
 <label for="token">API token</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required autofocus size="40">
 <p class="muted">A personal token: <code>loco tokens create</code>, or the admin's in <code>$LOCO_DATA_DIR/admin-token</code>.</p>
 <button type="submit">Sign in</button></form>`;
+}
+
+/** The GitHub device flow's second step: enter the code on GitHub, then come back. */
+export function githubCode(flow: { deviceCode: string; userCode: string; verificationUri: string }, notYet?: string): Html {
+  return html`<h1>Sign in with GitHub</h1>
+${notYet ? html`<p class="error" role="status">${notYet}</p>` : ''}
+<p>Open <a href="${flow.verificationUri}" target="_blank" rel="noopener">${flow.verificationUri}</a> and enter the code</p>
+<p><strong style="font-size:1.6rem;letter-spacing:.15em"><code id="user-code">${flow.userCode}</code></strong></p>
+<form method="post" action="/session/github/complete">
+<input type="hidden" name="deviceCode" value="${flow.deviceCode}"><input type="hidden" name="userCode" value="${flow.userCode}"><input type="hidden" name="verificationUri" value="${flow.verificationUri}">
+<button type="submit">I have approved Loco on GitHub</button></form>`;
 }
 
 export function board(ws: string, apps: AppView[], waiting: PromotionView[]): Html {

@@ -36,7 +36,7 @@ const webPlugin: FastifyPluginAsync = async (app) => {
     const token = sessionOf(request);
     const me = token ? await api<Me>(app, token, 'GET', '/me') : undefined;
     if (!token || !me || me.status !== 200) {
-      void send(reply, page({ title: 'Sign in' }, pages.signIn(token ? 'Your session ended: sign in again.' : undefined)), 401);
+      void send(reply, page({ title: 'Sign in' }, pages.signIn(token ? 'Your session ended: sign in again.' : undefined, github())), 401);
       return undefined;
     }
     return { token, me: me.body, csrf: csrfFor(token) };
@@ -46,6 +46,12 @@ const webPlugin: FastifyPluginAsync = async (app) => {
     const sent = Buffer.from(String((request.body as Record<string, string> | undefined)?.csrf ?? ''));
     const expected = Buffer.from(csrfFor(token));
     return sent.length === expected.length && timingSafeEqual(sent, expected);
+  }
+
+  const github = () => Boolean(app.loco.options.githubOAuth);
+  function signedIn(request: FastifyRequest, reply: FastifyReply, token: string) {
+    const secure = request.protocol === 'https' ? '; Secure' : '';
+    return reply.header('set-cookie', `${SESSION_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/${secure}`).redirect('/', 303);
   }
 
   const frame = (s: { me: Me; csrf: string }, title: string, workspace?: { org: string; workspace: string }) => ({ title, user: s.me.user.name, csrf: s.csrf, ...(workspace ? { workspace } : {}) });
@@ -66,9 +72,28 @@ const webPlugin: FastifyPluginAsync = async (app) => {
   app.post('/session', ui, async (request, reply) => {
     const token = String((request.body as Record<string, string> | undefined)?.token ?? '').trim();
     const me = token ? await api<Me>(app, token, 'GET', '/me') : undefined;
-    if (!me || me.status !== 200) return send(reply, page({ title: 'Sign in' }, pages.signIn('That token was not accepted: check it and try again.')), 401);
-    const secure = request.protocol === 'https' ? '; Secure' : '';
-    return reply.header('set-cookie', `${SESSION_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/${secure}`).redirect('/', 303);
+    if (!me || me.status !== 200) return send(reply, page({ title: 'Sign in' }, pages.signIn('That token was not accepted: check it and try again.', github())), 401);
+    return signedIn(request, reply, token);
+  });
+
+  // GitHub's device flow, driven by the user's clicks (no polling loop in the page): start it,
+  // show the code, and ask GitHub once each time the user says they approved.
+  app.post('/session/github', ui, async (request, reply) => {
+    const r = await app.inject({ method: 'POST', url: '/api/v1/auth/github/device' });
+    if (r.statusCode !== 200) return send(reply, page({ title: 'Sign in' }, pages.signIn('GitHub sign-in is not available here: use an API token.', false)), 503);
+    return send(reply, page({ title: 'Sign in with GitHub' }, pages.githubCode(r.json())));
+  });
+
+  app.post('/session/github/complete', ui, async (request, reply) => {
+    const flow = request.body as { deviceCode?: string; userCode?: string; verificationUri?: string };
+    const r = await app.inject({ method: 'POST', url: '/api/v1/auth/github/token', payload: { deviceCode: String(flow.deviceCode ?? '') } });
+    const answer = r.json() as { status?: string; token?: string; detail?: string; hint?: string };
+    if (r.statusCode === 200 && answer.status === 'complete' && answer.token) return signedIn(request, reply, answer.token);
+    if (r.statusCode === 200) {
+      const shown = { deviceCode: String(flow.deviceCode), userCode: String(flow.userCode), verificationUri: String(flow.verificationUri) };
+      return send(reply, page({ title: 'Sign in with GitHub' }, pages.githubCode(shown, 'GitHub has not seen your approval yet: enter the code there, then press the button again.')), 202);
+    }
+    return send(reply, page({ title: 'Sign in' }, pages.signIn(`GitHub sign-in failed: ${answer.detail ?? r.statusCode}${answer.hint ? ` (${answer.hint})` : ''}`, github())), 401);
   });
 
   app.post('/session/end', ui, async (request, reply) => {

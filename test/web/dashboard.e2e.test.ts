@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startArgoCdDouble, type ArgoCdDouble } from '../doubles/argocd/server.ts';
+import { startDeviceFlowDouble } from '../doubles/github/device-flow.ts';
 import { argoApplicationName, workspaceSlug } from '../../generator/names.ts';
 import { call, config, followEvents, startTestApi, userWithToken, type TestApi } from '../api/helpers.ts';
 
@@ -128,6 +129,26 @@ describe('web dashboard', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is
     assert.equal(noCsrf.status(), 403);
     const viaApi = await page.request.post(`${url}/api/v1/promotions/${promotion}/approve`);
     assert.equal(viaApi.status(), 401, 'the session cookie never authorizes a state change on /api/v1');
+  });
+
+  test('with GitHub login configured, a user signs in through the device flow: code shown, not yet, approved, signed in', async (t) => {
+    const github = await startDeviceFlowDouble({ interval: 0 });
+    const withGitHub = await startTestApi('pglite', { githubOAuth: { clientId: github.clientId, webUrl: github.url, apiUrl: github.url } });
+    t.after(async () => { await withGitHub.close(); await github.close(); });
+    await call(withGitHub.app, withGitHub.adminToken, 'POST', `${ws}/members`, { user: 'octocat', role: 'deploy' });
+    const base = await withGitHub.app.listen({ port: 0, host: '127.0.0.1' });
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${base}/`);
+    await page.getByRole('button', { name: 'Sign in with GitHub' }).click();
+    const code = await page.locator('#user-code').innerText();
+    assert.equal(code, github.codes.at(-1)!.userCode, 'the page shows the code GitHub handed out');
+    await page.screenshot({ path: join(shots, 'github-code.png') });
+    await page.getByRole('button', { name: 'I have approved Loco on GitHub' }).click();
+    assert.match(await page.locator('main').innerText(), /has not seen your approval yet/);
+    github.approve(code, { login: 'octocat', id: 583231, email: 'octocat@github.com' });
+    await page.getByRole('button', { name: 'I have approved Loco on GitHub' }).click();
+    await page.waitForURL(/\/w\/default\/default$/);
+    assert.match(await page.locator('header').innerText(), /octocat/);
   });
 
   test('a user of another workspace sees nothing of this one', async () => {
