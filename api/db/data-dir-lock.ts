@@ -7,6 +7,7 @@ import * as fs from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { LocoError } from '../../generator/errors.ts';
+import { isAlive } from '../pid-alive.ts';
 
 interface Holder {
   pid: number;
@@ -18,15 +19,6 @@ export interface DataDirLock {
   release(): Promise<void>;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function readHolder(file: string): Promise<Holder | null> {
   try {

@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LocoError } from '../../generator/errors.ts';
+import { isAlive } from '../pid-alive.ts';
 
 export interface LockOptions {
   /** Give up waiting after this long. */
@@ -102,14 +103,6 @@ async function readLock(lockPath: string): Promise<{ record: LockRecord | null; 
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** True when the lock was abandoned and has been removed (or vanished); false to keep waiting. */
 async function breakIfStale(lockPath: string, staleMs: number): Promise<boolean> {
