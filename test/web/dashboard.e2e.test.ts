@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startArgoCdDouble, type ArgoCdDouble } from '../doubles/argocd/server.ts';
 import { startDeviceFlowDouble } from '../doubles/github/device-flow.ts';
 import { argoApplicationName, workspaceSlug } from '../../generator/names.ts';
@@ -134,10 +134,13 @@ describe('web dashboard', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is
   test('with GitHub login configured, a user signs in through the device flow: code shown, not yet, approved, signed in', async (t) => {
     const github = await startDeviceFlowDouble({ interval: 0 });
     const withGitHub = await startTestApi('pglite', { githubOAuth: { clientId: github.clientId, webUrl: github.url, apiUrl: github.url } });
-    t.after(async () => { await withGitHub.close(); await github.close(); });
+    let context: BrowserContext | undefined;
+    // the browser first: the board's live stream would otherwise keep the server's close waiting
+    t.after(async () => { await context?.close(); await withGitHub.close(); await github.close(); });
     await call(withGitHub.app, withGitHub.adminToken, 'POST', `${ws}/members`, { user: 'octocat', role: 'deploy' });
     const base = await withGitHub.app.listen({ port: 0, host: '127.0.0.1' });
-    const page = await (await browser.newContext()).newPage();
+    context = await browser.newContext();
+    const page = await context.newPage();
     await page.goto(`${base}/`);
     await page.getByRole('button', { name: 'Sign in with GitHub' }).click();
     const code = await page.locator('#user-code').innerText();
