@@ -5,7 +5,7 @@ import { LocoError, isLocoError } from '../../generator/errors.ts';
 import { createLocoClient, type Me } from '../../api/client/index.ts';
 import type { Action } from '../action.ts';
 import { printFields, printJson, printTable } from '../output.ts';
-import { ask } from '../prompt.ts';
+import { askSecret } from '../prompt.ts';
 import { parseWorkspaceRef, readSettings, readToken, writeSettings, writeToken } from '../settings.ts';
 
 export const login: Action = async (ctx, _args, flags) => {
@@ -14,7 +14,7 @@ export const login: Action = async (ctx, _args, flags) => {
   const anonymous = createLocoClient({ url, log: ctx.debug });
   if (!token) {
     token = await deviceFlow(anonymous, ctx.json);
-    if (!token && ctx.interactive) token = await ask(`API token for ${url}: `);
+    if (!token && ctx.interactive) token = await askSecret(`API token for ${url}: `);
     if (!token) {
       throw new LocoError('auth.token-required', `${url} offers no browser login; a token is needed`,
         'loco login --token <token> (on a fresh API the admin token is in $LOCO_DATA_DIR/admin-token)');
