@@ -2,7 +2,7 @@
 // only when it runs, so `loco --help` and offline commands start fast.
 
 import { cac, type Command } from 'cac';
-import { readFileSync } from 'node:fs';
+import packageJson from '../package.json' with { type: 'json' };
 import { LocoError, exitCodeFor, isLocoError } from '../generator/errors.ts';
 import { createContext, type Context, type GlobalFlags } from './context.ts';
 import { errorJson, formatError } from './report-error.ts';
@@ -11,7 +11,8 @@ import type { Loader } from './action.ts';
 
 
 const cli = cac('loco');
-const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+// Imported, not read from disk: the bundled CLI (dist/npm, the single executable) has no package.json beside it.
+const version = packageJson.version;
 
 cli
   .option('-o, --output <format>', 'Output format: table or json')
@@ -107,4 +108,5 @@ async function main(): Promise<number> {
 
 // Exit at once: an idle keep-alive socket to the API must not hold the prompt for seconds.
 // (stdout and stderr are synchronous for files, pipes and TTYs on Linux, so nothing is lost.)
-process.exit(await main());
+// No top-level await: the bundle is CommonJS, which Node's single-executable applications need.
+void main().then((code) => process.exit(code));
