@@ -1,6 +1,6 @@
 // Base shapes of the Kubernetes objects an app is made of, as plain data. The generator clones
 // them and fills in names, labels and profile settings with typed code. Everything here is
-// the same for every app of a type, so it belongs in the base, shared by every profile.
+// the same for every app of a type; every overlay starts from them (generator/render/base.ts).
 
 /** Name of the one container in every app pod; overlays patch it by this name. */
 export const CONTAINER_NAME = 'app';

@@ -9,6 +9,7 @@ import type { Author, ChangeResult, GitopsStore } from '../gitops/index.ts';
 import type { Deployment } from '../db/entities.ts';
 import { applyOverrideChange, overridesPath, type OverrideChange } from './overrides.ts';
 import { otherAppsAt } from './other-apps.ts';
+import { orphanedBaseScope } from './legacy-base.ts';
 import { rollbackFiles, rollbackScope } from './rollback-files.ts';
 import { currentScopeFiles, headOrCreate } from './prepare.ts';
 
@@ -110,14 +111,15 @@ async function commitOnce(ctx: CommitContext, d: Deployment, head: string, rende
   switch (d.changeType) {
     case 'rollback': {
       const files = await rollbackFiles(ctx.store, ctx.slug, head, rollbackTarget(d), d.app, d.profile);
-      return ctx.store.applyChange({ ...base, scope: rollbackScope(d.app, d.profile), files });
+      return ctx.store.applyChange({ ...base, scope: rollbackScope(d.app, d.profile, files), files });
     }
     case 'delete':
       return ctx.store.applyChange({ ...base, scope: [`apps/${d.app}/`], files: new Map() });
     default: {
       const files = await renderChange(ctx, d, head);
       rendered(files.size);
-      const scope = [...appScope(d.app, d.profile), ...(editsOverrides(d) ? [overridesPath(d.app)] : [])];
+      const orphaned = orphanedBaseScope(await ctx.store.readFiles(ctx.slug, head, `apps/${d.app}/`), d.app, d.profile);
+      const scope = [...appScope(d.app, d.profile), ...(editsOverrides(d) ? [overridesPath(d.app)] : []), ...orphaned];
       return ctx.store.applyChange({ ...base, scope, files });
     }
   }

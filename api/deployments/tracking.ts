@@ -2,6 +2,7 @@
 // committed revision and receives state changes and one outcome.
 
 import type { GitopsStore } from '../gitops/index.ts';
+import { readsSharedBase } from './legacy-base.ts';
 
 export interface TrackerEvent {
   type: string;
@@ -39,12 +40,16 @@ export type TrackFn = (request: TrackRequest, onEvent: (event: TrackerEvent) => 
 
 /**
  * ReleaseVerdict of `revision` for deployment `d` (commit `d.commit` of `d.app`@`d.profile`):
- * Argo CD builds apps/<app>/overlays/<profile>, which reads apps/<app>/base, so those two
- * folders are the release; loco.toml and overrides.toml only feed the renderer.
+ * Argo CD builds apps/<app>/overlays/<profile> (and, in repositories of the older layout whose
+ * overlay lists ../../base, apps/<app>/base), so those folders are the release; loco.toml and
+ * overrides.toml only feed the renderer.
  */
 export async function releaseAt(store: GitopsStore, slug: string, d: { commit?: string | null; app: string; profile: string }, revision: string): Promise<ReleaseVerdict> {
   if (!d.commit || !(await store.contains(slug, revision, d.commit))) return 'unrelated';
-  for (const prefix of [`apps/${d.app}/base/`, `apps/${d.app}/overlays/${d.profile}/`]) {
+  const overlay = `apps/${d.app}/overlays/${d.profile}/`;
+  const kustomization = (await store.readFiles(slug, d.commit, `${overlay}kustomization.yaml`)).get(`${overlay}kustomization.yaml`);
+  const prefixes = kustomization !== undefined && readsSharedBase(kustomization) ? [`apps/${d.app}/base/`, overlay] : [overlay];
+  for (const prefix of prefixes) {
     const diff = await store.diff(slug, d.commit, revision, prefix);
     if (diff.added.length + diff.removed.length + diff.changed.length > 0) return 'replaced';
   }

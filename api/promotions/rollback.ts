@@ -47,9 +47,9 @@ async function rollBackDirectly(loco: LocoServices, access: WorkspaceAccess, pri
     const id = newDeploymentId();
     const actor = actorName(principal);
     const subject = `rollback(${target.app}@${target.profile}): to ${target.id} (${targetCommit.slice(0, 7)})${emergency ? ' [emergency]' : ''}`;
+    const files = await rollbackFiles(loco.store, access.slug, head, targetCommit, target.app, target.profile);
     const result = await loco.store.applyChange({
-      slug: access.slug, files: await rollbackFiles(loco.store, access.slug, head, targetCommit, target.app, target.profile),
-      scope: rollbackScope(target.app, target.profile), subject, baseCommit: head,
+      slug: access.slug, files, scope: rollbackScope(target.app, target.profile, files), subject, baseCommit: head,
       trailers: {
         'Loco-Deployment': id, 'Loco-Actor': actor, 'Loco-App': target.app, 'Loco-Profile': target.profile,
         'Loco-Config-Digest': target.configDigest, 'Loco-Image': target.image, 'Loco-Change': 'rollback',

@@ -1,5 +1,7 @@
-// apps/<app>/base: the objects every profile shares. Depends only on the app name and type,
-// so rendering any profile gives the same base and a deploy of one profile never rewrites it.
+// The app's base objects (ServiceAccount, workload, Service, NetworkPolicy) before any profile's
+// patches. They are written into every overlay, not into a shared apps/<app>/base/: a shared
+// folder let a deploy to one profile (say dev with another Metadata.Type) change what a
+// protected profile's overlay builds without that profile's review (issue 14).
 
 import { appTypeTemplate } from '../../templates/app-types.ts';
 import {
@@ -43,14 +45,11 @@ export function workloadObject(app: string, type: string): Record<string, unknow
   };
 }
 
+/** File name → YAML of the base objects, in the order the overlay lists them. */
 export function renderBase(app: string, type: string): Map<string, string> {
   const template = appTypeTemplate(type);
   const files = new Map<string, string>();
-  const resources: string[] = [];
-  const add = (file: string, doc: unknown) => {
-    files.set(file, toYaml(doc));
-    resources.push(file);
-  };
+  const add = (file: string, doc: unknown) => files.set(file, toYaml(doc));
   add('serviceaccount.yaml', { apiVersion: serviceAccountShape.apiVersion, kind: serviceAccountShape.kind, metadata: metadata(app), automountServiceAccountToken: false });
   add(template.workload === 'CronJob' ? 'cronjob.yaml' : 'deployment.yaml', workloadObject(app, type));
   if (template.isRouted) {
@@ -67,6 +66,5 @@ export function renderBase(app: string, type: string): Map<string, string> {
     metadata: metadata(app),
     spec: { podSelector: { matchLabels: selectorLabels(app) }, ...structuredClone(networkPolicyShape.spec) },
   });
-  files.set('kustomization.yaml', toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }));
   return files;
 }

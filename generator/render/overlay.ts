@@ -1,6 +1,8 @@
-// apps/<app>/overlays/<profile>: everything that differs by profile, config or release —
-// namespace, image (digest-pinned when known), patches, routes, policies, env ConfigMap —
-// plus release.yaml, a record of what was rendered that Kustomize does not read.
+// apps/<app>/overlays/<profile>: self-contained — the app's base objects (base.ts) plus
+// everything that differs by profile, config or release (namespace, image digest-pinned when
+// known, patches, routes, policies, env ConfigMap) — plus release.yaml, a record of what was
+// rendered that Kustomize does not read. Nothing outside the folder feeds its build, so only a
+// change to this profile (reviewed, for a protected one) can change what it runs.
 
 import { appTypeTemplate } from '../../templates/app-types.ts';
 import { IMAGE_PLACEHOLDER } from '../../templates/base-shapes.ts';
@@ -11,6 +13,7 @@ import { imageVersion, parseImageRef } from './image.ts';
 import { autoscaler, disruptionBudget, hasAutoscaler, hasDisruptionBudget, namespaceObject, networkPolicyPatch } from './policies.ts';
 import { backendTrafficPolicy, grpcServicePatch, route } from './routes.ts';
 import { workloadPatch } from './workload.ts';
+import { renderBase } from './base.ts';
 import { toYaml } from './yaml.ts';
 
 export interface OverlayInput {
@@ -33,7 +36,7 @@ export function renderOverlay(input: OverlayInput): Map<string, string> {
   const namespace = namespaceFor(workspace, app, profile);
   const image = parseImageRef(input.image);
   const files = new Map<string, string>();
-  const resources: string[] = ['../../base'];
+  const resources: string[] = [];
   const patches: Array<{ path: string }> = [];
   const addResource = (file: string, doc: unknown) => {
     files.set(file, toYaml(doc));
@@ -44,6 +47,10 @@ export function renderOverlay(input: OverlayInput): Map<string, string> {
     patches.push({ path: file });
   };
 
+  for (const [file, text] of renderBase(app, spec.metadata.type)) {
+    files.set(file, text);
+    resources.push(file);
+  }
   addResource('namespace.yaml', namespaceObject(namespace, workspace, app, profile));
   const env = envConfigMap(app, plainEnv({ spec, profile, workspace, version: imageVersion(image), otherApps: input.otherApps, fileVariables: input.fileVariables, ...(input.otlpEndpoint ? { otlpEndpoint: input.otlpEndpoint } : {}) }));
   addResource('configmap.yaml', env.doc);

@@ -11,7 +11,6 @@ import { closest } from '../config/problems.ts';
 import { resolveProfile } from '../config/resolve.ts';
 import type { AppSpec, LocoConfig } from '../config/spec.ts';
 import { SERVICE_PORT } from '../../templates/base-shapes.ts';
-import { renderBase } from './base.ts';
 import { parseDotenv } from './env.ts';
 import { imageReferenceProblem } from '../image-reference.ts';
 import { renderOverlay } from './overlay.ts';
@@ -41,9 +40,13 @@ export function configDigest(text: string): string {
   return `sha256:${createHash('sha256').update(text).digest('hex')}`;
 }
 
-/** Paths a deploy of (app, profile) replaces; files under them that are not rendered are deleted. */
+/**
+ * Paths a deploy of (app, profile) replaces; files under them that are not rendered are deleted.
+ * No folder shared with another profile's build is in it (repositories written before overlays
+ * were self-contained may still hold apps/<app>/base/: see api/deployments/legacy-base.ts).
+ */
 export function appScope(app: string, profile: string): string[] {
-  return [`apps/${app}/loco.toml`, `apps/${app}/base/`, `apps/${app}/overlays/${profile}/`];
+  return [`apps/${app}/loco.toml`, `apps/${app}/overlays/${profile}/`];
 }
 
 /** In-cluster URL of an app in a profile: what LOCO_<APP>_URL holds for the other apps. */
@@ -96,7 +99,6 @@ export function renderApp(input: RenderInput): RenderedTree {
   const imageProblem = imageReferenceProblem(image);
   if (imageProblem) throw new LocoError('validation.invalid-image', imageProblem[0], imageProblem[1]);
   const files: Array<[string, string]> = [[`apps/${app}/loco.toml`, input.configText]];
-  for (const [file, text] of renderBase(app, spec.metadata.type)) files.push([`apps/${app}/base/${file}`, text]);
   const overlay = renderOverlay({
     spec,
     profile: input.profile,
