@@ -16,6 +16,12 @@ export interface RunnerOptions {
   holdAfterCommit?: boolean;
   /** Tests: do not start the background runner at all. */
   disabled?: boolean;
+  /**
+   * Tests only (LOCO_TEST_CRASH_POINT=after-commit): after a commit is on main and before the
+   * database records it, log `crash point reached` and wait forever, so a crash-recovery test
+   * can kill -9 the process at exactly that moment. Never set it in production.
+   */
+  pauseAfterCommit?: boolean;
 }
 
 export interface ArgoCdSettings {
@@ -79,6 +85,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocoOption
   }
   if (env.LOCO_METRICS_TOKEN) options.metricsToken = env.LOCO_METRICS_TOKEN;
   if (env.LOCO_LEASE_SECONDS) options.runner = { leaseSeconds: Number(env.LOCO_LEASE_SECONDS) };
+  if (env.LOCO_TEST_CRASH_POINT === 'after-commit') options.runner = { ...options.runner, pauseAfterCommit: true };
   return options;
 }
 

@@ -80,6 +80,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
       scanIntervalMs: options.runner?.scanIntervalMs ?? 5000,
       progressDeadlineSeconds: options.progressDeadlineSeconds ?? 600,
       ...(options.runner?.holdAfterCommit ? { holdAfterCommit: true } : {}),
+      ...(options.runner?.pauseAfterCommit ? { pauseAfterCommit: true } : {}),
     });
     const services: LocoServices = { options, database, em, store, bus, runner, argocd, preflight, bootstrap: boot, metrics, streams: new SseRegistry() };
     app.decorate('loco', services);
@@ -124,7 +125,10 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
     }, { prefix: '/api/v1' });
 
     app.addHook('onReady', async () => {
-      if (!options.runner?.disabled) runner.start();
+      if (options.runner?.disabled) return;
+      // before any tracking: a crash between a commit and its record must not leave them apart
+      await runner.reconcile();
+      runner.start();
     });
     // Before the listener closes: followers get a last `reconnect` event (fastify would otherwise
     // wait for these long-lived responses forever), then the runner hands its leases back.

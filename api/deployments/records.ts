@@ -39,6 +39,9 @@ export interface EventJson {
   data?: Record<string, unknown>;
 }
 
+/** What a deployment says when no Argo CD follows it. */
+export const NO_ARGOCD = 'No Argo CD is configured (LOCO_ARGOCD_URL is unset), so Loco does not follow the rollout: the deployment ends at committed.';
+
 export const ACTIVE_STATUSES: DeploymentStatus[] = ['pending', 'committed', 'syncing', 'progressing'];
 
 const iso = (value: unknown): string => new Date(value as string).toISOString();

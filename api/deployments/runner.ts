@@ -9,12 +9,13 @@ import type { FastifyBaseLogger } from 'fastify';
 import { LocoError } from '../../generator/errors.ts';
 import { argoApplicationName, argoProjectName } from '../../generator/names.ts';
 import { Deployment, User, Workspace } from '../db/entities.ts';
-import type { GitopsStore } from '../gitops/index.ts';
+import type { ChangeResult, GitopsStore } from '../gitops/index.ts';
 import type { PreflightFn } from '../kubernetes/preflight.ts';
 import type { EventBus } from './bus.ts';
 import { commitChange, filesOfChange, subjectFor, type CommitContext } from './commit.ts';
 import { headOrCreate } from './prepare.ts';
-import { appendEvent, changeStatus } from './records.ts';
+import { appendEvent, changeStatus, NO_ARGOCD } from './records.ts';
+import { findCommitOf, reconcileWorkspace } from './reconcile.ts';
 import { releaseAt, type TrackFn } from './tracking.ts';
 import { inDeploymentSpan, tracingOn, type DeploymentSpanInfo, type TraceRef } from './trace.ts';
 
@@ -32,14 +33,14 @@ export interface RunnerDeps {
   scanIntervalMs: number;
   progressDeadlineSeconds: number;
   holdAfterCommit?: boolean;
+  /** Tests only: wait forever between the commit and its record (RunnerOptions.pauseAfterCommit). */
+  pauseAfterCommit?: boolean;
 }
 
 // Changes that decide which pods run and how big they are. An env change keeps replicas and
 // resources as they are, and a deletion removes pods. Promotions arrive already committed (a
 // merged pull request): a local merge is checked in api/promotions/review.ts before it lands.
 const PREFLIGHT_CHANGES = new Set(['deploy', 'rollback', 'scale', 'promote']);
-
-const NO_ARGOCD = 'No Argo CD is configured (LOCO_ARGOCD_URL is unset), so Loco does not follow the rollout: the deployment ends at committed.';
 
 export class DeploymentRunner {
   readonly #deps: RunnerDeps;
@@ -123,21 +124,48 @@ export class DeploymentRunner {
     }
   }
 
-  async #claim(id: string): Promise<boolean> {
-    const rows = await this.#deps.orm.em.fork().execute<{ id: string }[]>(
-      `update deployments set lease_owner = ?, lease_expires_at = now() + (? * interval '1 second')
-        where id = ? and finished_at is null and (lease_owner is null or lease_expires_at is null or lease_expires_at < now() or lease_owner = ?)
-        returning id`,
-      [this.#deps.instanceId, this.#deps.leaseSeconds, id, this.#deps.instanceId],
+  /**
+   * Takes the deployment's lease. `carriedBefore`: some process (maybe this one) held it before,
+   * so it may have committed and died before recording the commit.
+   */
+  async #claim(id: string): Promise<{ claimed: boolean; carriedBefore: boolean }> {
+    const rows = await this.#deps.orm.em.fork().execute<{ previous: string | null }[]>(
+      `with prev as (select id, lease_owner from deployments where id = ? for update)
+       update deployments d set lease_owner = ?, lease_expires_at = now() + (? * interval '1 second')
+         from prev
+        where d.id = prev.id and d.finished_at is null and (d.lease_owner is null or d.lease_expires_at is null or d.lease_expires_at < now() or d.lease_owner = ?)
+        returning prev.lease_owner as previous`,
+      [id, this.#deps.instanceId, this.#deps.leaseSeconds, this.#deps.instanceId],
     );
-    return rows.length > 0;
+    return { claimed: rows.length > 0, carriedBefore: rows.length > 0 && rows[0].previous !== null };
+  }
+
+  /**
+   * Start-up (before any tracking): reconciles main's Loco commits with the unfinished
+   * deployments of every workspace (reconcile.ts), so a process killed between its commit and
+   * the database update leaves neither a commit without a record nor a record of a commit main lacks.
+   */
+  async reconcile(): Promise<void> {
+    const em = this.#deps.orm.em.fork();
+    const workspaces = await em.execute<{ id: string; slug: string }[]>(
+      `select distinct w.id, w.slug from workspaces w join deployments d on d.workspace_id = w.id where d.finished_at is null`,
+    );
+    for (const w of workspaces) {
+      try {
+        const actions = await this.exclusive(w.id, () => reconcileWorkspace({ em: em.fork(), bus: this.#deps.bus, store: this.#deps.store, tracked: Boolean(this.#deps.track) }, w));
+        for (const a of actions) this.#deps.log.warn({ deploymentId: a.id, workspace: w.slug.replace('--', '/'), commit: a.commit, action: a.kind }, `reconciled deployment ${a.id} with main: ${a.kind}`);
+      } catch (error) {
+        this.#deps.log.error({ err: error, workspace: w.slug.replace('--', '/') }, 'could not reconcile deployments with main');
+      }
+    }
   }
 
   async #carry(id: string): Promise<void> {
     const controller = new AbortController();
     this.#carried.set(id, controller);
     try {
-      if (!(await this.#claim(id))) return;
+      const claim = await this.#claim(id);
+      if (!claim.claimed) return;
       let d = await this.#deps.orm.em.fork().findOne(Deployment, { id });
       if (!d || d.finishedAt) return;
       // a process told to stop after the commit leaves tracking to the next process
@@ -145,7 +173,7 @@ export class DeploymentRunner {
       const traced = tracingOn() ? await this.#traceOf(d) : undefined;
       const inSpan = <T>(name: string, work: () => Promise<T>) => (traced ? inDeploymentSpan(name, traced.info, traced.parent, work) : work());
       if (d.status === 'pending') {
-        d = await this.exclusive(d.workspaceId, () => inSpan('loco.commit', () => this.#commit(id)));
+        d = await this.exclusive(d.workspaceId, () => inSpan('loco.commit', () => this.#commit(id, claim.carriedBefore)));
         if (!d || d.finishedAt || this.#deps.holdAfterCommit) return;
       }
       if (controller.signal.aborted) return;
@@ -184,46 +212,55 @@ export class DeploymentRunner {
   }
 
   /** pending → committed (or failed). Returns the deployment as it stands afterwards. */
-  async #commit(id: string): Promise<Deployment | null> {
+  async #commit(id: string, carriedBefore: boolean): Promise<Deployment | null> {
     const { bus } = this.#deps;
     const em = this.#deps.orm.em.fork();
     const d = await em.findOne(Deployment, { id });
     if (!d || d.finishedAt || d.status !== 'pending') return d;
     const [workspace, user] = await Promise.all([em.findOneOrFail(Workspace, { id: d.workspaceId }), em.findOne(User, { id: d.actorUserId })]);
     const author = { name: user?.name ?? d.actor, email: user?.email ?? `${user?.name ?? 'loco'}@users.noreply.loco` };
-    if (PREFLIGHT_CHANGES.has(d.changeType) && !(await this.#preflight(em, d, { store: this.#deps.store, slug: workspace.slug, author }))) return null;
-    let result;
-    try {
-      // Asked under the repository lock, so no replica commits a newer deploy of this app/profile
-      // between the answer and our commit: the newest request always ends up on main.
-      const precondition = async () => {
-        const newer = await this.#newerRelease(d);
-        if (newer) throw new LocoError('conflict.superseded', `superseded by ${newer} before it was committed`, `follow ${newer}: \`loco status ${d.app} --profile ${d.profile}\``, { data: { by: newer } });
-      };
-      const made = await commitChange({ store: this.#deps.store, slug: workspace.slug, author, precondition }, d);
-      result = made.result;
-      if (made.renderedFiles !== undefined) {
-        await appendEvent(em, bus, id, { type: 'rendered', message: `rendered ${made.renderedFiles} files for ${d.app}@${d.profile}`, data: { files: made.renderedFiles } });
-      }
-    } catch (error) {
-      if (error instanceof LocoError && error.code === 'conflict.superseded') {
-        await changeStatus(em, bus, id, { status: 'failed', reason: 'superseded', finished: true, message: error.message, nextStep: error.hint },
-          { type: 'failed', message: error.message, data: { reason: 'superseded', ...error.data } });
+    // An earlier carrier may have committed it and died before recording that: record its commit, never commit twice.
+    const earlier = carriedBefore ? await findCommitOf(this.#deps.store, workspace.slug, id, d.createdAt) : null;
+    if (!earlier && PREFLIGHT_CHANGES.has(d.changeType) && !(await this.#preflight(em, d, { store: this.#deps.store, slug: workspace.slug, author }))) return null;
+    let result: ChangeResult = { status: 'committed', commit: earlier ?? '', parent: '' };
+    if (!earlier) {
+      try {
+        // Asked under the repository lock, so no replica commits a newer deploy of this app/profile
+        // between the answer and our commit: the newest request always ends up on main.
+        const precondition = async () => {
+          const newer = await this.#newerRelease(d);
+          if (newer) throw new LocoError('conflict.superseded', `superseded by ${newer} before it was committed`, `follow ${newer}: \`loco status ${d.app} --profile ${d.profile}\``, { data: { by: newer } });
+        };
+        const made = await commitChange({ store: this.#deps.store, slug: workspace.slug, author, precondition }, d);
+        result = made.result;
+        if (this.#deps.pauseAfterCommit) {
+          this.#deps.log.warn({ deploymentId: id, commit: result.commit }, 'crash point reached: committed, not yet recorded (LOCO_TEST_CRASH_POINT)');
+          await new Promise(() => {});
+        }
+        if (made.renderedFiles !== undefined) {
+          await appendEvent(em, bus, id, { type: 'rendered', message: `rendered ${made.renderedFiles} files for ${d.app}@${d.profile}`, data: { files: made.renderedFiles } });
+        }
+      } catch (error) {
+        if (error instanceof LocoError && error.code === 'conflict.superseded') {
+          await changeStatus(em, bus, id, { status: 'failed', reason: 'superseded', finished: true, message: error.message, nextStep: error.hint },
+            { type: 'failed', message: error.message, data: { reason: 'superseded', ...error.data } });
+          return null;
+        }
+        const known = error instanceof LocoError;
+        if (!known) this.#deps.log.error({ err: error, deploymentId: id, workspace: workspace.slug.replace('--', '/'), app: d.app, profile: d.profile }, 'commit failed');
+        const reason = known && error.family === 'config' ? 'invalid-config' : known && error.family === 'conflict' ? 'commit-conflict' : 'commit-failed';
+        await changeStatus(em, bus, id, {
+          status: 'failed', reason, finished: true,
+          message: known ? error.message : 'the commit could not be made (internal error; see the API log)',
+          nextStep: known ? error.hint : 'try again; if it persists, ask your Loco operator to check the API log',
+        }, { type: 'failed', message: known ? error.message : 'the commit could not be made', data: { reason, ...(known ? { code: error.code } : {}) } });
         return null;
       }
-      const known = error instanceof LocoError;
-      if (!known) this.#deps.log.error({ err: error, deploymentId: id, workspace: workspace.slug.replace('--', '/'), app: d.app, profile: d.profile }, 'commit failed');
-      const reason = known && error.family === 'config' ? 'invalid-config' : known && error.family === 'conflict' ? 'commit-conflict' : 'commit-failed';
-      await changeStatus(em, bus, id, {
-        status: 'failed', reason, finished: true,
-        message: known ? error.message : 'the commit could not be made (internal error; see the API log)',
-        nextStep: known ? error.hint : 'try again; if it persists, ask your Loco operator to check the API log',
-      }, { type: 'failed', message: known ? error.message : 'the commit could not be made', data: { reason, ...(known ? { code: error.code } : {}) } });
-      return null;
     }
     const short = result.commit.slice(0, 7);
     const unchanged = result.status === 'unchanged';
-    const what = unchanged ? `commit ${short} already holds this state; nothing new was committed` : `committed ${short}: ${subjectFor(d)}`;
+    const what = unchanged ? `commit ${short} already holds this state; nothing new was committed`
+      : earlier ? `commit ${short} on main is this deployment's (an earlier carrier made it and stopped before recording it)` : `committed ${short}: ${subjectFor(d)}`;
     const finished = !this.#deps.track && !this.#deps.holdAfterCommit;
     await changeStatus(em, bus, id, { status: 'committed', commit: result.commit, finished, message: finished ? `${what}. ${NO_ARGOCD}` : what }, {
       type: 'committed',
