@@ -123,11 +123,11 @@ const obs: TableField = {
       ],
     },
     {
-      kind: 'table', key: 'Metrics', prop: 'metrics', doc: 'Prometheus scraping (prometheus.io/* pod annotations).',
+      kind: 'table', key: 'Metrics', prop: 'metrics', doc: 'Prometheus scraping: a PodMonitor (monitoring.coreos.com/v1, for the Prometheus Operator) on the metrics port, the prometheus.io/scrape, /path and /port pod annotations, and a NetworkPolicy rule admitting the `monitoring` namespace (where kube-prometheus-stack runs Prometheus) to that port only.',
       fields: [
-        { kind: 'boolean', key: 'Enabled', prop: 'enabled', default: false, doc: 'Let Prometheus scrape the pods.' },
+        { kind: 'boolean', key: 'Enabled', prop: 'enabled', default: false, doc: 'Let Prometheus scrape the pods (renders podmonitor.yaml).' },
         { kind: 'string', key: 'Path', prop: 'path', default: '/metrics', check: checkHttpPath, doc: 'Metrics path.' },
-        { kind: 'integer', key: 'Port', prop: 'port', default: (c) => c.spec.routing.port, defaultDoc: 'Routing.Port', min: 1, max: 65535, doc: 'Metrics port.' },
+        { kind: 'integer', key: 'Port', prop: 'port', default: (c) => c.spec.routing.port, defaultDoc: 'Routing.Port', min: 1, max: 65535, doc: 'Metrics port; when it is not Routing.Port the container declares it as port `metrics`.' },
       ],
     },
     {

@@ -10,6 +10,7 @@ import { namespaceFor } from '../names.ts';
 import type { AppSpec } from '../config/spec.ts';
 import { envConfigMap, plainEnv, secretEnv } from './env.ts';
 import { imageVersion, parseImageRef } from './image.ts';
+import { hasPodMonitor, podMonitor } from './metrics.ts';
 import { autoscaler, disruptionBudget, hasAutoscaler, hasDisruptionBudget, namespaceObject, networkPolicyPatch } from './policies.ts';
 import { backendTrafficPolicy, grpcServicePatch, route } from './routes.ts';
 import { workloadPatch } from './workload.ts';
@@ -60,6 +61,7 @@ export function renderOverlay(input: OverlayInput): Map<string, string> {
   }
   if (hasAutoscaler(spec)) addResource('hpa.yaml', autoscaler(spec));
   if (hasDisruptionBudget(spec)) addResource('pdb.yaml', disruptionBudget(spec));
+  if (hasPodMonitor(spec)) addResource('podmonitor.yaml', podMonitor(spec));
 
   addPatch(`${template.workload.toLowerCase()}-patch.yaml`, workloadPatch(spec, env.name, secretEnv(spec)));
   addPatch('networkpolicy-patch.yaml', networkPolicyPatch(spec, workspace));

@@ -4,6 +4,7 @@
 import { appTypeTemplate } from '../../templates/app-types.ts';
 import type { AppSpec } from '../config/spec.ts';
 import { metadata, selectorLabels, WORKSPACE_LABEL } from './labels.ts';
+import { hasPodMonitor, scraperIngress } from './metrics.ts';
 
 export function hasAutoscaler(spec: AppSpec): boolean {
   return appTypeTemplate(spec.metadata.type).isScalable && spec.resources.scalers.enabled;
@@ -57,7 +58,10 @@ export function disruptionBudget(spec: AppSpec): Record<string, unknown> {
   return { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: metadata(app), spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(app) } } };
 }
 
-/** Admits the gateway's namespace (routed apps only) and every namespace of the same workspace. */
+/**
+ * Admits the gateway's namespace (routed apps only) and every namespace of the same workspace;
+ * with Obs.Metrics on, also the scraper's namespace, on the metrics port only.
+ */
 export function networkPolicyPatch(spec: AppSpec, workspace: string): Record<string, unknown> {
   const from: Array<Record<string, unknown>> = [];
   if (appTypeTemplate(spec.metadata.type).isRouted) {
@@ -65,5 +69,7 @@ export function networkPolicyPatch(spec: AppSpec, workspace: string): Record<str
     from.push({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': gatewayNamespace } } });
   }
   from.push({ namespaceSelector: { matchLabels: { [WORKSPACE_LABEL]: workspace } } });
-  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: spec.metadata.name }, spec: { ingress: [{ from }] } };
+  const ingress: Array<Record<string, unknown>> = [{ from }];
+  if (hasPodMonitor(spec)) ingress.push(scraperIngress(spec));
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: spec.metadata.name }, spec: { ingress } };
 }

@@ -6,6 +6,7 @@ import { appTypeTemplate } from '../../templates/app-types.ts';
 import { CONTAINER_NAME, PORT_NAME } from '../../templates/base-shapes.ts';
 import type { AppSpec } from '../config/spec.ts';
 import { selectorLabels } from './labels.ts';
+import { metricsContainerPort } from './metrics.ts';
 import { hasAutoscaler } from './policies.ts';
 
 /** Startup probes poll every few seconds so a fast app is ready quickly. */
@@ -59,7 +60,10 @@ function probes(spec: AppSpec): Record<string, unknown> {
 function container(spec: AppSpec, configMap: string, secretEnv: Array<Record<string, unknown>>): Record<string, unknown> {
   const template = appTypeTemplate(spec.metadata.type);
   const c: Record<string, unknown> = { name: CONTAINER_NAME };
-  if (template.isRouted) c.ports = [{ name: PORT_NAME, containerPort: spec.routing.port, protocol: 'TCP' }];
+  const ports: Array<Record<string, unknown>> = template.isRouted ? [{ name: PORT_NAME, containerPort: spec.routing.port, protocol: 'TCP' }] : [];
+  const metrics = metricsContainerPort(spec);
+  if (metrics) ports.push(metrics);
+  if (ports.length) c.ports = ports;
   c.envFrom = [{ configMapRef: { name: configMap } }];
   if (secretEnv.length) c.env = secretEnv;
   c.resources = { requests: { cpu: spec.resources.cpu, memory: spec.resources.memory }, limits: { memory: spec.resources.memory } };
