@@ -17,6 +17,7 @@ export {
   type RenderInput,
   type RenderedTree,
 } from './render/render-app.ts';
+export { routeClaims, type RouteClaim } from './render/routes.ts';
 export { appUrlVariable } from './render/env.ts';
 export { effectiveEnv, type EnvEntry, type EnvSource } from './render/effective-env.ts';
 export { parseImageRef, type ImageRef } from './render/image.ts';

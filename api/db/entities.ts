@@ -196,4 +196,50 @@ export const ApiToken = defineEntity({
 });
 export type ApiToken = InferEntity<typeof ApiToken>;
 
-export const entities = [Org, Workspace, User, OrgMembership, WorkspaceMembership, App, Deployment, DeploymentEvent, Promotion, ApiToken];
+/** The workspace a host belongs to (api/routing/claims.ts): no other workspace may route on it. */
+export const RouteHost = defineEntity({
+  name: 'RouteHost',
+  tableName: 'route_hosts',
+  properties: {
+    host: p.string().primary(),
+    workspaceId: () => p.manyToOne(Workspace).mapToPk().joinColumn('workspace_id'),
+    createdAt: p.datetime().onCreate(now),
+  },
+});
+export type RouteHost = InferEntity<typeof RouteHost>;
+
+/** One (host, protocol, path prefix) an app/profile's route takes; unique, so a race has one winner. */
+export const RouteClaim = defineEntity({
+  name: 'RouteClaim',
+  tableName: 'route_claims',
+  properties: {
+    id: p.string().primary(),
+    host: p.string(),
+    protocol: p.enum(['http', 'grpc'] as const),
+    /** HTTP path prefix, or `/<grpc service>` (`/` = every service). */
+    pathPrefix: p.string(),
+    workspaceId: () => p.manyToOne(Workspace).mapToPk().joinColumn('workspace_id'),
+    appId: () => p.manyToOne(App).mapToPk().joinColumn('app_id'),
+    app: p.string(),
+    profile: p.string(),
+    createdAt: p.datetime().onCreate(now),
+  },
+});
+export type RouteClaim = InferEntity<typeof RouteClaim>;
+
+/** A domain outside the platform's base domains that a workspace proves it controls by a DNS TXT record. */
+export const CustomDomain = defineEntity({
+  name: 'CustomDomain',
+  tableName: 'custom_domains',
+  properties: {
+    id: p.string().primary(),
+    workspaceId: () => p.manyToOne(Workspace).mapToPk().joinColumn('workspace_id'),
+    domain: p.string(),
+    token: p.string(),
+    verifiedAt: p.datetime().nullable(),
+    createdAt: p.datetime().onCreate(now),
+  },
+});
+export type CustomDomain = InferEntity<typeof CustomDomain>;
+
+export const entities = [Org, Workspace, User, OrgMembership, WorkspaceMembership, App, Deployment, DeploymentEvent, Promotion, ApiToken, RouteHost, RouteClaim, CustomDomain];

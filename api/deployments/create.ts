@@ -14,6 +14,7 @@ import { actorName } from '../auth/authenticate.ts';
 import type { EventBus } from './bus.ts';
 import { appendEvent } from './records.ts';
 import { activeTraceRef } from './trace.ts';
+import { claimsOfRelease, takeClaims } from '../routing/claims.ts';
 
 export interface NewDeployment {
   access: WorkspaceAccess;
@@ -56,49 +57,62 @@ async function byIdempotencyKey(em: EntityManager, input: NewDeployment): Promis
   return existing;
 }
 
-/** Creates the deployment (or returns the one this idempotency key made). */
+/**
+ * Creates the deployment (or returns the one this idempotency key made), taking its route claims
+ * in the same transaction: a claim refused (409) leaves no app row, no deployment and no event.
+ * No git lock is held here; the runner takes that later, so the two never wait on each other.
+ */
 export async function createDeployment(em: EntityManager, bus: EventBus, input: NewDeployment): Promise<{ deployment: Deployment; created: boolean }> {
   const existing = await byIdempotencyKey(em, input);
   if (existing) return { deployment: existing, created: false };
-  const appId = await ensureApp(em, input.access.workspaceId, input.app);
-  const deployment = em.create(Deployment, {
-    id: `dpl_${ulid()}`,
-    workspaceId: input.access.workspaceId,
-    appId,
-    app: input.app,
-    profile: input.profile,
-    changeType: input.changeType,
-    change: input.change ?? null,
-    image: input.image,
-    configText: input.configText,
-    envFile: input.envFile ?? null,
-    configDigest: input.configDigest,
-    idempotencyKey: input.idempotencyKey ?? null,
-    requestHash: input.requestHash ?? null,
-    status: input.status ?? 'pending',
-    reason: null,
-    message: null,
-    nextStep: null,
-    commit: input.commit ?? null,
-    actor: actorName(input.principal),
-    actorUserId: input.principal.userId,
-    confirmPrune: Boolean(input.confirmPrune),
-    finishedAt: null,
-    leaseOwner: null,
-    leaseExpiresAt: null,
-    lastEventSeq: 0,
-  });
+  const claims = claimsOfRelease(input.configText, input.profile, input.access.slug);
+  let deployment: Deployment;
   try {
-    await em.flush();
+    deployment = await em.transactional(async (tx) => {
+      const appId = await ensureApp(tx, input.access.workspaceId, input.app);
+      await takeClaims(tx, { workspaceId: input.access.workspaceId, appId, app: input.app, profile: input.profile, claims });
+      const row = tx.create(Deployment, {
+        id: `dpl_${ulid()}`,
+        workspaceId: input.access.workspaceId,
+        appId,
+        app: input.app,
+        profile: input.profile,
+        changeType: input.changeType,
+        change: input.change ?? null,
+        image: input.image,
+        configText: input.configText,
+        envFile: input.envFile ?? null,
+        configDigest: input.configDigest,
+        idempotencyKey: input.idempotencyKey ?? null,
+        requestHash: input.requestHash ?? null,
+        status: input.status ?? 'pending',
+        reason: null,
+        message: null,
+        nextStep: null,
+        commit: input.commit ?? null,
+        actor: actorName(input.principal),
+        actorUserId: input.principal.userId,
+        confirmPrune: Boolean(input.confirmPrune),
+        finishedAt: null,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        lastEventSeq: 0,
+      });
+      await tx.flush();
+      // The request's trace (when tracing is on) goes on the first event: the deployment id leads to
+      // the trace, and the runner continues it (trace.ts).
+      const traceRef = activeTraceRef();
+      await appendEvent(tx, bus, row.id, { type: input.status ?? 'pending', message: input.summary, data: { change: input.changeType, ...(traceRef ? { trace: traceRef } : {}) } });
+      return row;
+    });
   } catch (error) {
+    if (error instanceof LocoError) throw error;
     // two requests with one idempotency key at once: the loser answers with the winner's deployment
+    // (looked up after the failed transaction let go of its connection: PGlite has only one)
     const raced = input.idempotencyKey ? await byIdempotencyKey(em.fork(), input) : null;
     if (raced) return { deployment: raced, created: false };
     throw error;
   }
-  // The request's trace (when tracing is on) goes on the first event: the deployment id leads to
-  // the trace, and the runner continues it (trace.ts).
-  const traceRef = activeTraceRef();
-  await appendEvent(em, bus, deployment.id, { type: input.status ?? 'pending', message: input.summary, data: { change: input.changeType, ...(traceRef ? { trace: traceRef } : {}) } });
+  bus.notify(deployment.id);
   return { deployment, created: true };
 }

@@ -13,6 +13,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { App, Deployment } from '../db/entities.ts';
 import { subjectFor, trailersFor } from '../deployments/commit.ts';
 import { deploymentJson } from '../deployments/records.ts';
+import { releaseAppClaims } from '../routing/claims.ts';
 import { appParams, name, problemResponses, workspaceParams } from './schemas.ts';
 
 const appSchema = {
@@ -108,7 +109,10 @@ const appRoutes: FastifyPluginAsync = async (app) => {
         slug: access.slug, scope: [`apps/${appName}/`], files: new Map(), subject: subjectFor(d), trailers: trailersFor(d),
         author: { name: principal.userName, email: principal.userEmail ?? `${principal.userName}@users.noreply.loco` },
       });
-      await em.execute(`delete from apps where id = ?`, [record.id]);
+      await em.transactional(async (tx) => {
+        await releaseAppClaims(tx, access.workspaceId, record.id);
+        await tx.execute(`delete from apps where id = ?`, [record.id]);
+      });
       return committed;
     });
     return { deleted: appName, commit: result.commit, status: result.status };

@@ -2,6 +2,7 @@
 // BackendTrafficPolicy carrying the idle timeout (Envoy Gateway), and for gRPC the Service
 // port's appProtocol so the gateway speaks HTTP/2 to the pod.
 
+import { appTypeTemplate } from '../../templates/app-types.ts';
 import { SERVICE_PORT } from '../../templates/base-shapes.ts';
 import type { AppSpec } from '../config/spec.ts';
 import { metadata } from './labels.ts';
@@ -15,6 +16,25 @@ export function hostName(spec: AppSpec): string {
 function parentRefs(spec: AppSpec) {
   const [namespace, name] = spec.routing.gateway.split('/');
   return [{ group: GATEWAY_GROUP, kind: 'Gateway', namespace, name }];
+}
+
+/** One piece of the Gateway's traffic a routed app asks for: the host, and the path under it. */
+export interface RouteClaim {
+  host: string;
+  protocol: 'http' | 'grpc';
+  /** HTTP: Routing.PathPrefix. gRPC: `/<service>` per GrpcServices entry (a gRPC call's path is `/<service>/<method>`), `/` for all services. */
+  pathPrefix: string;
+}
+
+/** What a routed app's HTTPRoute or GRPCRoute takes on the shared Gateway (the API records these as claims). */
+export function routeClaims(spec: AppSpec): RouteClaim[] {
+  if (!appTypeTemplate(spec.metadata.type).isRouted) return [];
+  const host = hostName(spec);
+  if (spec.routing.protocol === 'grpc') {
+    const services = [...new Set(spec.routing.grpcServices)].sort();
+    return services.length ? services.map((service) => ({ host, protocol: 'grpc' as const, pathPrefix: `/${service}` })) : [{ host, protocol: 'grpc', pathPrefix: '/' }];
+  }
+  return [{ host, protocol: 'http', pathPrefix: spec.routing.pathPrefix }];
 }
 
 export function routeKind(spec: AppSpec): 'HTTPRoute' | 'GRPCRoute' {

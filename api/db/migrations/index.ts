@@ -1,5 +1,6 @@
 // Every migration, in order. A new schema change is a new class appended here.
 import { Migration20250101000000_initial } from './Migration20250101000000_initial.ts';
 import { Migration20250301000000_promotion_review } from './Migration20250301000000_promotion_review.ts';
+import { Migration20250414000000_route_claims } from './Migration20250414000000_route_claims.ts';
 
-export const migrations = [Migration20250101000000_initial, Migration20250301000000_promotion_review];
+export const migrations = [Migration20250101000000_initial, Migration20250301000000_promotion_review, Migration20250414000000_route_claims];
