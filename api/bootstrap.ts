@@ -17,7 +17,7 @@ export interface BootstrapResult {
   slugs: string[];
 }
 
-export async function bootstrap(em: EntityManager, dataDir: string): Promise<BootstrapResult> {
+export async function bootstrap(em: EntityManager, dataDir: string, now = new Date()): Promise<BootstrapResult> {
   const adminTokenPath = join(dataDir, 'admin-token');
   const created = await em.transactional(async (tx) => {
     // A lock so that two API processes starting together on one database bootstrap once.
@@ -29,7 +29,7 @@ export async function bootstrap(em: EntityManager, dataDir: string): Promise<Boo
     tx.create(OrgMembership, { id: `mem_${ulid()}`, orgId: org.id, userId: user.id, role: 'admin' });
     tx.create(WorkspaceMembership, { id: `mem_${ulid()}`, workspaceId: ws.id, userId: user.id, role: 'admin' });
     await tx.flush();
-    const token = await issuePersonalToken(tx, user.id, 'admin (first start)');
+    const token = await issuePersonalToken(tx, user.id, 'admin (first start)', { now });
     return { token, slug: ws.slug };
   });
   if (!created) return { created: false, adminTokenPath, slugs: [] };

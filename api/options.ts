@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { LocoError } from '../generator/errors.ts';
 import { argoCdSettingsFromEnv } from './argocd/client.ts';
 import type { KubernetesSettings } from './kubernetes/client.ts';
+import type { Clock } from './argocd/clock.ts';
 
 export interface RunnerOptions {
   /** How long a replica owns a deployment it carries forward before another may take it over. */
@@ -54,6 +55,8 @@ export interface LocoOptions {
   metricsToken?: string;
   /** Per-app progress deadline handed to the Argo CD tracker. */
   progressDeadlineSeconds?: number;
+  /** Time for token and invitation expiry (tests move it by hand); the system clock by default. */
+  clock?: Clock;
 }
 
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocoOptions {

@@ -21,6 +21,7 @@ import { SseRegistry } from './http/sse.ts';
 import { registerProblemHandlers, problemSchema } from './http/problem.ts';
 import { registerNulGuard } from './http/nul-guard.ts';
 import { registerAuthentication } from './auth/authenticate.ts';
+import { systemClock } from './argocd/clock.ts';
 import { deploymentSchema, eventSchema } from './routes/schemas.ts';
 import { defaultInstanceId, type LocoOptions } from './options.ts';
 import type { LocoServices } from './services.ts';
@@ -59,7 +60,8 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
       dataDir: options.dataDir, ...(options.github ? { github: { ...options.github, fetch: metrics.observedFetch('github') } } : {}),
       packing: { log: (message) => app.log.warn(message) },
     });
-    const boot = await bootstrap(em(), options.dataDir);
+    const clock = options.clock ?? systemClock;
+    const boot = await bootstrap(em(), options.dataDir, new Date(clock.now()));
     for (const slug of boot.slugs) await store.ensureRepository(slug);
     const bus = new EventBus();
     bus.onStatusChange((notice) => {
@@ -82,7 +84,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
       ...(options.runner?.holdAfterCommit ? { holdAfterCommit: true } : {}),
       ...(options.runner?.pauseAfterCommit ? { pauseAfterCommit: true } : {}),
     });
-    const services: LocoServices = { options, database, em, store, bus, runner, argocd, preflight, bootstrap: boot, metrics, streams: new SseRegistry() };
+    const services: LocoServices = { options, database, em, store, bus, runner, argocd, preflight, bootstrap: boot, metrics, streams: new SseRegistry(), clock };
     app.decorate('loco', services);
 
     app.addHook('onSend', async (request, reply) => {
@@ -100,7 +102,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
     });
     registerProblemHandlers(app);
     registerNulGuard(app);
-    registerAuthentication(app, em);
+    registerAuthentication(app, em, clock);
     app.addSchema(problemSchema);
     app.addSchema(deploymentSchema);
     app.addSchema(eventSchema);

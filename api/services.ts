@@ -11,6 +11,7 @@ import type { ArgoCdAccess } from './argocd-access.ts';
 import type { PreflightFn } from './kubernetes/preflight.ts';
 import type { LocoMetrics } from './metrics.ts';
 import type { SseRegistry } from './http/sse.ts';
+import type { Clock } from './argocd/clock.ts';
 
 export interface LocoServices {
   options: LocoOptions;
@@ -28,6 +29,8 @@ export interface LocoServices {
   metrics: LocoMetrics;
   /** Open SSE streams, ended with a `reconnect` event on shutdown. */
   streams: SseRegistry;
+  /** Time for token and invitation expiry (options.clock, else the system's). */
+  clock: Clock;
 }
 
 declare module 'fastify' {

@@ -22,8 +22,21 @@ export interface WorkspaceAccess {
 }
 
 export interface AccessOptions {
-  /** Deploy tokens may use this route, for this app (or any app of their workspace when '*'). */
+  /** Deploy tokens may use this route, for this app. */
   deployTokenApp?: string;
+  /** The profile the request concerns; a deploy token scoped to another profile (or to one, when unset) is refused. */
+  deployTokenProfile?: string | undefined;
+}
+
+/** What a deploy token may touch, in the words of the refusal: "web@dev". */
+function deployScope(principal: Principal): string {
+  return `${principal.tokenApp}@${principal.tokenProfile ?? '*'}`;
+}
+
+/** The 403 for a deploy token used outside its scope: names the scope and the way out. */
+export function outsideDeployScope(principal: Principal): LocoError {
+  return new LocoError('auth.forbidden', `this deploy token may only deploy ${deployScope(principal)} and read those deployments and their events`,
+    'use a personal token (`loco login`) for anything else, or create a deploy token for what you deploy: loco tokens create --deploy --app <app> --profile <profile>');
 }
 
 export function workspaceNotFound(org: string, workspace: string): LocoError {
@@ -43,12 +56,10 @@ function effectiveRole(wsRole: unknown, orgRole: unknown): WorkspaceRole | null 
 export function authorize(principal: Principal, access: WorkspaceAccess, need: Need, options: AccessOptions, hidden: () => LocoError): WorkspaceAccess {
   if (principal.tokenKind === 'deploy') {
     if (principal.tokenWorkspaceId !== access.workspaceId) throw hidden();
-    if (options.deployTokenApp === undefined) {
-      throw new LocoError('auth.forbidden', 'a deploy token can only deploy and follow its deployments', 'use a personal token (`loco login`) for this');
-    }
-    if (options.deployTokenApp !== '*' && options.deployTokenApp !== principal.tokenApp) {
-      throw new LocoError('auth.forbidden', `this deploy token is for app ${principal.tokenApp}`, 'create a deploy token for the app you deploy');
-    }
+    if (options.deployTokenApp === undefined) throw outsideDeployScope(principal);
+    if (options.deployTokenApp !== principal.tokenApp) throw outsideDeployScope(principal);
+    // Tokens made before profiles were scoped (profile null) keep their app-wide reach.
+    if (principal.tokenProfile !== null && options.deployTokenProfile !== principal.tokenProfile) throw outsideDeployScope(principal);
     if (RANK[access.role] < RANK.deploy) {
       throw new LocoError('auth.forbidden', `the token's owner no longer has deploy rights in ${access.org}/${access.workspace}`, 'ask a workspace admin for the deploy role');
     }
@@ -121,9 +132,7 @@ export interface OrgAccess {
  * (as 'member'). Deploy tokens have no org-level access.
  */
 export async function orgAccess(em: EntityManager, principal: Principal, org: string, need: OrgRole): Promise<OrgAccess> {
-  if (principal.tokenKind === 'deploy') {
-    throw new LocoError('auth.forbidden', 'a deploy token can only deploy and follow its deployments', 'use a personal token (`loco login`) for this');
-  }
+  if (principal.tokenKind === 'deploy') throw outsideDeployScope(principal);
   const rows = await em.execute<Record<string, unknown>[]>(
     `select o.id, o.name, om.role,
             exists (select 1 from workspace_memberships wm join workspaces w on w.id = wm.workspace_id
@@ -142,7 +151,5 @@ export async function orgAccess(em: EntityManager, principal: Principal, org: st
 }
 
 export function rejectDeployToken(principal: Principal): void {
-  if (principal.tokenKind === 'deploy') {
-    throw new LocoError('auth.forbidden', 'a deploy token can only deploy and follow its deployments', 'use a personal token (`loco login`) for this');
-  }
+  if (principal.tokenKind === 'deploy') throw outsideDeployScope(principal);
 }

@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { LocoError } from '../../generator/errors.ts';
+import type { Clock } from '../argocd/clock.ts';
 import { hashToken } from './tokens.ts';
 import { cookieValue, SESSION_COOKIE } from './session-cookie.ts';
 
@@ -13,10 +14,13 @@ export interface Principal {
   userEmail: string | null;
   githubId: string | null;
   tokenId: string;
+  tokenName: string;
   tokenKind: 'personal' | 'deploy';
-  /** Deploy tokens only: the one workspace and app they may deploy. */
+  tokenExpiresAt: Date | null;
+  /** Deploy tokens only: the one workspace, app and profile they may deploy. */
   tokenWorkspaceId: string | null;
   tokenApp: string | null;
+  tokenProfile: string | null;
 }
 
 declare module 'fastify' {
@@ -33,41 +37,60 @@ export function actorName(principal: Principal): string {
   return principal.githubId ? `${principal.userName} (github:${principal.githubId})` : principal.userName;
 }
 
+/** Hints for a token that no longer works: personal tokens are renewed by a login, deploy tokens per run. */
+const RENEW_PERSONAL = 'log in again with `loco login`, or create a new token with `loco tokens create`';
+const RENEW_DEPLOY = 'create a new deploy token for this run: loco tokens create --deploy --app <app> --profile <profile>';
+
 export async function principalFor(em: EntityManager, header: string | undefined, now = new Date()): Promise<Principal> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   if (!match) {
     throw new LocoError('auth.missing-token', 'this request needs an API token', 'log in with `loco login`, or send Authorization: Bearer <token>');
   }
   const rows = await em.execute<Record<string, unknown>[]>(
-    `select t.id as token_id, t.kind, t.workspace_id, t.app, t.expires_at, u.id as user_id, u.name, u.email, u.github_id
+    `select t.id as token_id, t.name as token_name, t.kind, t.workspace_id, t.app, t.profile, t.expires_at, t.revoked_at, t.last_used_at,
+            u.id as user_id, u.name, u.email, u.github_id
        from api_tokens t join users u on u.id = t.user_id
       where t.hash = ?`,
     [hashToken(match[1])],
   );
   const row = rows[0];
   if (!row) throw new LocoError('auth.invalid-token', 'the API token is not valid', 'log in again with `loco login` (or `loco login --token <token>` with a token from your Loco admin)');
+  const renew = row.kind === 'deploy' ? RENEW_DEPLOY : RENEW_PERSONAL;
+  if (row.revoked_at) {
+    throw new LocoError('auth.token-revoked', `the token "${row.token_name as string}" was revoked at ${new Date(row.revoked_at as string).toISOString()}`, renew);
+  }
   const expiresAt = row.expires_at ? new Date(row.expires_at as string) : null;
   if (expiresAt && expiresAt.getTime() <= now.getTime()) {
-    throw new LocoError('auth.token-expired', `the token expired at ${expiresAt.toISOString()}`, 'deploy tokens last five minutes: create a new one for this run');
+    throw new LocoError('auth.token-expired', `the token "${row.token_name as string}" expired at ${expiresAt.toISOString()}`, renew);
   }
+  await touch(em, row.token_id as string, row.last_used_at ? new Date(row.last_used_at as string) : null, now);
   return {
     userId: row.user_id as string,
     userName: row.name as string,
     userEmail: (row.email as string | null) ?? null,
     githubId: (row.github_id as string | null) ?? null,
     tokenId: row.token_id as string,
+    tokenName: row.token_name as string,
     tokenKind: row.kind as 'personal' | 'deploy',
+    tokenExpiresAt: expiresAt,
     tokenWorkspaceId: (row.workspace_id as string | null) ?? null,
     tokenApp: (row.app as string | null) ?? null,
+    tokenProfile: (row.profile as string | null) ?? null,
   };
 }
 
-export function registerAuthentication(app: FastifyInstance, em: () => EntityManager): void {
+/** Last use to the minute: one small write a minute per token, not one per request. */
+async function touch(em: EntityManager, tokenId: string, lastUsedAt: Date | null, now: Date): Promise<void> {
+  if (lastUsedAt && now.getTime() - lastUsedAt.getTime() < 60_000) return;
+  await em.execute(`update api_tokens set last_used_at = ? where id = ?`, [now, tokenId]);
+}
+
+export function registerAuthentication(app: FastifyInstance, em: () => EntityManager, clock: Clock): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
     if (request.routeOptions.config?.public || !request.url.startsWith('/api/')) return;
     if (!request.routeOptions.url) return; // unknown route: the 404 handler answers
-    request.principal = await principalFor(em(), request.headers.authorization ?? sessionBearer(request));
+    request.principal = await principalFor(em(), request.headers.authorization ?? sessionBearer(request), new Date(clock.now()));
   });
 }
 

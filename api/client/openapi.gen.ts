@@ -109,7 +109,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller and the workspaces they can see */
+        /** The caller, the workspaces they can see, and the token they used */
         get: operations["getMe"];
         put?: never;
         post?: never;
@@ -389,7 +389,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a deploy token for CI: one app of one workspace, valid five minutes */
+        /** Create a deploy token for CI: it deploys one app in one profile, for five minutes unless asked otherwise */
         post: operations["postOrgsWorkspacesDeployTokensByOrgWs"];
         delete?: never;
         options?: never;
@@ -576,11 +576,29 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Your tokens that are not revoked (never their secrets) */
+        get: operations["getTokens"];
         put?: never;
-        /** Create a personal API token (shown once) */
+        /** Create a personal API token (the secret is shown once) */
         post: operations["postTokens"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tokens/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke one of your tokens, by id or name */
+        delete: operations["deleteTokensByToken"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1367,7 +1385,13 @@ export interface operations {
                         }[];
                         token?: {
                             app?: string;
+                            /** Format: date-time */
+                            expiresAt?: string;
+                            id?: string;
                             kind?: string;
+                            name?: string;
+                            profile?: string;
+                            scope?: string;
                         };
                         user?: {
                             email?: string;
@@ -3182,6 +3206,10 @@ export interface operations {
                 "application/json": {
                     /** @description lowercase letters, digits and dashes */
                     app: string;
+                    /** @description lifetime; 5 minutes when unset */
+                    expiresInSeconds?: number;
+                    /** @description lowercase letters, digits and dashes */
+                    profile: string;
                 };
             };
         };
@@ -3194,8 +3222,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** Format: date-time */
-                        expiresAt?: string;
-                        token?: string;
+                        expiresAt: string;
+                        id: string;
+                        name: string;
+                        /** @description the secret; shown in this answer only */
+                        token: string;
                     };
                 };
             };
@@ -4267,6 +4298,86 @@ export interface operations {
             };
         };
     };
+    getTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        expiresAt?: string | null;
+                        id: string;
+                        /** @enum {string} */
+                        kind: "personal" | "deploy";
+                        /** Format: date-time */
+                        lastUsedAt?: string | null;
+                        name: string;
+                        /** @description "personal", or "<org>/<workspace> <app>@<profile>" for a deploy token */
+                        scope: string;
+                        /** @enum {string} */
+                        status: "active" | "expired";
+                    }[];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     postTokens: {
         parameters: {
             query?: never;
@@ -4277,6 +4388,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description lifetime; 90 days when unset */
+                    expiresInSeconds?: number;
+                    /** @description a name to recognise the token by in `loco tokens list` */
                     name: string;
                 };
             };
@@ -4289,7 +4403,83 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        token?: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                        id: string;
+                        name: string;
+                        /** @description the secret; shown in this answer only */
+                        token: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteTokensByToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the token's id (tok_…) or name */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name?: string;
+                        revoked?: string;
                     };
                 };
             };

@@ -190,11 +190,34 @@ export const ApiToken = defineEntity({
     hash: p.string().unique(),
     workspaceId: () => p.manyToOne(Workspace).mapToPk().joinColumn('workspace_id').nullable(),
     app: p.string().nullable(),
+    /** Deploy tokens only: the one profile of `app` they may deploy. */
+    profile: p.string().nullable(),
     expiresAt: p.datetime().nullable(),
+    /** Updated at most once a minute (a write per request would double the cost of a read). */
+    lastUsedAt: p.datetime().nullable(),
+    revokedAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(now),
   },
 });
 export type ApiToken = InferEntity<typeof ApiToken>;
+
+export const Invitation = defineEntity({
+  name: 'Invitation',
+  tableName: 'invitations',
+  properties: {
+    id: p.string().primary(),
+    workspaceId: () => p.manyToOne(Workspace).mapToPk().joinColumn('workspace_id'),
+    userId: () => p.manyToOne(User).mapToPk().joinColumn('user_id'),
+    role: p.enum(WORKSPACE_ROLES),
+    /** sha256 of the code; the code itself is shown once to the inviting admin. */
+    hash: p.string().unique(),
+    invitedByUserId: () => p.manyToOne(User).mapToPk().joinColumn('invited_by_user_id'),
+    expiresAt: p.datetime(),
+    redeemedAt: p.datetime().nullable(),
+    createdAt: p.datetime().onCreate(now),
+  },
+});
+export type Invitation = InferEntity<typeof Invitation>;
 
 /** The workspace a host belongs to (api/routing/claims.ts): no other workspace may route on it. */
 export const RouteHost = defineEntity({
@@ -242,4 +265,4 @@ export const CustomDomain = defineEntity({
 });
 export type CustomDomain = InferEntity<typeof CustomDomain>;
 
-export const entities = [Org, Workspace, User, OrgMembership, WorkspaceMembership, App, Deployment, DeploymentEvent, Promotion, ApiToken, RouteHost, RouteClaim, CustomDomain];
+export const entities = [Org, Workspace, User, OrgMembership, WorkspaceMembership, App, Deployment, DeploymentEvent, Promotion, ApiToken, Invitation, RouteHost, RouteClaim, CustomDomain];

@@ -3,7 +3,7 @@
 
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { LocoError } from '../../generator/errors.ts';
-import { workspaceAccessById, type Need, type WorkspaceAccess } from '../auth/access.ts';
+import { workspaceAccessById, type AccessOptions, type Need, type WorkspaceAccess } from '../auth/access.ts';
 import type { Principal } from '../auth/authenticate.ts';
 import { Deployment } from '../db/entities.ts';
 
@@ -14,6 +14,11 @@ export function deploymentNotFound(id: string): LocoError {
 export async function loadDeployment(em: EntityManager, principal: Principal, id: string, need: Need): Promise<{ deployment: Deployment; access: WorkspaceAccess }> {
   const deployment = await em.findOne(Deployment, { id });
   if (!deployment) throw deploymentNotFound(id);
-  const access = await workspaceAccessById(em, principal, deployment.workspaceId, need, { deployTokenApp: deployment.app }, () => deploymentNotFound(id));
+  const access = await workspaceAccessById(em, principal, deployment.workspaceId, need, deployTokenReach(deployment, need), () => deploymentNotFound(id));
   return { deployment, access };
+}
+
+/** A deploy token reads the deployments of its app and profile; changing one (rollback) needs a personal token. */
+function deployTokenReach(deployment: Deployment, need: Need): AccessOptions {
+  return need === 'read' ? { deployTokenApp: deployment.app, deployTokenProfile: deployment.profile } : {};
 }

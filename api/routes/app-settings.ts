@@ -80,7 +80,7 @@ const appSettingsRoutes: FastifyPluginAsync = async (app) => {
     const { org, ws, app: appName } = request.params as { org: string; ws: string; app: string };
     const { profile } = request.query as { profile: string };
     const em = app.loco.em();
-    const access = await workspaceAccess(em, principal, org, ws, 'read', { deployTokenApp: appName });
+    const access = await workspaceAccess(em, principal, org, ws, 'read');
     const record = await loadApp(em, access, appName);
     const head = await app.loco.store.head(access.slug);
     const path = overridesPath(appName);
@@ -114,7 +114,7 @@ const appSettingsRoutes: FastifyPluginAsync = async (app) => {
     const { profile } = request.query as { profile: string };
     const body = request.body as { set?: Record<string, string>; unset?: string[] };
     const em = app.loco.em();
-    const access = await workspaceAccess(em, principal, org, ws, 'deploy', { deployTokenApp: appName });
+    const access = await workspaceAccess(em, principal, org, ws, 'deploy');
     refuseRuntimeChange(access, appName, profile, 'env');
     const release = await currentRelease(em, access, appName, profile);
     const keys = [...Object.keys(body.set ?? {}).map((k) => `set ${k}`), ...(body.unset ?? []).map((k) => `unset ${k}`)];
@@ -144,7 +144,7 @@ const appSettingsRoutes: FastifyPluginAsync = async (app) => {
     const { org, ws, app: appName } = request.params as { org: string; ws: string; app: string };
     const { profile, ...change } = request.body as { profile: string } & OverrideChange;
     const em = app.loco.em();
-    const access = await workspaceAccess(em, principal, org, ws, 'deploy', { deployTokenApp: appName });
+    const access = await workspaceAccess(em, principal, org, ws, 'deploy');
     refuseRuntimeChange(access, appName, profile, 'scale');
     const release = await currentRelease(em, access, appName, profile);
     const what = Object.entries(change).map(([k, v]) => `${k}=${String(v)}`).join(' ');

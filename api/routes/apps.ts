@@ -67,9 +67,8 @@ const appRoutes: FastifyPluginAsync = async (app) => {
     const principal = requirePrincipal(request);
     const { org, ws } = request.params as { org: string; ws: string };
     const em = app.loco.em();
-    const access = await workspaceAccess(em, principal, org, ws, 'read', { deployTokenApp: '*' });
-    let apps = await em.find(App, { workspaceId: access.workspaceId }, { orderBy: { name: 'asc' } });
-    if (principal.tokenKind === 'deploy') apps = apps.filter((a) => a.name === principal.tokenApp);
+    const access = await workspaceAccess(em, principal, org, ws, 'read');
+    const apps = await em.find(App, { workspaceId: access.workspaceId }, { orderBy: { name: 'asc' } });
     const latest = await latestPerProfile(em, apps.map((a) => a.id));
     return apps.map((a) => appJson(a, latest, access));
   });
@@ -143,7 +142,7 @@ const appRoutes: FastifyPluginAsync = async (app) => {
     const { org, ws, app: appName } = request.params as { org: string; ws: string; app: string };
     const { profile } = request.query as { profile: string };
     const em = app.loco.em();
-    const access = await workspaceAccess(em, principal, org, ws, 'read', { deployTokenApp: appName });
+    const access = await workspaceAccess(em, principal, org, ws, 'read', { deployTokenApp: appName, deployTokenProfile: profile });
     const record = await loadApp(em, access, appName);
     const latest = await em.findOne(Deployment, { appId: record.id, profile }, { orderBy: { createdAt: 'desc' } });
     const deployment = latest ? deploymentJson(latest, org, ws) : null;
@@ -176,7 +175,7 @@ const appRoutes: FastifyPluginAsync = async (app) => {
     const { org, ws, app: appName } = request.params as { org: string; ws: string; app: string };
     const { profile, tail, since, follow } = request.query as { profile: string; tail: number; since?: number; follow: boolean };
     const em = app.loco.em();
-    const access = await workspaceAccess(em, principal, org, ws, 'read', { deployTokenApp: appName });
+    const access = await workspaceAccess(em, principal, org, ws, 'read', { deployTokenApp: appName, deployTokenProfile: profile });
     await loadApp(em, access, appName);
     const argocd = app.loco.argocd;
     if (!argocd) throw new LocoError('unavailable.argocd', 'logs come from Argo CD, and no Argo CD is configured', 'set LOCO_ARGOCD_URL and LOCO_ARGOCD_TOKEN on the API, or read logs with kubectl');

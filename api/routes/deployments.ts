@@ -46,7 +46,7 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
     const { org, ws, app: appName } = request.params as { org: string; ws: string; app: string };
     const body = request.body as { config: string; profile: string; image: string; envFile?: string; idempotencyKey?: string; confirmPrune?: boolean; dryRun?: boolean };
     const em = app.loco.em();
-    const access = await workspaceAccess(em, principal, org, ws, 'deploy', { deployTokenApp: appName });
+    const access = await workspaceAccess(em, principal, org, ws, 'deploy', { deployTokenApp: appName, deployTokenProfile: body.profile });
     refuseDirectDeploy(access, appName, body.profile);
     const hash = requestHash({ app: appName, profile: body.profile, image: body.image, config: body.config, envFile: body.envFile ?? null, confirmPrune: Boolean(body.confirmPrune) });
     if (body.idempotencyKey && !body.dryRun) {
@@ -81,7 +81,7 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
     const { org, ws, app: appName } = request.params as { org: string; ws: string; app: string };
     const { profile, limit } = request.query as { profile?: string; limit: number };
     const em = app.loco.em();
-    const access = await workspaceAccess(em, principal, org, ws, 'read', { deployTokenApp: appName });
+    const access = await workspaceAccess(em, principal, org, ws, 'read', { deployTokenApp: appName, deployTokenProfile: profile });
     const rows = await em.find(Deployment, { workspaceId: access.workspaceId, app: appName, ...(profile ? { profile } : {}) }, { orderBy: { createdAt: 'desc' }, limit });
     return rows.map((d) => deploymentJson(d, org, ws));
   });

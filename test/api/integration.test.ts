@@ -182,7 +182,7 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('a deploy token deploys its app for five minutes and nothing else', async () => {
-      const res = await call(api.app, token, 'POST', `${ws}/deploy-tokens`, { app: 'ci' });
+      const res = await call(api.app, token, 'POST', `${ws}/deploy-tokens`, { app: 'ci', profile: 'dev' });
       assert.equal(res.statusCode, 201);
       const { token: ci, expiresAt } = res.json();
       assert.ok(Math.abs(new Date(expiresAt).getTime() - Date.now() - 5 * 60_000) < 60_000);

@@ -46,7 +46,7 @@ describe('isolation matrix', () => {
     const em = api.app.loco.em();
     const adminUser = await em.findOneOrFail(User, { name: 'admin' });
     const ws = await em.execute<{ id: string }[]>(`select id from workspaces where slug = ?`, [workspaceSlug('default', 'default')]);
-    callers.expiredDeployToken = (await issueDeployToken(em, adminUser.id, ws[0].id, 'api', new Date(Date.now() - 6 * 60_000))).token;
+    callers.expiredDeployToken = (await issueDeployToken(em, { userId: adminUser.id, workspaceId: ws[0].id, app: 'api', profile: 'dev' }, { now: new Date(Date.now() - 6 * 60_000) })).token;
   });
   after(async () => api?.close());
 
@@ -57,7 +57,7 @@ describe('isolation matrix', () => {
     { method: 'GET', path: `${W}/members`, need: 'read' },
     { method: 'POST', path: `${W}/members`, body: { user: 'eve', role: 'admin' }, need: 'admin' },
     { method: 'DELETE', path: `${W}/members/rita`, need: 'admin' },
-    { method: 'POST', path: `${W}/deploy-tokens`, body: { app: 'api' }, need: 'deploy' },
+    { method: 'POST', path: `${W}/deploy-tokens`, body: { app: 'api', profile: 'dev' }, need: 'deploy' },
     { method: 'GET', path: `${W}/apps`, need: 'read' },
     { method: 'GET', path: `${W}/apps/api`, need: 'read' },
     { method: 'DELETE', path: `${W}/apps/api?confirm=true`, need: 'admin' },

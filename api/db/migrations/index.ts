@@ -2,5 +2,6 @@
 import { Migration20250101000000_initial } from './Migration20250101000000_initial.ts';
 import { Migration20250301000000_promotion_review } from './Migration20250301000000_promotion_review.ts';
 import { Migration20250414000000_route_claims } from './Migration20250414000000_route_claims.ts';
+import { Migration20261202000000_tokens_invitations } from './Migration20261202000000_tokens_invitations.ts';
 
-export const migrations = [Migration20250101000000_initial, Migration20250301000000_promotion_review, Migration20250414000000_route_claims];
+export const migrations = [Migration20250101000000_initial, Migration20250301000000_promotion_review, Migration20250414000000_route_claims, Migration20261202000000_tokens_invitations];
