@@ -1,12 +1,10 @@
 // GitHub OAuth device flow for `loco login` (GitHub's REST endpoints, no client secret needed):
 // the API starts the flow, the CLI shows the code and polls through the API, and on success
-// the API finds or creates the user by GitHub id (or by login, linking a user that an admin
-// added by name) and issues a Loco token. GitHub's token is used once and never stored.
+// the API finds or creates the user by GitHub id only (github-identity.ts) and issues a Loco token. GitHub's token is used once and never stored.
 
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ulid } from 'ulid';
 import { LocoError } from '../../generator/errors.ts';
-import { User } from '../db/entities.ts';
+import { userForGitHubAccount } from './github-identity.ts';
 import { issuePersonalToken } from './tokens.ts';
 
 export interface GitHubOAuthSettings {
@@ -82,16 +80,7 @@ export async function pollDeviceFlow(settings: GitHubOAuthSettings, em: EntityMa
   const api = trimSlash(settings.apiUrl ?? 'https://api.github.com');
   const profile = await githubJson(settings, `${api}/user`, { method: 'GET', headers: { authorization: `Bearer ${body.access_token}` } });
   if (typeof profile.login !== 'string' || profile.id === undefined) throw new LocoError('upstream.github', 'GitHub did not say who logged in', 'try again');
-  const githubId = String(profile.id);
-  const email = typeof profile.email === 'string' ? profile.email : null;
-  let user = await em.findOne(User, { githubId });
-  if (!user) {
-    user = await em.findOne(User, { name: profile.login, githubId: null });
-    if (user) user.githubId = githubId;
-    else user = em.create(User, { id: `usr_${ulid()}`, name: profile.login, email, githubId });
-  }
-  if (email && !user.email) user.email = email;
-  await em.flush();
+  const user = await userForGitHubAccount(em, { id: String(profile.id), login: profile.login, email: typeof profile.email === 'string' ? profile.email : null });
   const token = await issuePersonalToken(em, user.id, 'loco login (GitHub)');
   return { status: 'complete', token, user: { id: user.id, name: user.name, ...(user.email ? { email: user.email } : {}) } };
 }

@@ -1,11 +1,14 @@
 // Workspace members and their roles (admin / deploy / read). Adding a user by name creates the
-// user when unknown, so that a GitHub login of that name later lands in the right workspaces.
+// user when unknown; with GitHub sign-in on, the name is a GitHub login, resolved to the
+// account's id at once, so that person's sign-in (linked by id only) lands in the right workspaces.
 
 import type { FastifyPluginAsync } from 'fastify';
 import { ulid } from 'ulid';
 import { LocoError } from '../../generator/errors.ts';
 import { requirePrincipal } from '../auth/authenticate.ts';
 import { workspaceAccess } from '../auth/access.ts';
+import { gitHubAccountByLogin, type GitHubApi } from '../auth/github-identity.ts';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { User, WorkspaceMembership, WORKSPACE_ROLES, type WorkspaceRole } from '../db/entities.ts';
 import { problemResponses, workspaceParams } from './schemas.ts';
 
@@ -14,6 +17,16 @@ const userName = { type: 'string', pattern: '^[A-Za-z0-9]([A-Za-z0-9-]{0,38})$',
 const ROLE_NAMES: Record<string, WorkspaceRole> = { deployer: 'deploy', viewer: 'read' };
 
 const memberSchema = { type: 'object', properties: { user: { type: 'string' }, email: { type: 'string' }, role: { type: 'string' } } } as const;
+
+/** A user added by a name Loco does not know yet: without GitHub sign-in a local name, with it the GitHub account of that login. */
+async function newMember(github: GitHubApi | undefined, em: EntityManager, name: string): Promise<User> {
+  if (!github) return em.create(User, { id: `usr_${ulid()}`, name, email: null, githubId: null });
+  const account = await gitHubAccountByLogin(github, name);
+  if (!account) throw new LocoError('not-found.github-user', `GitHub has no user ${name}`, 'members are added by their GitHub login: check its spelling on github.com');
+  // signed in before under another login (renamed since): the same person
+  const linked = await em.findOne(User, { githubId: account.id });
+  return linked ?? em.create(User, { id: `usr_${ulid()}`, name, email: account.email, githubId: account.id });
+}
 
 const memberRoutes: FastifyPluginAsync = async (app) => {
   app.get('/orgs/:org/workspaces/:ws/members', {
@@ -43,8 +56,7 @@ const memberRoutes: FastifyPluginAsync = async (app) => {
     const role = ROLE_NAMES[asked] ?? (asked as WorkspaceRole);
     const em = app.loco.em();
     const access = await workspaceAccess(em, principal, org, ws, 'admin');
-    let target = await em.findOne(User, { name: user });
-    if (!target) target = em.create(User, { id: `usr_${ulid()}`, name: user, email: null, githubId: null });
+    const target = (await em.findOne(User, { name: user })) ?? (await newMember(app.loco.options.githubOAuth, em, user));
     const membership = await em.findOne(WorkspaceMembership, { workspaceId: access.workspaceId, userId: target.id });
     if (membership) {
       if (membership.role === 'admin' && role !== 'admin') await refuseLastAdmin(em, access.workspaceId, org, ws);

@@ -15,7 +15,7 @@ let github: DeviceFlowDouble;
 
 before(async () => {
   // GitHub asks for 5 s between polls; 1 s keeps each login about a second long.
-  github = await startDeviceFlowDouble({ interval: 1 });
+  github = await startDeviceFlowDouble({ interval: 1, accounts: [{ login: 'octocat', id: 583231 }] });
   api = await startApi({ LOCO_GITHUB_CLIENT_ID: github.clientId, LOCO_GITHUB_WEB_URL: github.url, LOCO_GITHUB_API_URL: github.url });
   // An admin adds the GitHub login by name first; logging in links that user.
   await apiRequest(api, 'POST', '/orgs/default/workspaces/default/members', { user: 'octocat', role: 'deploy' });

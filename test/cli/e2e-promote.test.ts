@@ -24,7 +24,7 @@ let rosa: string;
 before(async () => {
   const dataDir = tempDir('data');
   argocd = await startArgoCdDouble({ repoPath: (slug) => join(dataDir, 'repos', `${slug}.git`) });
-  github = await startDeviceFlowDouble({ interval: 1 });
+  github = await startDeviceFlowDouble({ interval: 1, accounts: [{ login: 'rosa', id: 7001 }] });
   // Healthy must hold 0.5 s (5 s by default).
   api = await startApi({
     LOCO_ARGOCD_URL: argocd.url, LOCO_ARGOCD_TOKEN: argocd.token, LOCO_ARGOCD_HEALTHY_SECONDS: '0.5',

@@ -132,7 +132,7 @@ describe('web dashboard', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is
   });
 
   test('with GitHub login configured, a user signs in through the device flow: code shown, not yet, approved, signed in', async (t) => {
-    const github = await startDeviceFlowDouble({ interval: 0 });
+    const github = await startDeviceFlowDouble({ interval: 0, accounts: [{ login: 'octocat', id: 583231 }] });
     const withGitHub = await startTestApi('pglite', { githubOAuth: { clientId: github.clientId, webUrl: github.url, apiUrl: github.url } });
     let context: BrowserContext | undefined;
     // the browser first: the board's live stream would otherwise keep the server's close waiting

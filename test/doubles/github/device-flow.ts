@@ -1,5 +1,6 @@
 // An HTTP double of GitHub's OAuth device flow, for `loco login`: github.com's
-// POST /login/device/code and POST /login/oauth/access_token, and api.github.com's GET /user,
+// POST /login/device/code and POST /login/oauth/access_token, and api.github.com's GET /user
+// and GET /users/{username} (the public "Get a user": accounts given or approved exist),
 // on one 127.0.0.1 port (set it as both LOCO_GITHUB_WEB_URL and LOCO_GITHUB_API_URL). Shapes and
 // error codes follow GitHub's device-flow documentation (authorization_pending, slow_down,
 // expired_token, access_denied). The test plays the person at the browser: it approves or
@@ -22,6 +23,8 @@ export interface DeviceFlowDoubleOptions {
   interval?: number;
   /** Seconds a code lives (GitHub: 900). */
   expiresIn?: number;
+  /** Accounts that exist on this GitHub (GET /users/{username}); approved accounts are added. */
+  accounts?: GitHubAccount[];
 }
 
 export interface DeviceFlowDouble {
@@ -36,6 +39,8 @@ export interface DeviceFlowDouble {
   polls: string[];
   /** Resolves with what the next token poll was answered: an OAuth error code, or 'access_token'. */
   nextPoll(): Promise<string>;
+  /** An account GitHub has from now on (GET /users/{username} finds it). */
+  addAccount(account: GitHubAccount): void;
   /** The person enters the code and authorizes the app as this GitHub account. */
   approve(userCode: string, account: GitHubAccount): void;
   /** The person cancels the authorization on GitHub. */
@@ -77,6 +82,7 @@ export async function startDeviceFlowDouble(options: DeviceFlowDoubleOptions = {
   const interval = options.interval ?? 5;
   const expiresIn = options.expiresIn ?? 900;
   const flows = new Map<string, Flow>(); // by device code
+  const accounts = new Map((options.accounts ?? []).map((a) => [a.login.toLowerCase(), a])); // by lower-cased login
   const accessTokens = new Map<string, GitHubAccount>();
   const requests: string[] = [];
   const codes: { userCode: string; deviceCode: string }[] = [];
@@ -143,6 +149,13 @@ export async function startDeviceFlowDouble(options: DeviceFlowDoubleOptions = {
         if (!account) return json(401, { message: 'Requires authentication', documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user' });
         return json(200, { login: account.login, id: account.id, type: 'User', email: account.email ?? null });
       }
+      const named = /^\/users\/([^/]+)$/.exec(path);
+      if (req.method === 'GET' && named) {
+        // GitHub logins are case-insensitive
+        const account = accounts.get(decodeURIComponent(named[1]).toLowerCase());
+        if (!account) return json(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/users/users#get-a-user', status: '404' });
+        return json(200, { login: account.login, id: account.id, type: 'User', site_admin: false, email: account.email ?? null });
+      }
       json(404, { message: 'Not Found' });
     }).catch((error: Error) => {
       if (!res.headersSent) json(500, { message: error.message });
@@ -156,7 +169,11 @@ export async function startDeviceFlowDouble(options: DeviceFlowDoubleOptions = {
     codes,
     polls,
     nextPoll: () => new Promise((resolve) => pollWaiters.push(resolve)),
-    approve: (userCode, account) => void (flowOf(userCode).grant = { state: 'approved', account }),
+    addAccount: (account) => void accounts.set(account.login.toLowerCase(), account),
+    approve: (userCode, account) => {
+      accounts.set(account.login.toLowerCase(), account);
+      flowOf(userCode).grant = { state: 'approved', account };
+    },
     deny: (userCode) => void (flowOf(userCode).grant = { state: 'denied' }),
     expire: (userCode) => void (flowOf(userCode).grant = { state: 'expired' }),
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
