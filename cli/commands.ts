@@ -42,6 +42,11 @@ export function declareCommands(cli: CAC, bind: Bind): void {
     .option('--image <ref>', 'Image to render with (default: the config\'s image, else <app>:dev)')
     .example('  $ loco render examples/web-basic --profile prod --out /tmp/tree'),
   async () => (await offline()).render);
+  bind(cli.command('config <action> [path]', 'loco.toml tools: config upgrade [path] rewrites a ConfigVersion "0.1" file in the current format (prints the diff)')
+    .option('--write', 'Replace the file with the upgraded one')
+    .example('  $ loco config upgrade examples/loco01-annotated')
+    .example('  $ loco config upgrade --write'),
+  async () => (await offline()).config);
 
   bind(wait(cli.command('deploy', 'Deploy the app of the nearest loco.toml and wait for the outcome')
     .option('--profile <profile>', 'Profile to deploy (required when the file has several)')

@@ -4,6 +4,7 @@
 export { parseConfig, profileNames } from './config/parse.ts';
 export { resolveProfile, mergeLayers } from './config/resolve.ts';
 export { initTemplate, type InitOptions } from './config/init.ts';
+export { upgradeConfig, type Upgrade } from './config/upgrade.ts';
 export { parseOverrides, setOverrides, serializeOverrides, restoreProfileOverrides, OVERRIDES_FILE, type Overrides, type OverrideChange } from './config/overrides.ts';
 export type { AppSpec, ConfigLayer, LocoConfig } from './config/spec.ts';
 export { appTypes, type AppTypeTemplate } from '../templates/app-types.ts';

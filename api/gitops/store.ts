@@ -14,7 +14,7 @@ import { FORMAT_FILE, REPO_FORMAT_VERSION, skeletonFiles } from './skeleton.ts';
 import { formatCommitMessage } from './trailers.ts';
 import { applyTreeEdit, type TreeStore } from './tree-edit.ts';
 import { changedPaths, readFilesAt, scopeDiffers, treeOfCommit } from './tree-read.ts';
-import { fileDiff } from './unified-diff.ts';
+import { fileDiff } from '../../generator/unified-diff.ts';
 import type { Author, ChangeRequest, ChangeResult, GitopsStore, MergeRequest, MergeResult, TreeDiff } from './types.ts';
 
 const SLUG = /^[a-z0-9][a-z0-9._-]{0,99}$/;

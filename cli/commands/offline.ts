@@ -1,12 +1,12 @@
-// init, validate, render: work on loco.toml with the generator alone, no API needed.
+// init, validate, render, config upgrade: work on loco.toml with the generator alone, no API needed.
 
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import kleur from 'kleur';
 import { LocoError } from '../../generator/errors.ts';
 import { workspaceSlug } from '../../generator/names.ts';
 import type { Action } from '../action.ts';
-import { CONFIG_NAME, buildSettings, envFileFor, loadConfig, pickProfile, warningLines } from '../app-config.ts';
+import { CONFIG_NAME, buildSettings, envFileFor, loadConfig, locateConfig, pickProfile, warningLines } from '../app-config.ts';
 import { printJson } from '../output.ts';
 import { parseWorkspaceRef, readSettings } from '../settings.ts';
 
@@ -93,3 +93,31 @@ function offlineSlug(flag: unknown): string {
   const ref = parseWorkspaceRef(value, 'workspace');
   return workspaceSlug(ref.org, ref.workspace);
 }
+
+/** `loco config upgrade [path]`: prints the diff to the current format; --write replaces the file. */
+export const config: Action = async (ctx, [action, path], flags) => {
+  if (action !== 'upgrade') {
+    throw new LocoError('usage.unknown-action', action === undefined ? 'loco config needs an action' : `loco config ${String(action)} is not a command`, 'use: loco config upgrade [path] [--write]');
+  }
+  const full = locateConfig(typeof path === 'string' ? path : undefined);
+  const file = relative(process.cwd(), full) || CONFIG_NAME;
+  const before = readFileSync(full, 'utf8');
+  const { upgradeConfig } = await import('../../generator/index.ts');
+  const { fileDiff } = await import('../../generator/unified-diff.ts');
+  const upgrade = upgradeConfig(before, file);
+  const diff = upgrade.changed ? fileDiff(file, before, upgrade.text) : '';
+  const write = flags.write === true && upgrade.changed;
+  if (write) writeFileSync(full, upgrade.text);
+  if (ctx.json) {
+    printJson({ file, changed: upgrade.changed, written: write, diff, text: upgrade.text, notes: upgrade.notes, droppedComments: upgrade.droppedComments });
+    return;
+  }
+  if (!upgrade.changed) {
+    process.stdout.write(`${kleur.green('✓')} ${file} is in the current format already; nothing to upgrade\n`);
+    return;
+  }
+  process.stdout.write(diff);
+  for (const note of upgrade.notes) process.stderr.write(`note: ${note}\n`);
+  if (upgrade.droppedComments) process.stderr.write(`note: ${upgrade.droppedComments} comment(s) were on keys the current format has no counterpart for and were left out\n`);
+  process.stderr.write(write ? `${kleur.green('✓')} wrote ${file} (ConfigVersion 1); it renders the same manifests as before\n` : `Run again with --write to replace ${file}.\n`);
+};

@@ -208,5 +208,13 @@ const version01 = [
   '  information: Loco does not check that a platform host lies under a platform domain yet.',
   '- `Env.File` is read by `loco render` and `loco deploy` next to loco.toml and sent with the',
   '  deploy; a missing file is `config.env-file-not-found`, naming the path.',
+  '- `Obs.Metrics` renders a `PodMonitor` (Prometheus Operator) as well as the annotations.',
+  '',
+  '`loco config upgrade [path]` rewrites a 0.1 file in version 1 with the same meaning: the 0.1',
+  'defaults written out, "0 means unset" values replaced by what they meant, keys in their current',
+  'spelling (`Structured` → `Format`, `[RegionConfig.<r>]` → `[Profile.<r>]`, `DomainConfig.Hostname`',
+  '→ Subdomain + BaseDomain), ignored keys left out (each named). It prints a diff; `--write` replaces',
+  'the file. Comments above or after a key move with it; comments on left-out keys are dropped (counted).',
+  'The upgraded file renders byte-identical manifests (tested for every 0.1 example).',
   '',
 ];

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatCommitMessage, parseCommitMessage } from '../../api/gitops/trailers.ts';
-import { unifiedHunks } from '../../api/gitops/unified-diff.ts';
+import { unifiedHunks } from '../../generator/unified-diff.ts';
 
 test('a message round-trips subject, body and trailers', () => {
   const text = formatCommitMessage('deploy(api@dev): img', { 'Loco-App': 'api', 'Loco-Actor': 'alice (github:1)' }, 'why it changed');

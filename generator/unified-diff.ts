@@ -1,4 +1,4 @@
-// Git-style unified diff text for reviewers (promotion pull requests, `loco diff`). Pure.
+// Git-style unified diff text for reviewers (promotion pull requests, `loco diff`, `loco config upgrade`). Pure.
 // Manifests are small, so a plain LCS table is enough; huge files degrade to
 // "every line replaced" rather than using quadratic memory.
 
