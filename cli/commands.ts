@@ -149,6 +149,8 @@ export function declareCommands(cli: CAC, bind: Bind): void {
   async () => (await import('./commands/members.ts')).members);
 
   bind(cli.command('completion <shell>', 'Print a completion script for bash, zsh or fish')
-    .example('  $ loco completion bash > ~/.local/share/bash-completion/completions/loco'),
-  async () => (await import('./commands/completion.ts')).completion(cli));
+    .example('  $ loco completion bash > ~/.local/share/bash-completion/completions/loco')
+    .example('  $ loco completion zsh > "${fpath[1]}/_loco"     # or: source <(loco completion zsh) after compinit')
+    .example('  $ loco completion fish > ~/.config/fish/completions/loco.fish'),
+  async () => (await import('./commands/completion.ts')).completion);
 }

@@ -85,6 +85,17 @@ function numbersAsValues(argv: string[]): string[] {
 }
 
 async function main(): Promise<number> {
+  // The completion scripts ask `loco complete -- <words>` on each TAB: answered before cac
+  // parses, so it stays out of --help (gh's hidden __complete). A failure means "no
+  // completions" (directive 1), never an error text on the user's prompt.
+  if (process.argv[2] === 'complete' && process.argv[3] === '--') {
+    try {
+      (await import('./commands/completion.ts')).complete(cli, process.argv.slice(4));
+    } catch {
+      process.stdout.write(':1\n');
+    }
+    return 0;
+  }
   try {
     cli.parse(numbersAsValues(process.argv), { run: false });
     if (cli.options.help || cli.options.version) return 0;
