@@ -13,6 +13,7 @@ const subcommands: Record<string, Record<string, string>> = {
   workspace: { list: 'Workspaces you can see', create: 'Create <org>/<name> (org admins)' },
   audit: { verify: 'Check the git history as an audit trail' },
   members: { list: 'Members and their roles', add: 'Add <user> --role R', remove: 'Remove <user>' },
+  config: { upgrade: 'Rewrite a ConfigVersion "0.1" loco.toml in the current format' },
 };
 
 type Values = (words: string[]) => [value: string, description: string][];
@@ -35,7 +36,7 @@ const argumentValues: Record<string, Values> = {
 
 /** Where the shell should list files (or only folders) itself. */
 const fileOptions: Record<string, 'file' | 'dir'> = { config: 'file', out: 'dir' };
-const fileArguments: Record<string, 'file' | 'dir'> = { 'validate path': 'file', 'render path': 'file', 'init dir': 'dir' };
+const fileArguments: Record<string, 'file' | 'dir'> = { 'validate path': 'file', 'render path': 'file', 'init dir': 'dir', 'config upgrade path': 'file' };
 
 interface Flag {
   long: string;
@@ -83,7 +84,15 @@ export function completeWords(cli: CAC, words: string[]): string {
       const key = `${c.name} ${name}`;
       command.argument(name, handler(argumentValues[key], fileArguments[key]), c.rawName.includes(`...${name}`));
     }
-    for (const [sub, description] of Object.entries(nested ?? {})) addFlags(tree.command(`${c.name} ${sub}`, description), flags);
+    for (const [sub, description] of Object.entries(nested ?? {})) {
+      const subcommand = tree.command(`${c.name} ${sub}`, description);
+      addFlags(subcommand, flags);
+      // The arguments after the action belong to the subcommand: `config upgrade [path]`.
+      for (const name of args.slice(1)) {
+        const key = `${c.name} ${sub} ${name}`;
+        subcommand.argument(name, handler(argumentValues[key], fileArguments[key]), c.rawName.includes(`...${name}`));
+      }
+    }
   }
 
   // tab's parser skips the word after any option it does not know to be boolean, and a

@@ -55,7 +55,7 @@ for line in "$@"; do
   "$fn" loco "\${COMP_WORDS[COMP_CWORD]}" "\${COMP_WORDS[COMP_CWORD-1]}" 2>/dev/null
   echo "== $line"; printf '%s\\n' "\${COMPREPLY[@]}"
 done`;
-  const lines = ['loco aud', 'loco audit ', 'loco workspace l', 'loco members a', 'loco members add rosa --role ', 'loco --api http://127.0.0.1:7420 -o json deploy --prof', 'loco deploy --profile ', 'loco -w acme/shop status --profile eu', 'loco -o ', 'loco validate ', 'loco render --out ', 'loco deploy ', 'loco deploy --image '];
+  const lines = ['loco aud', 'loco audit ', 'loco workspace l', 'loco members a', 'loco members add rosa --role ', 'loco --api http://127.0.0.1:7420 -o json deploy --prof', 'loco deploy --profile ', 'loco -w acme/shop status --profile eu', 'loco -o ', 'loco validate ', 'loco render --out ', 'loco deploy ', 'loco deploy --image ', 'loco config ', 'loco config upgrade --write '];
   const run = spawnSync('bash', ['--norc', '--noprofile', '-c', driver, 'bash', join(dir, 'loco.bash'), ...lines], { cwd: app, env, encoding: 'utf8', timeout: 120_000 });
   assert.equal(run.status, 0, run.stderr);
   const got = answers(run.stdout);
@@ -72,6 +72,8 @@ done`;
   assert.deepEqual(got.get('loco render --out '), ['src'], '--out lists folders only');
   assert.deepEqual(got.get('loco deploy '), [], 'deploy takes no file: nothing is listed');
   assert.deepEqual(got.get('loco deploy --image '), [], 'an image reference is not a file');
+  assert.deepEqual(got.get('loco config '), ['upgrade']);
+  assert.deepEqual(got.get('loco config upgrade --write ')?.sort(), ['Dockerfile', 'loco.toml', 'src'], 'a subcommand\'s path argument lists files');
 });
 
 test('zsh: the first TAB completes (script autoloaded from $fpath), and so do subcommands, flags and values', { skip: !has('zsh') && 'zsh is not installed' }, () => {
