@@ -79,7 +79,7 @@ const editsOverrides = (d: Deployment): d is Deployment & { changeType: 'env' | 
 async function renderChange(ctx: CommitContext, d: Deployment, head: string): Promise<Map<string, string>> {
   if (!editsOverrides(d)) return renderAt(ctx, d, head);
   const current = await readOverrides(ctx.store, ctx.slug, head, d.app);
-  const next = applyOverrideChange(current ?? '', d.profile, d.changeType, (d.change ?? {}) as OverrideChange);
+  const next = applyOverrideChange(current ?? '', d.profile, d.changeType, (d.change ?? {}) as OverrideChange, d.configText);
   const files = await renderAt(ctx, d, head, next);
   files.set(overridesPath(d.app), next);
   return files;

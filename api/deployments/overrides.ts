@@ -1,7 +1,7 @@
 // apps/<app>/overrides.toml, the runtime overrides that `loco env` and `loco scale` edit; the
 // edit itself is the generator's pure setOverrides.
 
-import { OVERRIDES_FILE, parseOverrides, setOverrides } from '../../generator/index.ts';
+import { OVERRIDES_FILE, parseConfig, parseOverrides, setOverrides } from '../../generator/index.ts';
 
 export interface OverrideChange {
   set?: Record<string, string>;
@@ -15,8 +15,15 @@ export function overridesPath(app: string): string {
   return `apps/${app}/${OVERRIDES_FILE}`;
 }
 
-export function applyOverrideChange(text: string, profile: string, kind: 'env' | 'scale', change: OverrideChange): string {
-  if (kind === 'env') return setOverrides(text, profile, { env: { set: change.set ?? {}, unset: change.unset ?? [] } });
+/** The app's Env.NotSecret in `profile` (a profile's list replaces the top level's). */
+export function notSecretOf(configText: string, profile: string): string[] {
+  const config = parseConfig(configText, 'loco.toml');
+  return [...(config.profiles[profile]?.env?.notSecret ?? config.base.env?.notSecret ?? [])].filter((n): n is string => typeof n === 'string');
+}
+
+/** `configText`: the release's loco.toml, whose Env.NotSecret names may be set although they look secret. */
+export function applyOverrideChange(text: string, profile: string, kind: 'env' | 'scale', change: OverrideChange, configText: string): string {
+  if (kind === 'env') return setOverrides(text, profile, { env: { set: change.set ?? {}, unset: change.unset ?? [], notSecret: notSecretOf(configText, profile) } });
   return setOverrides(text, profile, {
     ...(change.replicas !== undefined ? { replicas: change.replicas } : {}),
     ...(change.cpu !== undefined ? { cpu: change.cpu } : {}),

@@ -38,7 +38,7 @@ async function recordChange(
   // validate the edit now against the current file, so a bad value is a 400 rather than a failed deployment
   const head = await headOrCreate(loco.store, access.slug);
   const path = overridesPath(release.app);
-  applyOverrideChange((await loco.store.readFiles(access.slug, head, path)).get(path) ?? '', release.profile, kind, change);
+  applyOverrideChange((await loco.store.readFiles(access.slug, head, path)).get(path) ?? '', release.profile, kind, change, release.configText);
   const em = loco.em();
   const { deployment } = await createDeployment(em, loco.bus, {
     access, principal, app: release.app, profile: release.profile, changeType: kind, change: { ...change },

@@ -2,6 +2,7 @@
 // (a profile may break a rule that the top level keeps, e.g. Replicas.Min above Max).
 
 import { appTypeTemplate } from '../../templates/app-types.ts';
+import { looksSecret, plainSecretProblem } from './formats.ts';
 import { pathId } from './locate.ts';
 import { mergeLayers } from './resolve.ts';
 import type { ProblemList } from './problems.ts';
@@ -62,6 +63,9 @@ export function checkProfile(config: LocoConfig, profile: string | undefined, sp
   if (spec.routing.protocol === 'grpc' && spec.routing.pathPrefix !== '/') add('config.not-applicable', [['Routing', 'PathPrefix'], ['Routing', 'Protocol']], 'Routing.PathPrefix does not apply to gRPC', 'remove PathPrefix; select gRPC services with GrpcServices');
   const host = `${spec.routing.subdomain}.${spec.routing.baseDomain}`;
   if (host.length > 253) add('config.invalid-value', [['Routing', 'BaseDomain'], ['Routing', 'Subdomain']], `host name ${host.slice(0, 40)}… is longer than 253 characters`, 'use a shorter Subdomain or BaseDomain');
+  for (const name of Object.keys(spec.env.variables)) {
+    if (looksSecret(name, spec.env.notSecret)) add('config.plain-secret', [['Env', 'Variables', name]], ...plainSecretProblem(name));
+  }
   for (const name of Object.keys(spec.env.secrets)) {
     if (name in spec.env.variables) add('config.conflict', [['Env', 'Secrets', name], ['Env', 'Variables', name]], `${name} is both in Env.Variables and Env.Secrets`, 'keep it in one of them (Secrets for anything confidential)');
   }

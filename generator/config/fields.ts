@@ -8,6 +8,7 @@ import {
   checkAppName,
   checkDomain,
   checkDnsLabel,
+  checkEnvNames,
   checkGatewayRef,
   checkGrpcService,
   checkHttpPath,
@@ -94,7 +95,8 @@ const env: TableField = {
   kind: 'table', key: 'Env', prop: 'env', doc: 'Environment of the container. Plain values go into a ConfigMap in the GitOps repository; secrets never do.',
   fields: [
     { kind: 'string', key: 'File', prop: 'file', default: '', check: (v: string) => (v === '' ? undefined : checkRelativePath(v)), doc: 'A dotenv file (KEY=value lines) next to loco.toml, read by the CLI at deploy time; [Env.Variables] wins over it. No secrets in it.' },
-    { kind: 'env-map', key: 'Variables', prop: 'variables', default: {}, doc: 'Plain variables, NAME = "value" (numbers and booleans are written as text). Names that look like secrets (…PASSWORD, …TOKEN, …SECRET, …API_KEY) are refused: use Secrets.' },
+    { kind: 'env-map', key: 'Variables', prop: 'variables', default: {}, doc: 'Plain variables, NAME = "value" (numbers and booleans are written as text). Names that look like secrets (containing SECRET, PASSWORD, PASSWD, TOKEN, PRIVATE_KEY, CREDENTIAL, API_KEY, ACCESS_KEY … anywhere, e.g. AWS_SECRET_ACCESS_KEY) are refused: use Secrets, or list the name in NotSecret.' },
+    { kind: 'strings', key: 'NotSecret', prop: 'notSecret', default: [], check: checkEnvNames, example: '["TOKEN_URL", "MAX_TOKENS"]', doc: 'Names in Variables or File that look like secrets but are not (a URL, a limit): they are written in plain text. A profile\'s list replaces the top level\'s.' },
     { kind: 'secret-map', key: 'Secrets', prop: 'secrets', default: {}, doc: 'Variables read from existing Kubernetes Secrets in the app\'s namespace: NAME = "<secret>/<key>" (becomes secretKeyRef). Create the Secret with External Secrets or Sealed Secrets.' },
   ],
 };

@@ -149,8 +149,34 @@ export function checkEnvName(v: string): Check {
   return undefined;
 }
 
-/** Names that say "secret"; their values belong in a Secret, never in the GitOps repository. */
-export const SECRET_LIKE_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|APIKEY)$/i;
+/** A list of environment variable names (Env.NotSecret). */
+export function checkEnvNames(names: string[]): Check {
+  for (const name of names) {
+    const bad = checkEnvName(name);
+    if (bad) return bad;
+  }
+  return undefined;
+}
+
+/**
+ * Names that say "secret" anywhere (AWS_SECRET_ACCESS_KEY, SECRET_KEY_BASE, JWT_SECRET_KEY,
+ * DB_PASS): their values belong in a Secret, never in the GitOps repository. Words of their own
+ * (PASS, PWD) only as whole parts of the name, so PASSENGER_COUNT or PWD_DIR are not caught.
+ */
+export const SECRET_LIKE_NAME = /SECRET|PASSWORD|PASSWD|PASSPHRASE|TOKEN|PRIVATE_?KEY|CREDENTIAL|API_?KEY|ACCESS_?KEY|AUTH_?KEY|SIGNING_?KEY|ENCRYPTION_?KEY|(?:^|_)(?:PASS|PWD)(?:_|$)/i;
+
+/** Whether a plain variable's name looks like a secret, unless loco.toml's Env.NotSecret lists it. */
+export function looksSecret(name: string, notSecret: readonly string[] = []): boolean {
+  return SECRET_LIKE_NAME.test(name) && !notSecret.includes(name);
+}
+
+/** Problem text of a plain variable that looks like a secret. */
+export function plainSecretProblem(name: string): [string, string] {
+  return [
+    `${name} looks like a secret and would be stored in plain text in the GitOps repository`,
+    `move it to [Env.Secrets] as ${name} = "<secret-name>/<key>", referring to a Kubernetes Secret; if it is not secret, list it in [Env] NotSecret = ["${name}"]`,
+  ];
+}
 
 /** `<secret-name>/<key>` reference to a key of an existing Secret in the app's namespace. */
 export function parseSecretRef(v: unknown): { name: string; key: string } | undefined {

@@ -6,7 +6,7 @@
 import { stringify } from 'smol-toml';
 import { LocoError } from '../errors.ts';
 import { overrideFields } from './fields.ts';
-import { checkProfileName } from './formats.ts';
+import { checkProfileName, looksSecret, plainSecretProblem } from './formats.ts';
 import { locateKeys } from './locate.ts';
 import { invalidConfig, parseToml } from './parse.ts';
 import { ProblemList } from './problems.ts';
@@ -44,7 +44,8 @@ export function parseOverrides(text: string, file = OVERRIDES_FILE): Overrides {
 }
 
 export interface OverrideChange {
-  env?: { set?: Record<string, string>; unset?: string[] };
+  /** `notSecret`: the app's Env.NotSecret for the profile, names that may be set although they look secret. */
+  env?: { set?: Record<string, string>; unset?: string[]; notSecret?: readonly string[] };
   /** Pins the replica count: Replicas.Min = Replicas.Max = replicas (autoscaling off by default). */
   replicas?: number;
   cpu?: string;
@@ -53,6 +54,15 @@ export interface OverrideChange {
 
 /** Returns the overrides file text with `change` applied to `profile`; validates the result. */
 export function setOverrides(text: string, profile: string, change: OverrideChange): string {
+  // Only names being set now are checked: a file written under an older, narrower rule still reads.
+  const secretLike = Object.keys(change.env?.set ?? {}).filter((name) => looksSecret(name, change.env?.notSecret));
+  if (secretLike.length) {
+    const problems = secretLike.map((name) => {
+      const [message, hint] = plainSecretProblem(name);
+      return { code: 'config.plain-secret', message, hint, path: `Profile.${profile}.Env.Variables.${name}` };
+    });
+    throw inCommandTerms(new LocoError('config.invalid', problems[0].message, problems[0].hint, { problems }), profile);
+  }
   const current = text.trim() ? parseOverrides(text) : {};
   const layer: Record<string, any> = structuredClone(current[profile] ?? {});
   if (change.env) {

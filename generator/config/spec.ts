@@ -35,7 +35,7 @@ export interface AppSpec {
     startupGracePeriod: number;
     failThreshold: number;
   };
-  env: { file: string; variables: Record<string, string>; secrets: Record<string, string> };
+  env: { file: string; variables: Record<string, string>; notSecret: string[]; secrets: Record<string, string> };
   cron: { schedule: string; timeZone: string; concurrencyPolicy: 'Forbid' | 'Allow' | 'Replace'; retries: number; deadline: number };
   obs: {
     logging: { level: string; format: string; enabled: boolean; retentionPeriod: string };

@@ -4,7 +4,7 @@
 
 import type { AliasField, Field, ProfileField, ScalarField } from './field-types.ts';
 import { rootFields } from './fields.ts';
-import { checkEnvName, parseCpu, parseDuration, parseMemory, parseSecretRef, SECRET_LIKE_NAME } from './formats.ts';
+import { checkEnvName, parseCpu, parseDuration, parseMemory, parseSecretRef } from './formats.ts';
 import { pathId } from './locate.ts';
 import { closest, type ProblemList } from './problems.ts';
 
@@ -223,6 +223,8 @@ function convertNameTable(
       ctx.problems.add('config.invalid-key', at, `${where}.${name}`, nameProblem[0], nameProblem[1]);
       continue;
     }
+    const id = pathId([...canon, name]);
+    if (!ctx.rawPaths.has(id)) ctx.rawPaths.set(id, at); // rules in check.ts point at the variable
     const converted = entry(name, v, at, where);
     if (converted !== undefined) out[name] = converted;
   }
@@ -231,9 +233,8 @@ function convertNameTable(
 
 function convertEnvMap(value: unknown, keyPath: string[], canon: string[], ctx: WalkContext): Record<string, string> | undefined {
   return convertNameTable(value, keyPath, canon, ctx, '"value"', (name, v, at, where) => {
-    if (SECRET_LIKE_NAME.test(name)) {
-      ctx.problems.add('config.plain-secret', at, `${where}.${name}`, `${name} looks like a secret and would be stored in plain text in the GitOps repository`, `move it to [Env.Secrets] as ${name} = "<secret-name>/<key>", referring to a Kubernetes Secret`);
-    } else if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) return String(v);
+    // Secret-looking names are a rule of the whole profile (Env.NotSecret may list them): check.ts.
+    if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) return String(v);
     else ctx.problems.add('config.invalid-value', at, `${where}.${name}`, `${where}.${name}: expected a string, number or boolean, got ${describe(v)}`, `write ${name} = "value"`);
     return undefined;
   });

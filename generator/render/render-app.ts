@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { LocoError } from '../errors.ts';
 import { namespaceFor } from '../names.ts';
-import { checkEnvName, SECRET_LIKE_NAME } from '../config/formats.ts';
+import { checkEnvName, looksSecret, plainSecretProblem } from '../config/formats.ts';
 import { parseOverrides } from '../config/overrides.ts';
 import { profileNames } from '../config/parse.ts';
 import { closest } from '../config/problems.ts';
@@ -82,7 +82,7 @@ export function fileVariables(spec: AppSpec, envFile: string | undefined): Recor
   }
   const vars = parseDotenv(envFile);
   const problems = Object.keys(vars).flatMap((name) => {
-    const bad = checkEnvName(name) ?? (SECRET_LIKE_NAME.test(name) ? [`${name} looks like a secret and would be stored in plain text`, `move it to [Env.Secrets] as ${name} = "<secret-name>/<key>"`] : undefined);
+    const bad = checkEnvName(name) ?? (looksSecret(name, spec.env.notSecret) ? plainSecretProblem(name) : undefined);
     return bad ? [{ code: 'config.invalid-key', message: `${spec.env.file}: ${bad[0]}`, hint: bad[1], path: `Env.File.${name}` }] : [];
   });
   if (problems.length) throw new LocoError('config.invalid', `${spec.env.file} has ${problems.length} problem(s): ${problems[0].message}`, problems[0].hint, { problems });
