@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { LocoError } from '../generator/errors.ts';
 import { argoCdSettingsFromEnv } from './argocd/client.ts';
+import { parseBaseDomains } from './routing/platform-domains.ts';
 import type { KubernetesSettings } from './kubernetes/client.ts';
 import type { Clock } from './argocd/clock.ts';
 
@@ -53,6 +54,10 @@ export interface LocoOptions {
   instanceId?: string;
   /** Bearer token GET /metrics requires (LOCO_METRICS_TOKEN); unset: /metrics is open to whoever reaches the API. */
   metricsToken?: string;
+  /** Base domains tenants may route under (LOCO_BASE_DOMAINS); unset: hosts are not restricted (docs/hostnames.md). */
+  baseDomains?: string[];
+  /** DNS servers custom-domain verification asks (LOCO_DNS_SERVERS, `ip[:port]`, comma-separated); unset: the system's. */
+  dnsServers?: string[];
   /** Per-app progress deadline handed to the Argo CD tracker. */
   progressDeadlineSeconds?: number;
   /** Time for token and invitation expiry (tests move it by hand); the system clock by default. */
@@ -86,6 +91,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocoOption
       ...(env.LOCO_GITHUB_API_URL ? { apiUrl: env.LOCO_GITHUB_API_URL } : {}),
     };
   }
+  const baseDomains = parseBaseDomains(env.LOCO_BASE_DOMAINS);
+  if (baseDomains) options.baseDomains = baseDomains;
+  if (env.LOCO_DNS_SERVERS) options.dnsServers = env.LOCO_DNS_SERVERS.split(',').map((s) => s.trim()).filter(Boolean);
   if (env.LOCO_METRICS_TOKEN) options.metricsToken = env.LOCO_METRICS_TOKEN;
   if (env.LOCO_LEASE_SECONDS) options.runner = { leaseSeconds: Number(env.LOCO_LEASE_SECONDS) };
   if (env.LOCO_TEST_CRASH_POINT === 'after-commit') options.runner = { ...options.runner, pauseAfterCommit: true };

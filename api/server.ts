@@ -29,6 +29,7 @@ import './services.ts';
 import meRoutes from './routes/me.ts';
 import orgRoutes from './routes/orgs.ts';
 import memberRoutes from './routes/members.ts';
+import domainRoutes from './routes/domains.ts';
 import appRoutes from './routes/apps.ts';
 import appSettingsRoutes from './routes/app-settings.ts';
 import deploymentRoutes from './routes/deployments.ts';
@@ -121,7 +122,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
     await app.register(webPlugin);
     await app.register(healthRoutes);
     await app.register(async (api) => {
-      for (const plugin of [meRoutes, orgRoutes, memberRoutes, appRoutes, appSettingsRoutes, deploymentRoutes, eventRoutes, historyRoutes, authRoutes, promotionRoutes, auditRoutes, doraRoutes, webhookRoutes]) {
+      for (const plugin of [meRoutes, orgRoutes, memberRoutes, appRoutes, appSettingsRoutes, deploymentRoutes, eventRoutes, historyRoutes, authRoutes, promotionRoutes, auditRoutes, doraRoutes, webhookRoutes, domainRoutes]) {
         await api.register(plugin);
       }
     }, { prefix: '/api/v1' });

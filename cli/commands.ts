@@ -142,6 +142,11 @@ export function declareCommands(cli: CAC, bind: Bind): void {
     .example('  $ loco stats --since 30d -o json'),
   async () => (await import('./commands/stats.ts')).stats);
 
+  bind(cli.command('domains [action] [domain]', "Custom domains of the workspace: domains | domains add <domain> (prints the DNS TXT record) | domains verify <domain> | domains remove <domain>")
+    .example('  $ loco domains add shop.example.com')
+    .example('  $ loco domains verify shop.example.com'),
+  async () => (await import('./commands/domains.ts')).domains);
+
   bind(cli.command('members [action] [user]', 'Members of the workspace and their roles: members | members add <user> --role R | members remove <user>')
     .option('--role <role>', 'members add: admin, deploy (deployer) or read (viewer)', { default: 'deploy' })
     .example('  $ loco members')

@@ -18,6 +18,7 @@ import {
   type HistoryEntry,
   type Me,
   type Member,
+  type Domain,
   type Promotion,
   type ScaleBody,
   type WorkspaceRef,
@@ -137,6 +138,12 @@ export function createLocoClient(options: ClientOptions) {
     /** Adds a member, or changes their role when they are one. */
     setMember: (w: WorkspaceRef, user: string, role: string) => post<Member>(`${ws(w)}/members`, { user, role }),
     removeMember: (w: WorkspaceRef, user: string) => json<{ removed: string }>('DELETE', `${ws(w)}/members/${enc(user)}`),
+
+    listDomains: (w: WorkspaceRef) => get<Domain[]>(`${ws(w)}/domains`),
+    /** Adds a custom domain; the answer holds the TXT record to publish. */
+    addDomain: (w: WorkspaceRef, domain: string) => post<Domain>(`${ws(w)}/domains`, { domain }),
+    verifyDomain: (w: WorkspaceRef, domain: string) => post<Domain>(`${ws(w)}/domains/${enc(domain)}/verify`),
+    removeDomain: (w: WorkspaceRef, domain: string) => json<{ removed: string }>('DELETE', `${ws(w)}/domains/${enc(domain)}`),
 
     listApps: (w: WorkspaceRef) => get<AppSummary[]>(`${ws(w)}/apps`),
     getApp: (w: WorkspaceRef, name: string) => get<Record<string, unknown>>(app(w, name)),

@@ -25,6 +25,9 @@ export function isFinished(d: Pick<Deployment, 'status' | 'finishedAt'>): boolea
   return d.status === 'succeeded' || d.status === 'failed' || Boolean(d.finishedAt);
 }
 
+/** A custom domain of a workspace (GET …/domains), with its DNS challenge until verified. */
+export type Domain = components['schemas']['Domain'];
+
 /** A member of a workspace (GET …/members). */
 export interface Member {
   user: string;

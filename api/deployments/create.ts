@@ -15,6 +15,7 @@ import type { EventBus } from './bus.ts';
 import { appendEvent } from './records.ts';
 import { activeTraceRef } from './trace.ts';
 import { claimsOfRelease, takeClaims } from '../routing/claims.ts';
+import type { RouteClaim } from '../../generator/index.ts';
 
 export interface NewDeployment {
   access: WorkspaceAccess;
@@ -34,6 +35,8 @@ export interface NewDeployment {
   /** Promotions create deployments for a commit already made (a merged pull request). */
   status?: Extract<DeploymentStatus, 'pending' | 'committed'>;
   commit?: string;
+  /** The route claims of configText in the profile, when the caller has them already (api/routing/claims.ts). */
+  claims?: RouteClaim[];
   /** Shown as the first event. */
   summary: string;
 }
@@ -65,7 +68,7 @@ async function byIdempotencyKey(em: EntityManager, input: NewDeployment): Promis
 export async function createDeployment(em: EntityManager, bus: EventBus, input: NewDeployment): Promise<{ deployment: Deployment; created: boolean }> {
   const existing = await byIdempotencyKey(em, input);
   if (existing) return { deployment: existing, created: false };
-  const claims = claimsOfRelease(input.configText, input.profile, input.access.slug);
+  const claims = input.claims ?? claimsOfRelease(input.configText, input.profile, input.access.slug);
   let deployment: Deployment;
   try {
     deployment = await em.transactional(async (tx) => {

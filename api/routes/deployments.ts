@@ -12,6 +12,8 @@ import { loadDeployment } from '../deployments/load.ts';
 import { currentScopeFiles, prepareDeploy, refuseWidePrune } from '../deployments/prepare.ts';
 import { deploymentJson } from '../deployments/records.ts';
 import { claimsOfRelease, takeClaims } from '../routing/claims.ts';
+import { verifiedDomains } from '../routing/custom-domains.ts';
+import { refuseForeignHosts } from '../routing/platform-domains.ts';
 import { appParams, deploymentParams, name, problemResponses } from './schemas.ts';
 
 const deploymentRef = { $ref: 'Deployment#' } as const;
@@ -55,13 +57,15 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
     }
     const { configDigest } = await prepareDeploy(app.loco.store, access.slug, { app: appName, ...body });
     // `loco deploy` asks this before a long image build, so a refusal costs seconds, not the build.
+    const claims = claimsOfRelease(body.config, body.profile, access.slug);
+    refuseForeignHosts(claims.map((c) => c.host), { baseDomains: app.loco.options.baseDomains, slug: access.slug, verifiedDomains: await verifiedDomains(em, access.workspaceId) });
     if (body.dryRun) {
       // a dry run checks the route claims as the deploy would, and takes none
-      await takeClaims(em, { workspaceId: access.workspaceId, appId: null, app: appName, profile: body.profile, claims: claimsOfRelease(body.config, body.profile, access.slug) }, { dryRun: true });
+      await takeClaims(em, { workspaceId: access.workspaceId, appId: null, app: appName, profile: body.profile, claims }, { dryRun: true });
       return reply.code(200).send({ dryRun: true, app: appName, profile: body.profile, configDigest });
     }
     const { deployment, created } = await createDeployment(em, app.loco.bus, {
-      access, principal, app: appName, profile: body.profile, changeType: 'deploy', image: body.image, configText: body.config, envFile: body.envFile ?? null, configDigest,
+      access, principal, app: appName, profile: body.profile, changeType: 'deploy', claims, image: body.image, configText: body.config, envFile: body.envFile ?? null, configDigest,
       requestHash: hash, confirmPrune: Boolean(body.confirmPrune), ...(body.idempotencyKey ? { idempotencyKey: body.idempotencyKey } : {}),
       summary: `deploy ${appName}@${body.profile}: ${body.image} (requested by ${principal.userName})`,
     });
