@@ -13,6 +13,7 @@ const subcommands: Record<string, Record<string, string>> = {
   workspace: { list: 'Workspaces you can see', create: 'Create <org>/<name> (org admins)' },
   audit: { verify: 'Check the git history as an audit trail' },
   members: { list: 'Members and their roles', add: 'Add <user> --role R', remove: 'Remove <user>' },
+  domains: { list: 'Custom domains and their DNS challenges', add: 'Add <domain>: prints the TXT record to publish', verify: 'Look the TXT record up and verify <domain>', remove: 'Remove <domain>' },
   config: { upgrade: 'Rewrite a ConfigVersion "0.1" loco.toml in the current format' },
 };
 
