@@ -2,10 +2,8 @@
 // commands that talk to the API — the client, the token and the workspace, resolved from flags,
 // environment and saved settings in that order.
 
-import { appendFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { LocoError } from '../generator/errors.ts';
+import { openDebugLog } from './debug-log.ts';
 import { parseOutputFormat, type OutputFormat } from './output.ts';
 import { DEFAULT_API_URL, normaliseUrl, parseWorkspaceRef, readSettings, readToken } from './settings.ts';
 import type { LocoClient, WorkspaceRef } from '../api/client/index.ts';
@@ -36,11 +34,10 @@ export interface Context {
 
 export function createContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env): Context {
   const format = parseOutputFormat(flags.output);
-  const debugFile = flags.debug ? join(tmpdir(), `loco-debug-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.log`) : undefined;
-  const debug = debugFile
-    ? (line: string) => appendFileSync(debugFile, `${new Date().toISOString()} ${line}\n`)
-    : () => {};
-  if (debugFile) debug(`loco ${process.argv.slice(2).join(' ')} (node ${process.version})`);
+  const log = flags.debug ? openDebugLog(process.argv.slice(2), env) : undefined;
+  log?.addSecret(flags.token);
+  const debugFile = log?.file;
+  const debug = log ? (line: string) => log.write(line) : () => {};
 
   const nonInteractive = flags.nonInteractive === true || flags.interactive === false || env.CI === 'true';
   const interactive = !nonInteractive && Boolean(process.stdin.isTTY && process.stdout.isTTY);
@@ -52,6 +49,7 @@ export function createContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
     (client ??= import('../api/client/index.ts').then(({ createLocoClient }) => {
       const url = apiUrl();
       const token = flags.token || env.LOCO_TOKEN || readToken(url, env);
+      log?.addSecret(token);
       debug(`api ${url}, token from ${flags.token ? '--token' : env.LOCO_TOKEN ? 'LOCO_TOKEN' : token ? 'credentials file' : 'nowhere'}`);
       if (!token) {
         throw new LocoError('auth.no-token', `not logged in to ${url}`, `run loco login --api ${url} (or set LOCO_TOKEN)`);

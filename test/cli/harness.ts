@@ -130,6 +130,7 @@ export function startLoco(args: string[], opts: LocoOptions = {}): RunningLoco {
     PATH: `${join(root, 'node_modules/.bin')}:${process.env.PATH}`,
     HOME: home,
     XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_STATE_HOME: undefined,
     NO_COLOR: '1',
     LOCO_API_URL: undefined,
     LOCO_TOKEN: undefined,
