@@ -80,7 +80,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocoOption
     if (healthy !== undefined) options.argocd.healthySeconds = healthy;
     if (grace !== undefined) options.argocd.failureGraceSeconds = grace;
   }
-  if (env.LOCO_KUBECONFIG) options.kubernetes = { kubeconfig: resolve(env.LOCO_KUBECONFIG) };
+  // `in-cluster`: the pod's own service account (the Helm chart's setting), else a kubeconfig path
+  if (env.LOCO_KUBECONFIG) options.kubernetes = { kubeconfig: env.LOCO_KUBECONFIG === IN_CLUSTER ? IN_CLUSTER : resolve(env.LOCO_KUBECONFIG) };
   if (env.LOCO_GITHUB_TOKEN && env.LOCO_GITHUB_ORG) {
     options.github = { token: env.LOCO_GITHUB_TOKEN, org: env.LOCO_GITHUB_ORG, ...(env.LOCO_GITHUB_API_URL ? { apiUrl: env.LOCO_GITHUB_API_URL } : {}) };
   }
@@ -110,6 +111,9 @@ function secondsSetting(env: NodeJS.ProcessEnv, name: string): number | undefine
   }
   return value;
 }
+
+/** LOCO_KUBECONFIG value that means the pod's service account (loadFromCluster), not a file. */
+export const IN_CLUSTER = 'in-cluster';
 
 export function defaultInstanceId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;

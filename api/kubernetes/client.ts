@@ -10,7 +10,7 @@ import {
 import { LocoError } from '../../generator/errors.ts';
 
 export interface KubernetesSettings {
-  /** Path of a kubeconfig file (LOCO_KUBECONFIG); its current context is used. */
+  /** Path of a kubeconfig file (LOCO_KUBECONFIG), whose current context is used, or `in-cluster` for the pod's service account. */
   kubeconfig: string;
   /** Per request; the preflight runs in the commit queue, so a silent cluster must not hold it long (default 5 s). */
   timeoutMs?: number;
@@ -102,7 +102,8 @@ export function createKubernetesClient(settings: KubernetesSettings): Kubernetes
       let server: string;
       try {
         config = new KubeConfig();
-        config.loadFromFile(settings.kubeconfig);
+        if (settings.kubeconfig === 'in-cluster') config.loadFromCluster();
+        else config.loadFromFile(settings.kubeconfig);
         const cluster = config.getCurrentCluster();
         if (!cluster) throw new Error('no current cluster');
         server = cluster.server;
