@@ -20,14 +20,16 @@ export function completionScript(shell: string): string {
 }
 
 /**
- * tab's bash script needs the bash-completion package (`_get_comp_words_by_ref`), and never
- * lists files even where loco asks for them (directive 0). Without the package, read the words
+ * tab's bash script needs the bash-completion package (`_get_comp_words_by_ref`), never lists
+ * files even where loco asks for them (directive 0), and declares its constants readonly, so
+ * sourcing it again (a re-read ~/.bashrc) prints errors. Without the package, read the words
  * from COMP_LINE up to the cursor (bash's COMP_WORDS splits `--a=b` and `http://x` at = and :);
  * where no candidate came back and files are not ruled out, list files.
  */
 function mendBash(text: string): string {
-  if (!text.includes(bashWords) || !text.includes(bashReply)) throw new Error('@bomb.sh/tab changed its bash script: mend cli/completion/scripts.ts');
+  if (!text.includes(bashWords) || !text.includes(bashReply) || !text.includes('\nreadonly ShellCompDirective')) throw new Error('@bomb.sh/tab changed its bash script: mend cli/completion/scripts.ts');
   return text
+    .replaceAll('\nreadonly ShellCompDirective', '\nShellCompDirective')
     .replace(bashWords, `if declare -F _get_comp_words_by_ref >/dev/null 2>&1; then
         ${bashWords}
     else

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bin, root, tempDir } from './harness.ts';
 
@@ -42,39 +42,45 @@ function answers(output: string): Map<string, string[]> {
   return map;
 }
 
-test('bash: commands, subcommands, flags anywhere, option values, files only where a file goes', { skip: !has('bash') && 'bash is not installed' }, () => {
-  const { dir, app, script, env } = workspace('bash');
-  writeFileSync(join(dir, 'loco.bash'), script);
-  const driver = `
-source "$1"; shift
-fn=$(complete -p loco | sed -E 's/.*-F ([^ ]+).*/\\1/')
-for line in "$@"; do
-  COMP_LINE="$line"; COMP_POINT=\${#line}
-  read -ra COMP_WORDS <<< "$line"; [[ "$line" == *' ' ]] && COMP_WORDS+=("")
-  COMP_CWORD=$(( \${#COMP_WORDS[@]} - 1 )); COMPREPLY=()
-  "$fn" loco "\${COMP_WORDS[COMP_CWORD]}" "\${COMP_WORDS[COMP_CWORD-1]}" 2>/dev/null
-  echo "== $line"; printf '%s\\n' "\${COMPREPLY[@]}"
-done`;
-  const lines = ['loco aud', 'loco audit ', 'loco workspace l', 'loco members a', 'loco members add rosa --role ', 'loco --api http://127.0.0.1:7420 -o json deploy --prof', 'loco deploy --profile ', 'loco -w acme/shop status --profile eu', 'loco -o ', 'loco validate ', 'loco render --out ', 'loco deploy ', 'loco deploy --image ', 'loco config ', 'loco config upgrade --write '];
-  const run = spawnSync('bash', ['--norc', '--noprofile', '-c', driver, 'bash', join(dir, 'loco.bash'), ...lines], { cwd: app, env, encoding: 'utf8', timeout: 120_000 });
-  assert.equal(run.status, 0, run.stderr);
-  const got = answers(run.stdout);
-  assert.deepEqual(got.get('loco aud'), ['audit']);
-  assert.deepEqual(got.get('loco audit '), ['verify']);
-  assert.deepEqual(got.get('loco workspace l'), ['list']);
-  assert.deepEqual(got.get('loco members a'), ['add']);
-  assert.deepEqual(got.get('loco members add rosa --role '), ['admin', 'deploy', 'read']);
-  assert.deepEqual(got.get('loco --api http://127.0.0.1:7420 -o json deploy --prof'), ['--profile'], 'the command is found after global flags with values');
-  assert.deepEqual(got.get('loco deploy --profile '), ['useast1', 'euwest1'], 'profiles of the nearest loco.toml');
-  assert.deepEqual(got.get('loco -w acme/shop status --profile eu'), ['euwest1']);
-  assert.deepEqual(got.get('loco -o '), ['table', 'json']);
-  assert.deepEqual(got.get('loco validate ')?.sort(), ['Dockerfile', 'loco.toml', 'src'], 'a path argument lists files');
-  assert.deepEqual(got.get('loco render --out '), ['src'], '--out lists folders only');
-  assert.deepEqual(got.get('loco deploy '), [], 'deploy takes no file: nothing is listed');
-  assert.deepEqual(got.get('loco deploy --image '), [], 'an image reference is not a file');
-  assert.deepEqual(got.get('loco config '), ['upgrade']);
-  assert.deepEqual(got.get('loco config upgrade --write ')?.sort(), ['Dockerfile', 'loco.toml', 'src'], 'a subcommand\'s path argument lists files');
-});
+// bash-completion's own word splitting when the package is there, the script's fallback always.
+const bashCompletion = ['/usr/share/bash-completion/bash_completion'].find((f) => existsSync(f));
+for (const withPackage of bashCompletion ? [false, true] : [false]) {
+  test(`bash${withPackage ? ' with bash-completion' : ''}: commands, subcommands, flags anywhere, option values, files only where a file goes`, { skip: !has('bash') && 'bash is not installed' }, () => {
+    const { dir, app, script, env } = workspace('bash');
+    writeFileSync(join(dir, 'loco.bash'), script);
+    const driver = `${withPackage ? `source '${bashCompletion}'` : ''}
+  source "$1"; shift
+  fn=$(complete -p loco | sed -E 's/.*-F ([^ ]+).*/\\1/')
+  for line in "$@"; do
+    COMP_LINE="$line"; COMP_POINT=\${#line}
+    read -ra COMP_WORDS <<< "$line"; [[ "$line" == *' ' ]] && COMP_WORDS+=("")
+    COMP_CWORD=$(( \${#COMP_WORDS[@]} - 1 )); COMPREPLY=()
+    "$fn" loco "\${COMP_WORDS[COMP_CWORD]}" "\${COMP_WORDS[COMP_CWORD-1]}" 2>/dev/null
+    echo "== $line"; printf '%s\\n' "\${COMPREPLY[@]}"
+  done`;
+    const lines = ['loco aud', 'loco audit ', 'loco workspace l', 'loco members a', 'loco members add rosa --role ', 'loco --api http://127.0.0.1:7420 -o json deploy --prof', 'loco deploy --profile ', 'loco -w acme/shop status --profile eu', 'loco -o ', 'loco validate ', 'loco render --out ', 'loco deploy ', 'loco deploy --image ', 'loco config ', 'loco config upgrade --write '];
+    const run = spawnSync('bash', ['--norc', '--noprofile', '-c', driver, 'bash', join(dir, 'loco.bash'), ...lines], { cwd: app, env, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(run.status, 0, run.stderr);
+    const got = answers(run.stdout);
+    assert.deepEqual(got.get('loco aud'), ['audit']);
+    assert.deepEqual(got.get('loco audit '), ['verify']);
+    assert.deepEqual(got.get('loco workspace l'), ['list']);
+    const twice = spawnSync('bash', ['--norc', '--noprofile', '-c', 'source "$1"; source "$1"', 'bash', join(dir, 'loco.bash')], { env, encoding: 'utf8' });
+    assert.equal(twice.stderr, '', 'sourcing the script again (a re-read ~/.bashrc) is quiet');
+    assert.deepEqual(got.get('loco members a'), ['add']);
+    assert.deepEqual(got.get('loco members add rosa --role '), ['admin', 'deploy', 'read']);
+    assert.deepEqual(got.get('loco --api http://127.0.0.1:7420 -o json deploy --prof'), ['--profile'], 'the command is found after global flags with values');
+    assert.deepEqual(got.get('loco deploy --profile '), ['useast1', 'euwest1'], 'profiles of the nearest loco.toml');
+    assert.deepEqual(got.get('loco -w acme/shop status --profile eu'), ['euwest1']);
+    assert.deepEqual(got.get('loco -o '), ['table', 'json']);
+    assert.deepEqual(got.get('loco validate ')?.sort(), ['Dockerfile', 'loco.toml', 'src'], 'a path argument lists files');
+    assert.deepEqual(got.get('loco render --out '), ['src'], '--out lists folders only');
+    assert.deepEqual(got.get('loco deploy '), [], 'deploy takes no file: nothing is listed');
+    assert.deepEqual(got.get('loco deploy --image '), [], 'an image reference is not a file');
+    assert.deepEqual(got.get('loco config '), ['upgrade']);
+    assert.deepEqual(got.get('loco config upgrade --write ')?.sort(), ['Dockerfile', 'loco.toml', 'src'], 'a subcommand\'s path argument lists files');
+  });
+}
 
 test('zsh: the first TAB completes (script autoloaded from $fpath), and so do subcommands, flags and values', { skip: !has('zsh') && 'zsh is not installed' }, () => {
   const { dir, app, script, env } = workspace('zsh');
