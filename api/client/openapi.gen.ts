@@ -51,6 +51,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/invitations/redeem": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Redeem an invitation code (once, before it expires) for the invited user's first personal token */
+        post: operations["postAuthInvitationsRedeem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/deployments/{id}": {
         parameters: {
             query?: never;
@@ -483,6 +500,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org}/workspaces/{ws}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new invitation code for a user (workspace admins): adds them as a member when they are not one */
+        post: operations["postOrgsWorkspacesInvitationsByOrgWs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{org}/workspaces/{ws}/members": {
         parameters: {
             query?: never;
@@ -493,7 +527,7 @@ export interface paths {
         /** Members of a workspace */
         get: operations["getOrgsWorkspacesMembersByOrgWs"];
         put?: never;
-        /** Add a member or change their role (workspace admins) */
+        /** Add a member or change their role (workspace admins); a user without a working token also gets an invitation code */
         post: operations["postOrgsWorkspacesMembersByOrgWs"];
         delete?: never;
         options?: never;
@@ -1164,6 +1198,86 @@ export interface operations {
                             id?: string;
                             name?: string;
                         };
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAuthInvitationsRedeem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        expiresAt: string;
+                        org: string;
+                        role: string;
+                        /** @description the secret; shown in this answer only */
+                        token: string;
+                        user: string;
+                        workspace: string;
                     };
                 };
             };
@@ -3843,6 +3957,99 @@ export interface operations {
             };
         };
     };
+    postOrgsWorkspacesInvitationsByOrgWs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description lowercase letters, digits and dashes */
+                org: string;
+                /** @description lowercase letters, digits and dashes */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description how long the code works; 7 days when unset */
+                    expiresInSeconds?: number;
+                    /**
+                     * @description admin, deploy or read (deployer and viewer are accepted for deploy and read); a new member gets deploy when unset, a member keeps their role
+                     * @enum {string}
+                     */
+                    role?: "admin" | "deploy" | "read" | "deployer" | "viewer";
+                    /** @description a user name (GitHub login) */
+                    user: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description shown once: the invited user runs `loco login --api <url> --invite <code>`; single use */
+                        invitation: {
+                            code: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                        };
+                        role: string;
+                        user: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getOrgsWorkspacesMembersByOrgWs: {
         parameters: {
             query?: never;
@@ -3951,6 +4158,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         email?: string;
+                        /** @description shown once: the invited user runs `loco login --api <url> --invite <code>`; single use */
+                        invitation?: {
+                            code: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                        };
                         role?: string;
                         user?: string;
                     };
@@ -3964,6 +4177,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         email?: string;
+                        /** @description shown once: the invited user runs `loco login --api <url> --invite <code>`; single use */
+                        invitation?: {
+                            code: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                        };
                         role?: string;
                         user?: string;
                     };

@@ -57,6 +57,7 @@ describe('isolation matrix', () => {
     { method: 'GET', path: `${W}/members`, need: 'read' },
     { method: 'POST', path: `${W}/members`, body: { user: 'eve', role: 'admin' }, need: 'admin' },
     { method: 'DELETE', path: `${W}/members/rita`, need: 'admin' },
+    { method: 'POST', path: `${W}/invitations`, body: { user: 'eve' }, need: 'admin' },
     { method: 'POST', path: `${W}/deploy-tokens`, body: { app: 'api', profile: 'dev' }, need: 'deploy' },
     { method: 'GET', path: `${W}/apps`, need: 'read' },
     { method: 'GET', path: `${W}/apps/api`, need: 'read' },
