@@ -60,6 +60,8 @@ export interface LocoOptions {
   dnsServers?: string[];
   /** Per-app progress deadline handed to the Argo CD tracker. */
   progressDeadlineSeconds?: number;
+  /** Path of the cluster's Sealed Secrets certificate, PEM (LOCO_SEALED_SECRETS_CERT); unset: loco secrets is refused, naming the setting. */
+  sealedSecretsCert?: string;
   /** Time for token and invitation expiry (tests move it by hand); the system clock by default. */
   clock?: Clock;
 }
@@ -95,6 +97,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocoOption
   const baseDomains = parseBaseDomains(env.LOCO_BASE_DOMAINS);
   if (baseDomains) options.baseDomains = baseDomains;
   if (env.LOCO_DNS_SERVERS) options.dnsServers = env.LOCO_DNS_SERVERS.split(',').map((s) => s.trim()).filter(Boolean);
+  if (env.LOCO_SEALED_SECRETS_CERT) options.sealedSecretsCert = resolve(env.LOCO_SEALED_SECRETS_CERT);
   if (env.LOCO_METRICS_TOKEN) options.metricsToken = env.LOCO_METRICS_TOKEN;
   if (env.LOCO_LEASE_SECONDS) options.runner = { leaseSeconds: Number(env.LOCO_LEASE_SECONDS) };
   if (env.LOCO_TEST_CRASH_POINT === 'after-commit') options.runner = { ...options.runner, pauseAfterCommit: true };

@@ -32,6 +32,7 @@ import memberRoutes from './routes/members.ts';
 import domainRoutes from './routes/domains.ts';
 import appRoutes from './routes/apps.ts';
 import appSettingsRoutes from './routes/app-settings.ts';
+import secretsRoutes from './routes/secrets.ts';
 import deploymentRoutes from './routes/deployments.ts';
 import eventRoutes from './routes/events.ts';
 import historyRoutes from './routes/history.ts';
@@ -122,7 +123,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
     await app.register(webPlugin);
     await app.register(healthRoutes);
     await app.register(async (api) => {
-      for (const plugin of [meRoutes, orgRoutes, memberRoutes, appRoutes, appSettingsRoutes, deploymentRoutes, eventRoutes, historyRoutes, authRoutes, promotionRoutes, auditRoutes, doraRoutes, webhookRoutes, domainRoutes]) {
+      for (const plugin of [meRoutes, orgRoutes, memberRoutes, appRoutes, appSettingsRoutes, secretsRoutes, deploymentRoutes, eventRoutes, historyRoutes, authRoutes, promotionRoutes, auditRoutes, doraRoutes, webhookRoutes, domainRoutes]) {
         await api.register(plugin);
       }
     }, { prefix: '/api/v1' });

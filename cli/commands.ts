@@ -111,6 +111,16 @@ export function declareCommands(cli: CAC, bind: Bind): void {
     .example('  $ loco env set LOG_LEVEL=debug FEATURE_X=on --profile dev')
     .example('  $ loco env unset FEATURE_X --profile dev'),
   async () => (await changes()).env);
+  bind(wait(cli.command('secrets <action> [...vars]', 'Sealed secrets, sealed on this machine: secrets list | secrets set NAME=VALUE… | secrets set NAME --from-stdin | secrets unset NAME…')
+    .option('--app <app>', 'App (default: from loco.toml)')
+    .option('--profile <profile>', 'Profile (default: the only one, or dev)')
+    .option('--from-stdin', 'secrets set NAME: read the value from standard input (keeps it out of shell history)')
+    .option('--from-file <name=path>', 'secrets set: read NAME\'s value from a file, byte for byte (repeatable)')
+    .option('--config <file>', 'loco.toml naming the app'))
+    .example('  $ printf %s "$DB_PASSWORD" | loco secrets set DB_PASSWORD --from-stdin --profile dev')
+    .example('  $ loco secrets set --from-file TLS_KEY=./key.pem --app api --profile dev')
+    .example('  $ loco secrets list --profile dev'),
+  async () => (await import('./commands/secrets.ts')).secrets);
   bind(cli.command('destroy [app]', 'Remove an app (every profile) from the workspace')
     .option('--yes', 'Do not ask for confirmation')
     .option('--config <file>', 'loco.toml naming the app')

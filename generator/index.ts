@@ -20,6 +20,7 @@ export {
 } from './render/render-app.ts';
 export { routeClaims, type RouteClaim } from './render/routes.ts';
 export { appUrlVariable } from './render/env.ts';
+export { readSealedValues, sealedSecretName, sealingLabel, SEALED_SECRETS_FILE, type SealedValues } from './render/sealed-secrets.ts';
 export { effectiveEnv, type EnvEntry, type EnvSource } from './render/effective-env.ts';
 export { parseImageRef, type ImageRef } from './render/image.ts';
 export { LocoError, isLocoError } from './errors.ts';

@@ -10,7 +10,7 @@ export interface PlannedDeployment {
   id: string;
   app: string;
   profile: string;
-  changeType: 'deploy' | 'scale' | 'env' | 'rollback' | 'promote';
+  changeType: 'deploy' | 'scale' | 'env' | 'rollback' | 'promote' | 'secrets';
   image: string;
   configDigest: string;
   commit: string;

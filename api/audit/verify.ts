@@ -10,7 +10,7 @@ export const SKELETON_SUBJECT = /^Create GitOps repository for workspace /;
 export const DEPLOYMENT_ID = /^dpl_[0-9A-HJKMNP-TV-Z]{26}$/;
 export const PROMOTION_ID = /^prm_[0-9A-HJKMNP-TV-Z]{26}$/;
 export const CONFIG_DIGEST = /^sha256:[0-9a-f]{64}$/;
-export const CHANGES = ['deploy', 'scale', 'env', 'rollback', 'promote', 'delete'] as const;
+export const CHANGES = ['deploy', 'scale', 'env', 'rollback', 'promote', 'delete', 'secrets'] as const;
 export const REQUIRED_TRAILERS = ['Loco-Deployment', 'Loco-Actor', 'Loco-App', 'Loco-Profile', 'Loco-Config-Digest', 'Loco-Image', 'Loco-Change'] as const;
 
 export interface RecordedDeployment {

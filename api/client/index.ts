@@ -21,6 +21,7 @@ import {
   type Domain,
   type Promotion,
   type ScaleBody,
+  type SecretsOfProfile,
   type WorkspaceRef,
   type WorkspaceSummary,
 } from './types.ts';
@@ -162,6 +163,11 @@ export function createLocoClient(options: ClientOptions) {
     getEnv: (w: WorkspaceRef, name: string, profile: string) => get<Record<string, unknown>>(`${app(w, name)}/env`, { profile }),
     patchEnv: (w: WorkspaceRef, name: string, profile: string, change: { set?: Record<string, string>; unset?: string[] }) =>
       json<Deployment>('PATCH', `${app(w, name)}/env`, { searchParams: { profile }, json: change }),
+    /** Sealing target (certificate, namespace, label) and the sealed names with their times; never values. */
+    getSecrets: (w: WorkspaceRef, name: string, profile: string) => get<SecretsOfProfile>(`${app(w, name)}/secrets`, { profile }),
+    /** Values in `set` are ciphertext sealed with getSecrets' certificate and label. */
+    patchSecrets: (w: WorkspaceRef, name: string, profile: string, change: { set?: Record<string, string>; unset?: string[] }) =>
+      json<Deployment>('PATCH', `${app(w, name)}/secrets`, { searchParams: { profile }, json: change }),
     scale: (w: WorkspaceRef, name: string, body: ScaleBody) => post<Deployment>(`${app(w, name)}/scale`, body),
     /**
      * Log lines as the pods write them (SSE), until `signal` aborts or the API ends the stream

@@ -363,6 +363,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org}/workspaces/{ws}/apps/{app}/secrets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sealed secrets of an app in one profile: their names and times (never values), and the certificate and scope to seal new ones with */
+        get: operations["getOrgsWorkspacesAppsSecretsByOrgWsApp"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Set (already sealed on the client) and unset sealed secrets of an app in one profile: one commit, tracked as a deployment */
+        patch: operations["patchOrgsWorkspacesAppsSecretsByOrgWsApp"];
+        trace?: never;
+    };
     "/api/v1/orgs/{org}/workspaces/{ws}/apps/{app}/status": {
         parameters: {
             query?: never;
@@ -973,7 +991,7 @@ export interface components {
             actor: string;
             app: string;
             /** @enum {string} */
-            change?: "deploy" | "scale" | "env" | "rollback" | "promote" | "delete";
+            change?: "deploy" | "scale" | "env" | "rollback" | "promote" | "delete" | "secrets";
             commit?: string;
             configDigest: string;
             /** Format: date-time */
@@ -3133,6 +3151,183 @@ export interface operations {
                     /** @description lowercase letters, digits and dashes */
                     profile: string;
                     replicas?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgsWorkspacesAppsSecretsByOrgWsApp: {
+        parameters: {
+            query?: {
+                /** @description lowercase letters, digits and dashes */
+                profile?: string;
+            };
+            header?: never;
+            path: {
+                /** @description lowercase letters, digits and dashes */
+                app: string;
+                /** @description lowercase letters, digits and dashes */
+                org: string;
+                /** @description lowercase letters, digits and dashes */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        app: string;
+                        /** @description the platform's Sealed Secrets certificate (PEM) */
+                        certificate: string;
+                        /** @description RSA-OAEP label to seal with: "<namespace>/<secretName>" (strict scope) */
+                        label: string;
+                        /** @description namespace of the SealedSecret and of the Secret the controller makes */
+                        namespace: string;
+                        profile: string;
+                        /** @enum {string} */
+                        scope: "strict";
+                        secretName: string;
+                        /** @description names and when each was set; never values */
+                        secrets: {
+                            name: string;
+                            setAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchOrgsWorkspacesAppsSecretsByOrgWsApp: {
+        parameters: {
+            query?: {
+                /** @description lowercase letters, digits and dashes */
+                profile?: string;
+            };
+            header?: never;
+            path: {
+                /** @description lowercase letters, digits and dashes */
+                app: string;
+                /** @description lowercase letters, digits and dashes */
+                org: string;
+                /** @description lowercase letters, digits and dashes */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description name → base64 ciphertext in kubeseal's format */
+                    set?: {
+                        [key: string]: string;
+                    };
+                    unset?: string[];
                 };
             };
         };

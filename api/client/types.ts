@@ -1,12 +1,15 @@
 // Shapes of the Loco REST API (COMMON.md "REST API") as the CLI reads them. The API owns the
 // contract; these types mirror it and are checked at the boundary by the client.
 
-import type { components } from './openapi.gen.ts';
+import type { components, paths } from './openapi.gen.ts';
 
 /** From the API's own document (api/client/openapi.gen.ts, `npm run generate:client`). */
 export type DeploymentStatus = components['schemas']['Deployment']['status'];
 
 export type Deployment = components['schemas']['Deployment'];
+
+/** GET …/apps/:app/secrets: where and with what to seal, and the names already sealed (never values). */
+export type SecretsOfProfile = paths['/api/v1/orgs/{org}/workspaces/{ws}/apps/{app}/secrets']['get']['responses'][200]['content']['application/json'];
 
 export interface DeploymentEvent {
   seq: number;

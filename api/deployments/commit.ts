@@ -12,6 +12,7 @@ import { otherAppsAt } from './other-apps.ts';
 import { orphanedBaseScope } from './legacy-base.ts';
 import { rollbackFiles, rollbackScope } from './rollback-files.ts';
 import { currentScopeFiles, headOrCreate } from './prepare.ts';
+import { applySecretsChange, sealedValuesAt, type SecretsChange } from './sealed-secrets.ts';
 
 export interface CommitContext {
   store: GitopsStore;
@@ -47,6 +48,13 @@ export function subjectFor(d: Pick<Deployment, 'app' | 'profile' | 'image' | 'ch
       const parts = ['replicas', 'cpu', 'memory'].filter((k) => change[k] !== undefined).map((k) => `${k}=${String(change[k])}`);
       return `scale(${where}): ${parts.join(' ')}`;
     }
+    case 'secrets': {
+      // names only: the change itself holds ciphertext, which has no place in a subject line
+      const set = Object.keys((change.set as Record<string, string>) ?? {});
+      const unset = (change.unset as string[]) ?? [];
+      const parts = [set.length ? `set ${set.join(', ')}` : '', unset.length ? `unset ${unset.join(', ')}` : ''].filter(Boolean);
+      return `secrets(${where}): ${parts.join('; ') || 'no change'}`;
+    }
     case 'rollback':
       return `rollback(${where}): to ${String(change.target)} (${String(change.targetCommit ?? '').slice(0, 7)})`;
     case 'delete':
@@ -61,13 +69,18 @@ async function readOverrides(store: GitopsStore, slug: string, head: string, app
   return (await store.readFiles(slug, head, path)).get(path);
 }
 
-/** Renders the deployment's app/profile at `head` (with the overrides and other apps found there). */
+/**
+ * Renders the deployment's app/profile at `head` (with the overrides, other apps and sealed
+ * secrets found there; a `secrets` change applies itself to the sealed secrets first).
+ */
 export async function renderAt(ctx: CommitContext, d: Deployment, head: string, overrides?: string): Promise<Map<string, string>> {
   const text = overrides ?? (await readOverrides(ctx.store, ctx.slug, head, d.app));
   const config = parseConfig(d.configText, 'loco.toml');
   const otherApps = await otherAppsAt(ctx.store, ctx.slug, head, d.app, d.profile);
+  let sealedSecrets = await sealedValuesAt(ctx.store, ctx.slug, head, d.app, d.profile);
+  if (d.changeType === 'secrets') sealedSecrets = applySecretsChange(sealedSecrets, (d.change ?? { set: {}, unset: [] }) as unknown as SecretsChange, d.createdAt.toISOString());
   return renderApp({
-    config, configText: d.configText, profile: d.profile, image: d.image, workspace: ctx.slug, otherApps,
+    config, configText: d.configText, profile: d.profile, image: d.image, workspace: ctx.slug, otherApps, sealedSecrets,
     ...(text !== undefined ? { overrides: text } : {}), ...(d.envFile !== null ? { envFile: d.envFile } : {}),
   });
 }

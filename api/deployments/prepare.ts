@@ -3,9 +3,10 @@
 // rail against what the repository holds now.
 
 import { LocoError } from '../../generator/errors.ts';
-import { appScope, configDigest, parseConfig, profileNames, renderApp } from '../../generator/index.ts';
+import { appScope, configDigest, parseConfig, profileNames, readSealedValues, renderApp } from '../../generator/index.ts';
 import type { GitopsStore } from '../gitops/index.ts';
 import { overridesPath } from './overrides.ts';
+import { sealedSecretsPath } from './sealed-secrets.ts';
 import { otherAppsIn } from './other-apps.ts';
 import { pruneVerdict } from './prune-guard.ts';
 
@@ -64,8 +65,9 @@ export async function prepareDeploy(store: GitopsStore, slug: string, request: D
   const appFiles = await store.readFiles(slug, head, `apps/${request.app}/`);
   const overrides = appFiles.get(overridesPath(request.app));
   const otherApps = otherAppsIn((await store.readFiles(slug, head, 'apps/')).keys(), slug, request.app, request.profile);
+  const sealedSecrets = readSealedValues(appFiles.get(sealedSecretsPath(request.app, request.profile)));
   const after = renderApp({
-    config, configText: request.config, profile: request.profile, image: request.image, workspace: slug, otherApps,
+    config, configText: request.config, profile: request.profile, image: request.image, workspace: slug, otherApps, sealedSecrets,
     ...(overrides !== undefined ? { overrides } : {}), ...(request.envFile !== undefined ? { envFile: request.envFile } : {}),
   });
   const scope = appScope(request.app, request.profile);

@@ -12,6 +12,7 @@ import type { WorkspaceAccess } from '../auth/access.ts';
 import { actorName, type Principal } from '../auth/authenticate.ts';
 import { App, Deployment } from '../db/entities.ts';
 import { overridesPath } from '../deployments/overrides.ts';
+import { sealedValuesAt } from '../deployments/sealed-secrets.ts';
 import { otherAppsAt } from '../deployments/other-apps.ts';
 import { currentScopeFiles, headOrCreate, refuseWidePrune } from '../deployments/prepare.ts';
 import type { LocoServices } from '../services.ts';
@@ -151,8 +152,10 @@ export async function openPromotion(loco: LocoServices, access: WorkspaceAccess,
   const head = (await loco.store.head(access.slug))!;
   const overrides = (await loco.store.readFiles(access.slug, head, overridesPath(request.app))).get(overridesPath(request.app));
   const otherApps = await otherAppsAt(loco.store, access.slug, head, request.app, request.to);
+  // the target's own sealed secrets stay: they are sealed for its namespace, never promoted
+  const sealedSecrets = await sealedValuesAt(loco.store, access.slug, head, request.app, request.to);
   const files = renderApp({
-    config, configText, profile: request.to, image: source.image, workspace: access.slug, otherApps,
+    config, configText, profile: request.to, image: source.image, workspace: access.slug, otherApps, sealedSecrets,
     ...(overrides !== undefined ? { overrides } : {}), ...(source.envFile !== null ? { envFile: source.envFile } : {}),
   });
   return openBranchChange(loco, access, principal, {

@@ -30,15 +30,15 @@ export function refuseDirectRollback(access: WorkspaceAccess, app: string, profi
 }
 
 /**
- * Env and scale changes keep the release (same image and config) and are often urgent, so on a
+ * Env, scale and sealed-secret changes keep the release (same image and config) and are often urgent, so on a
  * protected profile they are allowed to workspace admins only, as in a change-managed team
  * where operators may scale prod but developers may not.
  */
-export function refuseRuntimeChange(access: WorkspaceAccess, app: string, profile: string, kind: 'env' | 'scale'): void {
+export function refuseRuntimeChange(access: WorkspaceAccess, app: string, profile: string, kind: 'env' | 'scale' | 'secrets'): void {
   if (access.role === 'admin' || !promotionRules(access.settings).isProtected(profile)) return;
   throw new LocoError(
     'conflict.protected-profile',
-    `${app}@${profile} is protected by review: ${kind === 'env' ? 'environment variables' : 'the scale'} of it may be changed by workspace admins only (your role is ${access.role})`,
+    `${app}@${profile} is protected by review: ${kind === 'env' ? 'environment variables' : kind === 'secrets' ? 'sealed secrets' : 'the scale'} of it may be changed by workspace admins only (your role is ${access.role})`,
     `ask a workspace admin of ${access.org}/${access.workspace} to make the change, or ${rulesHint(access, profile)}`,
   );
 }

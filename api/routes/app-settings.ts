@@ -23,7 +23,7 @@ const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
 const profileQuery = { type: 'object', additionalProperties: false, properties: { profile: { ...name, default: 'default' } } } as const;
 
 /** The release an env/scale change re-renders: the latest committed deployment of the app/profile. */
-async function currentRelease(em: EntityManager, access: WorkspaceAccess, appName: string, profile: string): Promise<Deployment> {
+export async function currentRelease(em: EntityManager, access: WorkspaceAccess, appName: string, profile: string): Promise<Deployment> {
   const record = await loadApp(em, access, appName);
   const release = await em.findOne(Deployment, { appId: record.id, profile, commit: { $ne: null }, changeType: { $ne: 'delete' } }, { orderBy: { createdAt: 'desc' } });
   if (!release) {

@@ -26,7 +26,7 @@ export const deploymentSchema = {
     workspace: { type: 'string' },
     app: { type: 'string' },
     profile: { type: 'string' },
-    change: { type: 'string', enum: ['deploy', 'scale', 'env', 'rollback', 'promote', 'delete'] },
+    change: { type: 'string', enum: ['deploy', 'scale', 'env', 'rollback', 'promote', 'delete', 'secrets'] },
     status: { type: 'string', enum: ['pending', 'committed', 'syncing', 'progressing', 'succeeded', 'failed'] },
     reason: { type: 'string' },
     message: { type: 'string' },

@@ -13,6 +13,7 @@ import { imageVersion, parseImageRef } from './image.ts';
 import { hasPodMonitor, podMonitor } from './metrics.ts';
 import { autoscaler, disruptionBudget, hasAutoscaler, hasDisruptionBudget, namespaceObject, networkPolicyPatch } from './policies.ts';
 import { backendTrafficPolicy, grpcServicePatch, route } from './routes.ts';
+import { SEALED_SECRETS_FILE, sealedEnv, sealedSecretObject, type SealedValues } from './sealed-secrets.ts';
 import { workloadPatch } from './workload.ts';
 import { renderBase } from './base.ts';
 import { toYaml } from './yaml.ts';
@@ -28,6 +29,8 @@ export interface OverlayInput {
   otlpEndpoint?: string;
   /** Format version the loco.toml was read with, recorded so a rollback reads it the same way. */
   configVersion: '0.1' | 1;
+  /** Values sealed by `loco secrets set` for this profile (ciphertext only). */
+  sealedSecrets?: SealedValues;
 }
 
 export function renderOverlay(input: OverlayInput): Map<string, string> {
@@ -63,7 +66,11 @@ export function renderOverlay(input: OverlayInput): Map<string, string> {
   if (hasDisruptionBudget(spec)) addResource('pdb.yaml', disruptionBudget(spec));
   if (hasPodMonitor(spec)) addResource('podmonitor.yaml', podMonitor(spec));
 
-  addPatch(`${template.workload.toLowerCase()}-patch.yaml`, workloadPatch(spec, env.name, secretEnv(spec)));
+  const sealed = input.sealedSecrets ?? {};
+  if (Object.keys(sealed).length) addResource(SEALED_SECRETS_FILE, sealedSecretObject(app, namespace, sealed));
+  const secretEntries = [...secretEnv(spec), ...sealedEnv(spec, sealed)].sort((a, b) => (String(a.name) < String(b.name) ? -1 : 1));
+
+  addPatch(`${template.workload.toLowerCase()}-patch.yaml`, workloadPatch(spec, env.name, secretEntries));
   addPatch('networkpolicy-patch.yaml', networkPolicyPatch(spec, workspace));
   if (template.isRouted && spec.routing.protocol === 'grpc') addPatch('service-patch.yaml', grpcServicePatch(spec));
 

@@ -14,6 +14,7 @@ import { SERVICE_PORT } from '../../templates/base-shapes.ts';
 import { parseDotenv } from './env.ts';
 import { imageReferenceProblem } from '../image-reference.ts';
 import { renderOverlay } from './overlay.ts';
+import type { SealedValues } from './sealed-secrets.ts';
 
 export interface RenderInput {
   config: LocoConfig;
@@ -31,6 +32,8 @@ export interface RenderInput {
   envFile?: string;
   /** The platform's OTLP endpoint (LOCO_OTLP_ENDPOINT) for apps whose loco.toml names none. */
   otlpEndpoint?: string;
+  /** Sealed values of this profile, read from its overlay (see render/sealed-secrets.ts). */
+  sealedSecrets?: SealedValues;
 }
 
 /** Repository-relative path → file text, keys sorted. */
@@ -109,6 +112,7 @@ export function renderApp(input: RenderInput): RenderedTree {
     fileVariables: fileVariables(spec, input.envFile),
     configVersion: input.config.version,
     ...(input.otlpEndpoint ? { otlpEndpoint: input.otlpEndpoint } : {}),
+    ...(input.sealedSecrets ? { sealedSecrets: input.sealedSecrets } : {}),
   });
   for (const [file, text] of overlay) files.push([`apps/${app}/overlays/${input.profile}/${file}`, text]);
   files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

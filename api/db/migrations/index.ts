@@ -3,5 +3,6 @@ import { Migration20250101000000_initial } from './Migration20250101000000_initi
 import { Migration20250301000000_promotion_review } from './Migration20250301000000_promotion_review.ts';
 import { Migration20250414000000_route_claims } from './Migration20250414000000_route_claims.ts';
 import { Migration20261202000000_tokens_invitations } from './Migration20261202000000_tokens_invitations.ts';
+import { Migration20261202010000_secrets_change } from './Migration20261202010000_secrets_change.ts';
 
-export const migrations = [Migration20250101000000_initial, Migration20250301000000_promotion_review, Migration20250414000000_route_claims, Migration20261202000000_tokens_invitations];
+export const migrations = [Migration20250101000000_initial, Migration20250301000000_promotion_review, Migration20250414000000_route_claims, Migration20261202000000_tokens_invitations, Migration20261202010000_secrets_change];
