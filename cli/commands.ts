@@ -138,9 +138,11 @@ export function declareCommands(cli: CAC, bind: Bind): void {
     .example('  $ loco promote approve prm_01JD3X && loco promote merge prm_01JD3X'),
   async () => (await import('./commands/promote.ts')).promote);
 
-  bind(cli.command('workspace [action] [name]', 'Workspaces: workspace list | workspace create <org>/<name> (org admins)')
+  bind(cli.command('workspace [action] [name]', 'Workspaces: workspace list | workspace create <org>/<name> (org admins) | workspace delete <org>/<name> (workspace admins)')
+    .option('--yes', 'delete: do not ask for confirmation')
     .example('  $ loco workspace list')
-    .example('  $ loco workspace create acme/shop'),
+    .example('  $ loco workspace create acme/shop')
+    .example('  $ loco workspace delete acme/shop --yes'),
   async () => (await import('./commands/workspace.ts')).workspace);
 
   bind(cli.command('audit [action]', 'Check that the workspace\'s git history holds up as an audit trail: audit verify (exit 1 on findings)')

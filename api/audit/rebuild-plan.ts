@@ -55,7 +55,7 @@ export function planRebuild(history: HistoryEntry[]): RebuildPlan {
       skipped.push({ commit: entry.commit, reason: `deletion of ${app} (its records go with it)` });
       continue;
     }
-    if (deleted.has(app)) {
+    if (deleted.has(app) || deleted.has('*')) { // '*': every app, when the workspace was deleted
       skipped.push({ commit: entry.commit, reason: `${app} was deleted later` });
       continue;
     }

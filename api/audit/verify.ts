@@ -124,7 +124,7 @@ export function verifyHistory(input: VerifyInput): Finding[] {
     seenIds.set(id, entry.commit);
     const d = byId.get(id);
     if (!d) {
-      if (!deletedLater.has(app)) {
+      if (!deletedLater.has(app) && !deletedLater.has('*')) { // '*': the workspace was deleted (api/deployments/remove-workspace.ts)
         findings.push({ code: 'commit.no-deployment', commit: entry.commit, deploymentId: id, message: `${at} names deployment ${id}, which the database does not have`, hint: 'the database lost records: rebuild them into an empty database (an org admin: POST /api/v1/orgs/<org>/workspaces/<ws>/admin/rebuild-from-git), or check for a forged commit' });
       }
       continue;

@@ -23,6 +23,7 @@ import {
   type ScaleBody,
   type SecretsOfProfile,
   type WorkspaceRef,
+  type WorkspaceDeleted,
   type WorkspaceSummary,
 } from './types.ts';
 
@@ -131,6 +132,7 @@ export function createLocoClient(options: ClientOptions) {
     listWorkspaces: (org: string) => get<WorkspaceSummary[]>(`/orgs/${enc(org)}/workspaces`),
     /** Creates the workspace and its GitOps repository (org admins); the caller becomes its admin. */
     createWorkspace: (org: string, name: string) => post<WorkspaceSummary>(`/orgs/${enc(org)}/workspaces`, { name }),
+    deleteWorkspace: (org: string, name: string) => json<WorkspaceDeleted>('DELETE', `/orgs/${enc(org)}/workspaces/${enc(name)}`, { searchParams: { confirm: 'true' } }),
     getWorkspace: (w: WorkspaceRef) => get<Record<string, unknown>>(ws(w)),
 
     verifyAudit: (w: WorkspaceRef) => get<AuditReport>(`${ws(w)}/audit/verify`),

@@ -200,7 +200,7 @@ export interface paths {
         get: operations["getOrgsWorkspacesByOrgWs"];
         put?: never;
         post?: never;
-        /** Delete a workspace and its records (its repository stays, as the record of what was deployed) */
+        /** Delete a workspace: one commit removing every app from its repository (which stays, as the record of what was deployed), then its records; says what to remove from Argo CD */
         delete: operations["deleteOrgsWorkspacesByOrgWs"];
         options?: never;
         head?: never;
@@ -2121,7 +2121,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description what the platform operator removes from Argo CD */
+                        argocd?: {
+                            applications?: string[];
+                            applicationSet?: string;
+                            commands?: string[];
+                            project?: string;
+                            rbacPolicyKey?: string;
+                        };
+                        /** @description the commit on main that removed every app (absent when there were none) */
+                        commit?: string;
                         deleted?: string;
+                        nextStep?: string;
+                        removedApps?: string[];
                     };
                 };
             };

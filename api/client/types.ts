@@ -156,3 +156,12 @@ export interface WorkspaceSummary {
   role: string;
   createdAt: string;
 }
+
+/** DELETE /orgs/:org/workspaces/:ws: the commit that removed every app, and what to remove from Argo CD. */
+export interface WorkspaceDeleted {
+  deleted: string;
+  commit?: string;
+  removedApps: string[];
+  argocd: { applications: string[]; applicationSet: string; project: string; rbacPolicyKey: string; commands: string[] };
+  nextStep: string;
+}

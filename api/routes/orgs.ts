@@ -5,7 +5,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { ulid } from 'ulid';
 import { LocoError } from '../../generator/errors.ts';
 import { orgOrWorkspaceNameProblem, workspaceSlug } from '../../generator/names.ts';
-import { requirePrincipal } from '../auth/authenticate.ts';
+import { actorName, requirePrincipal } from '../auth/authenticate.ts';
+import { removeWorkspaceApps } from '../deployments/remove-workspace.ts';
 import { orgAccess, rejectDeployToken, workspaceAccess } from '../auth/access.ts';
 import { Org, OrgMembership, Workspace, WorkspaceMembership } from '../db/entities.ts';
 import { name, orgParams, problemResponses, workspaceParams } from './schemas.ts';
@@ -19,6 +20,24 @@ const orgSchema = { type: 'object', properties: { name: { type: 'string' }, role
 const workspaceSchema = {
   type: 'object',
   properties: { org: { type: 'string' }, name: { type: 'string' }, slug: { type: 'string' }, role: { type: 'string' }, createdAt: { type: 'string', format: 'date-time' } },
+} as const;
+
+const workspaceDeletedSchema = {
+  type: 'object',
+  properties: {
+    deleted: { type: 'string' },
+    commit: { type: 'string', description: 'the commit on main that removed every app (absent when there were none)' },
+    removedApps: { type: 'array', items: { type: 'string' } },
+    argocd: {
+      type: 'object',
+      description: 'what the platform operator removes from Argo CD',
+      properties: {
+        applications: { type: 'array', items: { type: 'string' } }, applicationSet: { type: 'string' }, project: { type: 'string' },
+        rbacPolicyKey: { type: 'string' }, commands: { type: 'array', items: { type: 'string' } },
+      },
+    },
+    nextStep: { type: 'string' },
+  },
 } as const;
 
 const orgRoutes: FastifyPluginAsync = async (app) => {
@@ -125,10 +144,10 @@ const orgRoutes: FastifyPluginAsync = async (app) => {
 
   app.delete('/orgs/:org/workspaces/:ws', {
     schema: {
-      summary: 'Delete a workspace and its records (its repository stays, as the record of what was deployed)',
+      summary: 'Delete a workspace: one commit removing every app from its repository (which stays, as the record of what was deployed), then its records; says what to remove from Argo CD',
       params: workspaceParams,
       querystring: { type: 'object', additionalProperties: false, properties: { confirm: { type: 'boolean' } } },
-      response: { 200: { type: 'object', properties: { deleted: { type: 'string' } } }, ...problemResponses },
+      response: { 200: workspaceDeletedSchema, ...problemResponses },
     },
   }, async (request) => {
     const principal = requirePrincipal(request);
@@ -138,10 +157,22 @@ const orgRoutes: FastifyPluginAsync = async (app) => {
     if (!(request.query as { confirm?: boolean }).confirm) {
       throw new LocoError('usage.confirm', `deleting ${org}/${ws} removes all its apps, deployments and members from Loco`, 'repeat with ?confirm=true');
     }
-    const active = await em.execute<{ id: string }[]>(`select id from deployments where workspace_id = ? and finished_at is null`, [access.workspaceId]);
-    app.loco.runner.abort(active.map((r) => r.id));
-    await em.execute(`delete from workspaces where id = ?`, [access.workspaceId]);
-    return { deleted: `${org}/${ws}` };
+    // after every commit already queued for this repository, so nothing lands after the removal
+    const removal = await app.loco.runner.exclusive(access.workspaceId, async () => {
+      const active = await em.execute<{ id: string }[]>(`select id from deployments where workspace_id = ? and finished_at is null`, [access.workspaceId]);
+      app.loco.runner.abort(active.map((r) => r.id));
+      const removed = await removeWorkspaceApps(app.loco.store, {
+        slug: access.slug, org, workspace: ws, actor: actorName(principal),
+        author: { name: principal.userName, email: principal.userEmail ?? `${principal.userName}@users.noreply.loco` },
+      });
+      await em.execute(`delete from workspaces where id = ?`, [access.workspaceId]);
+      return removed;
+    });
+    const { argocd } = removal;
+    return {
+      deleted: `${org}/${ws}`, ...(removal.commit ? { commit: removal.commit } : {}), removedApps: removal.apps, argocd,
+      nextStep: `Argo CD: ApplicationSet ${argocd.applicationSet} deletes ${argocd.applications.length ? argocd.applications.join(', ') : 'no Applications'} once it reads main; then remove ApplicationSet ${argocd.applicationSet}, AppProject ${argocd.project} and the ${argocd.rbacPolicyKey} key of argocd-rbac-cm (argocd.commands)`,
+    };
   });
 };
 
