@@ -58,6 +58,8 @@ export interface LocoOptions {
   baseDomains?: string[];
   /** DNS servers custom-domain verification asks (LOCO_DNS_SERVERS, `ip[:port]`, comma-separated); unset: the system's. */
   dnsServers?: string[];
+  /** cert-manager ClusterIssuer for routes on verified custom domains (LOCO_CERT_ISSUER, default letsencrypt). */
+  certificateIssuer?: string;
   /** Per-app progress deadline handed to the Argo CD tracker. */
   progressDeadlineSeconds?: number;
   /** Path of the cluster's Sealed Secrets certificate, PEM (LOCO_SEALED_SECRETS_CERT); unset: loco secrets is refused, naming the setting. */
@@ -96,6 +98,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocoOption
   }
   const baseDomains = parseBaseDomains(env.LOCO_BASE_DOMAINS);
   if (baseDomains) options.baseDomains = baseDomains;
+  if (env.LOCO_CERT_ISSUER) options.certificateIssuer = env.LOCO_CERT_ISSUER;
   if (env.LOCO_DNS_SERVERS) options.dnsServers = env.LOCO_DNS_SERVERS.split(',').map((s) => s.trim()).filter(Boolean);
   if (env.LOCO_SEALED_SECRETS_CERT) options.sealedSecretsCert = resolve(env.LOCO_SEALED_SECRETS_CERT);
   if (env.LOCO_METRICS_TOKEN) options.metricsToken = env.LOCO_METRICS_TOKEN;

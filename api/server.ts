@@ -30,6 +30,7 @@ import meRoutes from './routes/me.ts';
 import orgRoutes from './routes/orgs.ts';
 import memberRoutes from './routes/members.ts';
 import domainRoutes from './routes/domains.ts';
+import { DEFAULT_CERTIFICATE_ISSUER } from './routing/custom-domains.ts';
 import appRoutes from './routes/apps.ts';
 import appSettingsRoutes from './routes/app-settings.ts';
 import secretsRoutes from './routes/secrets.ts';
@@ -82,6 +83,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
       preflight,
       leaseSeconds: options.runner?.leaseSeconds ?? 30,
       scanIntervalMs: options.runner?.scanIntervalMs ?? 5000,
+      certificateIssuer: options.certificateIssuer ?? DEFAULT_CERTIFICATE_ISSUER,
       progressDeadlineSeconds: options.progressDeadlineSeconds ?? 600,
       ...(options.runner?.holdAfterCommit ? { holdAfterCommit: true } : {}),
       ...(options.runner?.pauseAfterCommit ? { pauseAfterCommit: true } : {}),

@@ -18,7 +18,7 @@ export {
   type RenderInput,
   type RenderedTree,
 } from './render/render-app.ts';
-export { routeClaims, type RouteClaim } from './render/routes.ts';
+export { routeClaims, isHostUnder, type RouteClaim, type RouteTls } from './render/routes.ts';
 export { appUrlVariable } from './render/env.ts';
 export { readSealedValues, sealedSecretName, sealingLabel, SEALED_SECRETS_FILE, type SealedValues } from './render/sealed-secrets.ts';
 export { effectiveEnv, type EnvEntry, type EnvSource } from './render/effective-env.ts';

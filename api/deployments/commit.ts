@@ -4,7 +4,7 @@
 // re-renders (the store reports 'conflict.commit' when a stale base touched our files).
 
 import { LocoError } from '../../generator/errors.ts';
-import { appScope, parseConfig, renderApp } from '../../generator/index.ts';
+import { appScope, parseConfig, renderApp, type RouteTls } from '../../generator/index.ts';
 import type { Author, ChangeResult, GitopsStore } from '../gitops/index.ts';
 import type { Deployment } from '../db/entities.ts';
 import { applyOverrideChange, overridesPath, type OverrideChange } from './overrides.ts';
@@ -18,6 +18,8 @@ export interface CommitContext {
   store: GitopsStore;
   slug: string;
   author: Author;
+  /** The workspace's verified custom domains and their certificate issuer, read when the change is carried. */
+  tls?: RouteTls;
   /** Checked under the repository lock right before the commit (see ChangeRequest.precondition). */
   precondition?: () => Promise<void>;
 }
@@ -81,6 +83,7 @@ export async function renderAt(ctx: CommitContext, d: Deployment, head: string, 
   if (d.changeType === 'secrets') sealedSecrets = applySecretsChange(sealedSecrets, (d.change ?? { set: {}, unset: [] }) as unknown as SecretsChange, d.createdAt.toISOString());
   return renderApp({
     config, configText: d.configText, profile: d.profile, image: d.image, workspace: ctx.slug, otherApps, sealedSecrets,
+    ...(ctx.tls ? { tls: ctx.tls } : {}),
     ...(text !== undefined ? { overrides: text } : {}), ...(d.envFile !== null ? { envFile: d.envFile } : {}),
   });
 }

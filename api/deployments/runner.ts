@@ -13,6 +13,7 @@ import type { ChangeResult, GitopsStore } from '../gitops/index.ts';
 import type { PreflightFn } from '../kubernetes/preflight.ts';
 import type { EventBus } from './bus.ts';
 import { commitChange, filesOfChange, subjectFor, type CommitContext } from './commit.ts';
+import { verifiedDomains } from '../routing/custom-domains.ts';
 import { headOrCreate } from './prepare.ts';
 import { appendEvent, changeStatus, NO_ARGOCD } from './records.ts';
 import { findCommitOf, reconcileWorkspace } from './reconcile.ts';
@@ -31,6 +32,8 @@ export interface RunnerDeps {
   preflight: PreflightFn;
   leaseSeconds: number;
   scanIntervalMs: number;
+  /** cert-manager ClusterIssuer for routes on verified custom domains (LOCO_CERT_ISSUER). */
+  certificateIssuer: string;
   progressDeadlineSeconds: number;
   holdAfterCommit?: boolean;
   /** Tests only: wait forever between the commit and its record (RunnerOptions.pauseAfterCommit). */
@@ -221,7 +224,9 @@ export class DeploymentRunner {
     const author = { name: user?.name ?? d.actor, email: user?.email ?? `${user?.name ?? 'loco'}@users.noreply.loco` };
     // An earlier carrier may have committed it and died before recording that: record its commit, never commit twice.
     const earlier = carriedBefore ? await findCommitOf(this.#deps.store, workspace.slug, id, d.createdAt) : null;
-    if (!earlier && PREFLIGHT_CHANGES.has(d.changeType) && !(await this.#preflight(em, d, { store: this.#deps.store, slug: workspace.slug, author }))) return null;
+    // rendered with the custom domains verified now: a route on one gets its Certificate
+    const tls = { customDomains: await verifiedDomains(em, d.workspaceId), issuer: this.#deps.certificateIssuer };
+    if (!earlier && PREFLIGHT_CHANGES.has(d.changeType) && !(await this.#preflight(em, d, { store: this.#deps.store, slug: workspace.slug, author, tls }))) return null;
     let result: ChangeResult = { status: 'committed', commit: earlier ?? '', parent: '' };
     if (!earlier) {
       try {
@@ -231,7 +236,7 @@ export class DeploymentRunner {
           const newer = await this.#newerRelease(d);
           if (newer) throw new LocoError('conflict.superseded', `superseded by ${newer} before it was committed`, `follow ${newer}: \`loco status ${d.app} --profile ${d.profile}\``, { data: { by: newer } });
         };
-        const made = await commitChange({ store: this.#deps.store, slug: workspace.slug, author, precondition }, d);
+        const made = await commitChange({ store: this.#deps.store, slug: workspace.slug, author, tls, precondition }, d);
         result = made.result;
         if (this.#deps.pauseAfterCommit) {
           this.#deps.log.warn({ deploymentId: id, commit: result.commit }, 'crash point reached: committed, not yet recorded (LOCO_TEST_CRASH_POINT)');

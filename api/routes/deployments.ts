@@ -12,7 +12,7 @@ import { loadDeployment } from '../deployments/load.ts';
 import { currentScopeFiles, prepareDeploy, refuseWidePrune } from '../deployments/prepare.ts';
 import { deploymentJson } from '../deployments/records.ts';
 import { claimsOfRelease, takeClaims } from '../routing/claims.ts';
-import { verifiedDomains } from '../routing/custom-domains.ts';
+import { DEFAULT_CERTIFICATE_ISSUER, verifiedDomains } from '../routing/custom-domains.ts';
 import { refuseForeignHosts } from '../routing/platform-domains.ts';
 import { appParams, deploymentParams, name, problemResponses } from './schemas.ts';
 
@@ -55,10 +55,12 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
       const existing = await em.findOne(Deployment, { workspaceId: access.workspaceId, idempotencyKey: body.idempotencyKey });
       if (existing && existing.requestHash === hash) return reply.code(202).send(deploymentJson(existing, org, ws));
     }
-    const { configDigest } = await prepareDeploy(app.loco.store, access.slug, { app: appName, ...body });
-    // `loco deploy` asks this before a long image build, so a refusal costs seconds, not the build.
+    const customDomains = await verifiedDomains(em, access.workspaceId);
+    const tls = { customDomains, issuer: app.loco.options.certificateIssuer ?? DEFAULT_CERTIFICATE_ISSUER };
+    const { configDigest } = await prepareDeploy(app.loco.store, access.slug, { app: appName, ...body }, tls);
     const claims = claimsOfRelease(body.config, body.profile, access.slug);
-    refuseForeignHosts(claims.map((c) => c.host), { baseDomains: app.loco.options.baseDomains, slug: access.slug, verifiedDomains: await verifiedDomains(em, access.workspaceId) });
+    refuseForeignHosts(claims.map((c) => c.host), { baseDomains: app.loco.options.baseDomains, slug: access.slug, verifiedDomains: customDomains });
+    // `loco deploy` asks this before a long image build, so a refusal costs seconds, not the build.
     if (body.dryRun) {
       // a dry run checks the route claims as the deploy would, and takes none
       await takeClaims(em, { workspaceId: access.workspaceId, appId: null, app: appName, profile: body.profile, claims }, { dryRun: true });

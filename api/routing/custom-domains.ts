@@ -7,9 +7,11 @@ import { Resolver } from 'node:dns/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ulid } from 'ulid';
 import { LocoError } from '../../generator/errors.ts';
-import { isUnder } from './platform-domains.ts';
+import { isHostUnder } from '../../generator/index.ts';
 
 export const CHALLENGE_LABEL = '_loco-challenge';
+/** The ClusterIssuer named when LOCO_CERT_ISSUER is unset. */
+export const DEFAULT_CERTIFICATE_ISSUER = 'letsencrypt';
 
 export interface DomainJson {
   domain: string;
@@ -43,9 +45,9 @@ export function checkCustomDomain(raw: string, baseDomains: string[] | undefined
   if (!DOMAIN.test(domain) || domain.length > 253) {
     throw new LocoError('validation.domain', `${JSON.stringify(raw)} is not a domain name`, 'give a full domain name such as shop.example.com');
   }
-  const base = baseDomains?.find((d) => isUnder(domain, d) || isUnder(d, domain));
+  const base = baseDomains?.find((d) => isHostUnder(domain, d) || isHostUnder(d, domain));
   if (base) {
-    throw new LocoError('validation.domain', `${domain} is ${isUnder(domain, base) ? 'under' : 'above'} the platform's base domain ${base}; it cannot be a custom domain`,
+    throw new LocoError('validation.domain', `${domain} is ${isHostUnder(domain, base) ? 'under' : 'above'} the platform's base domain ${base}; it cannot be a custom domain`,
       `use a host under ${base} directly in Routing.BaseDomain (no verification needed), or add a domain you own`);
   }
   return domain;

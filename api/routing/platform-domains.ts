@@ -3,14 +3,11 @@
 // custom domains. Pure: the caller passes the settings and the workspace's verified domains.
 
 import { LocoError } from '../../generator/errors.ts';
+import { isHostUnder } from '../../generator/index.ts';
 
 /** The zone of a workspace's default hosts: `<Subdomain>.<profile>.<org>--<workspace>.loco.localhost`. */
 export const DEFAULT_ZONE = 'loco.localhost';
 
-/** Whether `host` is `domain` or a name under it (whole labels: `xdomain.com` is not under `domain.com`). */
-export function isUnder(host: string, domain: string): boolean {
-  return host === domain || host.endsWith(`.${domain}`);
-}
 
 /** The base domains from LOCO_BASE_DOMAINS (comma-separated), lower-cased; undefined when unset. */
 export function parseBaseDomains(raw: string | undefined): string[] | undefined {
@@ -32,9 +29,9 @@ export interface HostPolicy {
 export function refuseForeignHosts(hosts: string[], policy: HostPolicy): void {
   if (!policy.baseDomains) return;
   for (const host of hosts) {
-    if (policy.baseDomains.some((d) => isUnder(host, d))) continue;
-    if (isUnder(host, `${policy.slug}.${DEFAULT_ZONE}`)) continue;
-    if (policy.verifiedDomains.some((d) => isUnder(host, d))) continue;
+    if (policy.baseDomains.some((d) => isHostUnder(host, d))) continue;
+    if (isHostUnder(host, `${policy.slug}.${DEFAULT_ZONE}`)) continue;
+    if (policy.verifiedDomains.some((d) => isHostUnder(host, d))) continue;
     throw new LocoError('validation.host-not-allowed', `host ${host} is outside the platform's base domains (${policy.baseDomains.join(', ')}) and is not a verified custom domain of this workspace`,
       `set Routing.BaseDomain under one of ${policy.baseDomains.join(', ')}, or prove you own the domain: loco domains add ${host}, then loco domains verify ${host}`, { data: { host } });
   }

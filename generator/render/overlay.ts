@@ -12,7 +12,7 @@ import { envConfigMap, plainEnv, secretEnv } from './env.ts';
 import { imageVersion, parseImageRef } from './image.ts';
 import { hasPodMonitor, podMonitor } from './metrics.ts';
 import { autoscaler, disruptionBudget, hasAutoscaler, hasDisruptionBudget, namespaceObject, networkPolicyPatch } from './policies.ts';
-import { backendTrafficPolicy, grpcServicePatch, route } from './routes.ts';
+import { backendTrafficPolicy, certificate, certificateReferenceGrant, grpcServicePatch, needsCertificate, route, type RouteTls } from './routes.ts';
 import { SEALED_SECRETS_FILE, sealedEnv, sealedSecretObject, type SealedValues } from './sealed-secrets.ts';
 import { workloadPatch } from './workload.ts';
 import { renderBase } from './base.ts';
@@ -27,6 +27,8 @@ export interface OverlayInput {
   otherApps: { name: string; url: string }[];
   fileVariables: Record<string, string>;
   otlpEndpoint?: string;
+  /** The workspace's verified custom domains: a route on one gets a cert-manager Certificate. */
+  tls?: RouteTls;
   /** Format version the loco.toml was read with, recorded so a rollback reads it the same way. */
   configVersion: '0.1' | 1;
   /** Values sealed by `loco secrets set` for this profile (ciphertext only). */
@@ -61,6 +63,10 @@ export function renderOverlay(input: OverlayInput): Map<string, string> {
   if (template.isRouted) {
     addResource('route.yaml', route(spec));
     addResource('backendtrafficpolicy.yaml', backendTrafficPolicy(spec));
+  }
+  if (input.tls && needsCertificate(spec, input.tls)) {
+    addResource('certificate.yaml', certificate(spec, input.tls));
+    addResource('certificate-referencegrant.yaml', certificateReferenceGrant(spec));
   }
   if (hasAutoscaler(spec)) addResource('hpa.yaml', autoscaler(spec));
   if (hasDisruptionBudget(spec)) addResource('pdb.yaml', disruptionBudget(spec));

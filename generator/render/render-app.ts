@@ -15,6 +15,7 @@ import { parseDotenv } from './env.ts';
 import { imageReferenceProblem } from '../image-reference.ts';
 import { renderOverlay } from './overlay.ts';
 import type { SealedValues } from './sealed-secrets.ts';
+import type { RouteTls } from './routes.ts';
 
 export interface RenderInput {
   config: LocoConfig;
@@ -30,6 +31,8 @@ export interface RenderInput {
   otherApps?: { name: string; url: string }[];
   /** Text of the dotenv file named by Env.File (the CLI reads it next to loco.toml). */
   envFile?: string;
+  /** The workspace's verified custom domains and the issuer for their certificates (docs/hostnames.md). */
+  tls?: RouteTls;
   /** The platform's OTLP endpoint (LOCO_OTLP_ENDPOINT) for apps whose loco.toml names none. */
   otlpEndpoint?: string;
   /** Sealed values of this profile, read from its overlay (see render/sealed-secrets.ts). */
@@ -111,6 +114,7 @@ export function renderApp(input: RenderInput): RenderedTree {
     otherApps: [...(input.otherApps ?? [])].sort((a, b) => a.name.localeCompare(b.name)),
     fileVariables: fileVariables(spec, input.envFile),
     configVersion: input.config.version,
+    ...(input.tls ? { tls: input.tls } : {}),
     ...(input.otlpEndpoint ? { otlpEndpoint: input.otlpEndpoint } : {}),
     ...(input.sealedSecrets ? { sealedSecrets: input.sealedSecrets } : {}),
   });

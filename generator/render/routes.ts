@@ -9,6 +9,11 @@ import { metadata } from './labels.ts';
 
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 
+/** Whether `host` is `domain` or a name under it (whole labels: `xdomain.com` is not under `domain.com`). */
+export function isHostUnder(host: string, domain: string): boolean {
+  return host === domain || host.endsWith(`.${domain}`);
+}
+
 export function hostName(spec: AppSpec): string {
   return `${spec.routing.subdomain}.${spec.routing.baseDomain}`;
 }
@@ -77,4 +82,41 @@ export function backendTrafficPolicy(spec: AppSpec): Record<string, unknown> {
 /** gRPC needs HTTP/2 without TLS to the pod (h2c), declared on the Service port. */
 export function grpcServicePatch(spec: AppSpec): Record<string, unknown> {
   return { apiVersion: 'v1', kind: 'Service', metadata: { name: spec.metadata.name }, spec: { ports: [{ port: SERVICE_PORT, appProtocol: 'kubernetes.io/h2c' }] } };
+}
+
+/** TLS for a route on a workspace's verified custom domain: the platform's wildcard certificate does not cover it. */
+export interface RouteTls {
+  /** The workspace's verified custom domains. */
+  customDomains: string[];
+  /** cert-manager ClusterIssuer that signs their certificates (LOCO_CERT_ISSUER). */
+  issuer: string;
+}
+
+export function needsCertificate(spec: AppSpec, tls: RouteTls | undefined): boolean {
+  if (!tls || !appTypeTemplate(spec.metadata.type).isRouted) return false;
+  const host = hostName(spec);
+  return tls.customDomains.some((d) => isHostUnder(host, d));
+}
+
+export const tlsSecretName = (spec: AppSpec) => `${spec.metadata.name}-tls`;
+
+/** cert-manager Certificate for the route's host, into a Secret in the app's namespace. */
+export function certificate(spec: AppSpec, tls: RouteTls): Record<string, unknown> {
+  return {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: metadata(spec.metadata.name),
+    spec: { secretName: tlsSecretName(spec), dnsNames: [hostName(spec)], issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: tls.issuer } },
+  };
+}
+
+/** Lets the shared Gateway (another namespace) read that Secret for its HTTPS listener on the host. */
+export function certificateReferenceGrant(spec: AppSpec): Record<string, unknown> {
+  const [namespace] = spec.routing.gateway.split('/');
+  return {
+    apiVersion: `${GATEWAY_GROUP}/v1beta1`,
+    kind: 'ReferenceGrant',
+    metadata: metadata(spec.metadata.name, `${spec.metadata.name}-tls`),
+    spec: { from: [{ group: GATEWAY_GROUP, kind: 'Gateway', namespace }], to: [{ group: '', kind: 'Secret', name: tlsSecretName(spec) }] },
+  };
 }

@@ -4,7 +4,10 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, startTestApi, type TestApi } from './helpers.ts';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { call, followEvents, startTestApi, type TestApi } from './helpers.ts';
+import { workspaceSlug } from '../../generator/names.ts';
 import { startDnsDouble, type DnsDouble } from '../doubles/dns/server.ts';
 
 function service(name: string, routing: string): string {
@@ -22,7 +25,7 @@ describe('platform and custom domains', () => {
 
   before(async () => {
     dns = await startDnsDouble();
-    api = await startTestApi('pglite', { runner: { disabled: true }, baseDomains: ['deploy-app.com', 'apps.example.org'], dnsServers: [dns.server] });
+    api = await startTestApi('pglite', { certificateIssuer: 'letsencrypt-prod', baseDomains: ['deploy-app.com', 'apps.example.org'], dnsServers: [dns.server] });
     assert.equal((await call(api.app, api.adminToken, 'POST', '/orgs/default/workspaces', { name: 'other' })).statusCode, 201);
   });
   after(async () => {
@@ -87,7 +90,13 @@ describe('platform and custom domains', () => {
     assert.ok(dns.questions.some((q) => q.name === '_loco-challenge.shop.example.com' && q.type === 16), 'Loco asked DNS for the TXT record');
     assert.deepEqual(dns.violations, []);
 
-    assert.equal((await deploy(W, 'shop', shop)).statusCode, 202, 'verified: accepted');
+    const accepted = await deploy(W, 'shop', shop);
+    assert.equal(accepted.statusCode, 202, 'verified: accepted');
+    await followEvents(api.app, api.adminToken, accepted.json().id);
+    const gitdir = join(api.dataDir, 'repos', `${workspaceSlug('default', 'default')}.git`);
+    const show = (file: string) => execFileSync('git', [`--git-dir=${gitdir}`, 'show', `main:apps/shop/overlays/default/${file}`], { encoding: 'utf8' });
+    assert.match(show('certificate.yaml'), /kind: Certificate[\s\S]*dnsNames:\n\s+- shop\.example\.com[\s\S]*name: letsencrypt-prod/);
+    assert.match(show('kustomization.yaml'), /- certificate\.yaml/);
     assert.equal((await deploy(W, 'shop-api', 'Subdomain = "api"\nBaseDomain = "shop.example.com"')).statusCode, 202, 'names under the domain too');
     const list = (await call(api.app, api.adminToken, 'GET', `${W}/domains`)).json();
     assert.deepEqual(list.map((d: { domain: string; verified: boolean }) => [d.domain, d.verified]), [['shop.example.com', true]]);
