@@ -18,7 +18,7 @@ export interface ArgoCdAccess {
   followLogs(ref: { application: string; project: string }, opts: { tail?: number; since?: number; signal: AbortSignal }): AsyncGenerator<LogLine>;
 }
 
-export function createArgoCdAccess(settings: ArgoCdSettings, fetch?: typeof globalThis.fetch): ArgoCdAccess {
+export function createArgoCdAccess(settings: ArgoCdSettings, fetch?: typeof globalThis.fetch, onLag?: (seconds: number) => void): ArgoCdAccess {
   if (!settings.token) {
     throw new LocoError('config.argocd-token', 'LOCO_ARGOCD_URL is set but LOCO_ARGOCD_TOKEN is not', 'set LOCO_ARGOCD_TOKEN to an Argo CD API token (or unset LOCO_ARGOCD_URL to run without Argo CD)');
   }
@@ -26,6 +26,7 @@ export function createArgoCdAccess(settings: ArgoCdSettings, fetch?: typeof glob
   const tracking: TrackOptions = {
     ...(settings.healthySeconds !== undefined ? { healthyDebounceMs: settings.healthySeconds * 1000 } : {}),
     ...(settings.failureGraceSeconds !== undefined ? { causeGraceMs: settings.failureGraceSeconds * 1000 } : {}),
+    ...(onLag ? { onLag } : {}),
   };
   const ui = settings.url.replace(/\/+$/, '');
   return {

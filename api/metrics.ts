@@ -37,6 +37,8 @@ export interface LocoMetrics {
   /** `fetch` that counts calls to an outside system by method and status class. */
   observedFetch(system: OutsideSystem, inner?: typeof fetch): typeof fetch;
   observeHttp(method: string, route: string, statusCode: number, seconds: number): void;
+  /** Seconds from Argo CD's reconcile of a state to the tracker reading it. */
+  observeTrackerLag(seconds: number): void;
 }
 
 // Deployments take from sub-second (no Argo CD) to the 10-minute progress deadline.
@@ -64,6 +66,13 @@ export function createMetrics(deps: { em: () => EntityManager }): LocoMetrics {
     help: 'Time from the commit to the outcome Argo CD reported',
     labelNames: ['workspace', 'profile', 'outcome'] as const,
     buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  // No tenant labels: the lag is a property of Argo CD and this API, not of an app.
+  const trackerLag = new Histogram({
+    name: 'loco_tracker_lag_seconds',
+    help: "Seconds from Argo CD's reconcile of an application state (status.reconciledAt) to Loco's tracker reading it",
+    buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300],
     registers: [registry],
   });
   const sse = new Gauge({ name: 'loco_sse_streams_open', help: 'Open Server-Sent Events streams', labelNames: ['kind'] as const, registers: [registry] });
@@ -168,6 +177,7 @@ export function createMetrics(deps: { em: () => EntityManager }): LocoMetrics {
         }
       };
     },
+    observeTrackerLag: (seconds) => trackerLag.observe(seconds),
     observeHttp(method, route, statusCode, seconds) {
       http.observe({ method, route, status: `${Math.floor(statusCode / 100)}xx` }, seconds);
     },

@@ -58,7 +58,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
   try {
     const em = () => database.orm.em.fork();
     const metrics = createMetrics({ em });
-    const argocd = options.argocd ? createArgoCdAccess(options.argocd, metrics.observedFetch('argocd')) : null;
+    const argocd = options.argocd ? createArgoCdAccess(options.argocd, metrics.observedFetch('argocd'), metrics.observeTrackerLag) : null;
     const store = createGitopsStore({
       dataDir: options.dataDir, ...(options.github ? { github: { ...options.github, fetch: metrics.observedFetch('github') } } : {}),
       packing: { log: (message) => app.log.warn(message) },

@@ -52,6 +52,11 @@ export interface TrackOptions {
   pollIntervalMs?: number;
   /** Resource tree reads while progressing (default every 5 s, plus one per app change). */
   treeIntervalMs?: number;
+  /**
+   * Called with the seconds from Argo CD's reconcile of a state (status.reconciledAt) to the
+   * tracker reading it, once per new reconcile: the tracker lag that /metrics exposes.
+   */
+  onLag?: (seconds: number) => void;
   refreshTimeoutMs?: number;
   /** How long to wait for a failed pod's last log lines before reporting without them (default 3 s). */
   logTimeoutMs?: number;
@@ -116,6 +121,7 @@ export function trackDeployment(
   let lastMessage: string | undefined;
   let wake: unknown;
   let treeTimer: unknown;
+  let lastReconciledAt = -Infinity;
   let done = false;
   let closing = false; // the outcome is decided; only its log lines are still being fetched
   let emitting: Promise<void> = Promise.resolve();
@@ -281,6 +287,12 @@ export function trackDeployment(
 
     const onApplication = (next: Application) => {
       app = next;
+      const reconciled = Date.parse(next.status?.reconciledAt ?? '');
+      if (options.onLag && reconciled > lastReconciledAt) {
+        lastReconciledAt = reconciled;
+        // reconciledAt has whole seconds, so a lag under a second reads as up to 1 s
+        options.onLag(Math.max(0, (Date.now() - reconciled) / 1000));
+      }
       const op = next.status?.operationState;
       checkRevision(op?.syncResult?.revision ?? op?.operation?.sync?.revision);
       checkRevision(next.status?.sync?.revision);

@@ -114,6 +114,8 @@ test('one trace spans the deploy request, the commit and the outcome, with the d
   assert.match(metrics, /loco_upstream_requests_total\{system="argocd",method="GET",status="2xx"\} [1-9]/);
   assert.match(metrics, /loco_deployment_outcome_seconds_count\{workspace="default\/default",profile="dev",outcome="succeeded"\} 1/);
   assert.match(metrics, /loco_deployments_total\{workspace="default\/default",app="web",profile="dev",change_type="deploy",outcome="succeeded",reason=""\} 1/);
+  // the tracker read Argo CD's reconciled states and timed how late it saw them
+  assert.match(metrics, /loco_tracker_lag_seconds_count [1-9]/);
 });
 
 test('without OTEL_EXPORTER_OTLP_ENDPOINT the first event carries no trace', async () => {
