@@ -58,7 +58,7 @@ describe('the loop through the API', () => {
   });
 
   test('a rollback restores the profile\'s overrides, so the next deploy does not bring back undone env and replicas', async () => {
-    const body = { config: `${routed('knob')}\n[Profile.staging]\nCPU = "100m"\n`, profile: 'dev', image: 'registry.example.com/acme/knob:1' };
+    const body = { config: `${routed('knob')}\n[Profile.staging]\nCPU = "100m"\n# its own host: two profiles on one host and path would collide on the Gateway (a 409)\nBaseDomain = "staging.example.com"\n`, profile: 'dev', image: 'registry.example.com/acme/knob:1' };
     const first = await deploy('knob', body);
     await change(await call(api.app, token, 'PATCH', `${ws}/apps/knob/env?profile=dev`, { set: { FEATURE_X: 'on' } }));
     await change(await call(api.app, token, 'POST', `${ws}/apps/knob/scale`, { profile: 'dev', replicas: 3 }));
