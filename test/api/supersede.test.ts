@@ -26,7 +26,7 @@ function deploymentsOnMain(dataDir: string): string[] {
     .split('\n').map((l) => l.trim()).filter(Boolean);
 }
 
-test('a committed deployment still rolling out ends superseded, naming the newer one, which succeeds', { timeout: 60_000 }, async () => {
+test('a committed deployment still rolling out ends superseded, naming the newer one, which succeeds', { timeout: 180_000 }, async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'loco-supersede-'));
   const argocd = await startArgoCdDouble({ repoPath: (slug) => join(dataDir, 'repos', `${slug}.git`) });
   const api = await startTestApi('pglite', { argocd: { url: argocd.url, token: argocd.token, healthySeconds: 0.2 } }, { dataDir, database: await createTestDatabase('pglite') });
@@ -37,16 +37,16 @@ test('a committed deployment still rolling out ends superseded, naming the newer
   argocd.setScenario(application, { outcome: 'stuck' });
   try {
     const first = (await deploy(api, 'registry.example.com/acme/api:1')).json().id;
-    await within(30_000, 'the first rollout is progressing', waitForEvent(api.app, api.adminToken, first, (e) => e.type === 'progressing'));
+    await within(60_000, 'the first rollout is progressing', waitForEvent(api.app, api.adminToken, first, (e) => e.type === 'progressing'));
     argocd.setScenario(application, {});
     const second = (await deploy(api, 'registry.example.com/acme/api:2')).json().id;
-    const firstEvents = await within(30_000, 'the first ends', followEvents(api.app, api.adminToken, first));
+    const firstEvents = await within(60_000, 'the first ends', followEvents(api.app, api.adminToken, first));
     const older = await get(api, first);
     assert.equal(older.status, 'failed');
     assert.equal(older.reason, 'superseded');
     assert.match(older.message, new RegExp(`superseded by ${second}`));
     assert.equal(firstEvents.filter((e) => e.type === 'failed').length, 1, 'one terminal event');
-    await within(30_000, 'the second ends', followEvents(api.app, api.adminToken, second));
+    await within(60_000, 'the second ends', followEvents(api.app, api.adminToken, second));
     assert.equal((await get(api, second)).status, 'succeeded');
     assert.deepEqual(argocd.violations, []);
   } finally {
