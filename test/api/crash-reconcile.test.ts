@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { openDatabase } from '../../api/db/orm.ts';
 import { planReconcile, type UnfinishedRecord } from '../../api/deployments/reconcile.ts';
 import type { HistoryEntry } from '../../api/gitops/index.ts';
 import { call, config, createTestDatabase, startTestApi, waitForEvent, within } from './helpers.ts';
@@ -43,10 +44,10 @@ async function startCrashingApi(dataDir: string) {
 }
 
 describe('crash between a commit and its record', () => {
-  test('an API killed with SIGKILL after committing leaves a deployment the next start records as committed, audit clean', { timeout: 120_000 }, async () => {
+  test('an API killed with SIGKILL after committing leaves a deployment the next start records as committed, audit clean', { timeout: 240_000 }, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'loco-crash-commit-'));
     try {
-      const first = await within(60_000, 'the first API starts', startCrashingApi(dataDir));
+      const first = await within(120_000, 'the first API starts', startCrashingApi(dataDir));
       const token = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
       const res = await fetch(`${first.url}/api/v1${WS}/apps/api/deployments`, {
         method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -88,7 +89,48 @@ describe('crash between a commit and its record', () => {
     }
   });
 
-  test('a deployment whose commit main no longer holds (main was reset) is marked failed at the next start, audit clean', { timeout: 120_000 }, async () => {
+  test('a runner taking over a killed carrier\'s deployment after its lease runs out records the commit it made, even after a later commit', { timeout: 240_000 }, async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'loco-crash-takeover-'));
+    try {
+      const first = await within(120_000, 'the first API starts', startCrashingApi(dataDir));
+      const token = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
+      const res = await fetch(`${first.url}/api/v1${WS}/apps/api/deployments`, {
+        method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ config: config('api'), profile: 'dev', image: 'registry.example.com/acme/api:1' }),
+      });
+      const id = ((await res.json()) as { id: string }).id;
+      const paused = await within(60_000, 'the commit is made', first.next((l) => l.deploymentId === id && String(l.msg).startsWith('crash point reached')));
+      first.child.kill('SIGKILL');
+      await first.exited;
+      // As if the carrier were a replica on another host: its lease still looks held at the next start.
+      const db = await openDatabase({ dataDir });
+      await db.orm.em.fork().execute(`update deployments set lease_owner = 'other-host:4242:abcdef', lease_expires_at = now() + interval '1 hour' where id = ?`, [id]);
+      await db.close();
+
+      const second = await startTestApi('pglite', {}, { dataDir, database: await createTestDatabase('pglite') });
+      try {
+        // another app's deploy lands on main first, so main's head is no longer the lost commit
+        const web = (await call(second.app, token, 'POST', `${WS}/apps/web/deployments`, { config: config('web'), profile: 'dev', image: 'registry.example.com/acme/web:1' })).json().id;
+        await within(30_000, 'web is committed', waitForEvent(second.app, token, web, (e) => e.type === 'committed'));
+        assert.equal((await call(second.app, token, 'GET', `/deployments/${id}`)).json().status, 'pending', 'a lease held elsewhere is left alone');
+        // the other replica's lease runs out: this API takes the deployment over
+        await second.app.loco.em().execute(`update deployments set lease_expires_at = now() - interval '1 second' where id = ?`, [id]);
+        await within(30_000, 'the deployment is taken over', waitForEvent(second.app, token, id, (e) => e.type === 'committed'));
+        const d = (await call(second.app, token, 'GET', `/deployments/${id}`)).json();
+        assert.equal(d.commit, paused.commit, 'the commit the killed carrier made, not main\'s head');
+        assert.match(d.message, /earlier carrier made it/);
+        const gitdir = join(dataDir, 'repos', 'default--default.git');
+        assert.equal(git(gitdir, 'log', '--format=%(trailers:key=Loco-Deployment,valueonly)', 'main').split('\n').filter((l) => l === id).length, 1, 'never committed twice');
+        assert.deepEqual((await call(second.app, token, 'GET', `${WS}/audit/verify`)).json().findings, []);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a deployment whose commit main no longer holds (main was reset) is marked failed at the next start, audit clean', { timeout: 240_000 }, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'loco-crash-missing-'));
     const database = await createTestDatabase('pglite');
     try {
