@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { LocoError } from '../generator/errors.ts';
+import type { PlatformEndpoints } from '../generator/index.ts';
 import { argoCdSettingsFromEnv } from './argocd/client.ts';
 import { parseBaseDomains } from './routing/platform-domains.ts';
 import type { KubernetesSettings } from './kubernetes/client.ts';
@@ -60,6 +61,11 @@ export interface LocoOptions {
   dnsServers?: string[];
   /** cert-manager ClusterIssuer for routes on verified custom domains (LOCO_CERT_ISSUER, default letsencrypt). */
   certificateIssuer?: string;
+  /**
+   * Observability endpoints injected into every app Loco renders (LOCO_OTLP_ENDPOINT,
+   * LOCO_TRACING_ENDPOINT, LOCO_METRICS_ENDPOINT); each unset one is left out.
+   */
+  endpoints?: PlatformEndpoints;
   /** Per-app progress deadline handed to the Argo CD tracker. */
   progressDeadlineSeconds?: number;
   /** Path of the cluster's Sealed Secrets certificate, PEM (LOCO_SEALED_SECRETS_CERT); unset: loco secrets is refused, naming the setting. */
@@ -102,6 +108,12 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocoOption
   if (env.LOCO_DNS_SERVERS) options.dnsServers = env.LOCO_DNS_SERVERS.split(',').map((s) => s.trim()).filter(Boolean);
   if (env.LOCO_SEALED_SECRETS_CERT) options.sealedSecretsCert = resolve(env.LOCO_SEALED_SECRETS_CERT);
   if (env.LOCO_METRICS_TOKEN) options.metricsToken = env.LOCO_METRICS_TOKEN;
+  const endpoints: PlatformEndpoints = {};
+  for (const [name, key] of [['LOCO_OTLP_ENDPOINT', 'otlpEndpoint'], ['LOCO_TRACING_ENDPOINT', 'tracingEndpoint'], ['LOCO_METRICS_ENDPOINT', 'metricsEndpoint']] as const) {
+    const url = urlSetting(env, name);
+    if (url) endpoints[key] = url;
+  }
+  if (Object.keys(endpoints).length) options.endpoints = endpoints;
   if (env.LOCO_LEASE_SECONDS) options.runner = { leaseSeconds: Number(env.LOCO_LEASE_SECONDS) };
   if (env.LOCO_TEST_CRASH_POINT === 'after-commit') options.runner = { ...options.runner, pauseAfterCommit: true };
   return options;
@@ -120,6 +132,16 @@ function secondsSetting(env: NodeJS.ProcessEnv, name: string): number | undefine
 
 /** LOCO_KUBECONFIG value that means the pod's service account (loadFromCluster), not a file. */
 export const IN_CLUSTER = 'in-cluster';
+
+/** An http(s) URL, or a start-up error naming the variable. */
+function urlSetting(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^https?:\/\/[^\s]+$/.test(raw) || !URL.canParse(raw)) {
+    throw new LocoError('config.invalid-setting', `${name}=${JSON.stringify(raw)} is not an http(s) URL`, `set ${name} to e.g. http://otel-collector.observability:4318, or unset it`);
+  }
+  return raw;
+}
 
 export function defaultInstanceId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;

@@ -81,6 +81,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
       instanceId: options.instanceId ?? defaultInstanceId(),
       ...(argocd ? { track: argocd.track } : {}),
       preflight,
+      ...(options.endpoints ? { endpoints: options.endpoints } : {}),
       leaseSeconds: options.runner?.leaseSeconds ?? 30,
       scanIntervalMs: options.runner?.scanIntervalMs ?? 5000,
       certificateIssuer: options.certificateIssuer ?? DEFAULT_CERTIFICATE_ISSUER,

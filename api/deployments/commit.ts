@@ -4,7 +4,7 @@
 // re-renders (the store reports 'conflict.commit' when a stale base touched our files).
 
 import { LocoError } from '../../generator/errors.ts';
-import { appScope, parseConfig, renderApp, type RouteTls } from '../../generator/index.ts';
+import { appScope, parseConfig, platformEndpoints, renderApp, type PlatformEndpoints, type RouteTls } from '../../generator/index.ts';
 import type { Author, ChangeResult, GitopsStore } from '../gitops/index.ts';
 import type { Deployment } from '../db/entities.ts';
 import { applyOverrideChange, overridesPath, type OverrideChange } from './overrides.ts';
@@ -22,6 +22,8 @@ export interface CommitContext {
   tls?: RouteTls;
   /** Checked under the repository lock right before the commit (see ChangeRequest.precondition). */
   precondition?: () => Promise<void>;
+  /** The platform's observability endpoints, injected into what is rendered. */
+  endpoints?: PlatformEndpoints;
 }
 
 export function trailersFor(d: Pick<Deployment, 'id' | 'actor' | 'app' | 'profile' | 'configDigest' | 'image' | 'changeType'>): Record<string, string> {
@@ -82,7 +84,7 @@ export async function renderAt(ctx: CommitContext, d: Deployment, head: string, 
   let sealedSecrets = await sealedValuesAt(ctx.store, ctx.slug, head, d.app, d.profile);
   if (d.changeType === 'secrets') sealedSecrets = applySecretsChange(sealedSecrets, (d.change ?? { set: {}, unset: [] }) as unknown as SecretsChange, d.createdAt.toISOString());
   return renderApp({
-    config, configText: d.configText, profile: d.profile, image: d.image, workspace: ctx.slug, otherApps, sealedSecrets,
+    config, configText: d.configText, profile: d.profile, image: d.image, workspace: ctx.slug, otherApps, sealedSecrets, ...platformEndpoints(ctx.endpoints ?? {}),
     ...(ctx.tls ? { tls: ctx.tls } : {}),
     ...(text !== undefined ? { overrides: text } : {}), ...(d.envFile !== null ? { envFile: d.envFile } : {}),
   });

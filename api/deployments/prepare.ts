@@ -3,7 +3,7 @@
 // rail against what the repository holds now.
 
 import { LocoError } from '../../generator/errors.ts';
-import { appScope, configDigest, parseConfig, profileNames, readSealedValues, renderApp, type RouteTls } from '../../generator/index.ts';
+import { appScope, configDigest, parseConfig, platformEndpoints, profileNames, readSealedValues, renderApp, type PlatformEndpoints, type RouteTls } from '../../generator/index.ts';
 import type { GitopsStore } from '../gitops/index.ts';
 import { overridesPath } from './overrides.ts';
 import { sealedSecretsPath } from './sealed-secrets.ts';
@@ -49,7 +49,7 @@ export function refuseWidePrune(before: Map<string, string>, after: Map<string, 
 }
 
 /** Validates and renders a deploy; returns the config digest. Throws LocoErrors a client can act on. */
-export async function prepareDeploy(store: GitopsStore, slug: string, request: DeployRequest, tls?: RouteTls): Promise<{ configDigest: string }> {
+export async function prepareDeploy(store: GitopsStore, slug: string, request: DeployRequest, tls?: RouteTls, endpoints: PlatformEndpoints = {}): Promise<{ configDigest: string }> {
   const config = parseConfig(request.config, 'loco.toml');
   if (config.name !== request.app) {
     throw new LocoError('config.app-mismatch', `loco.toml describes app ${config.name}, but the request deploys ${request.app}`,
@@ -67,7 +67,7 @@ export async function prepareDeploy(store: GitopsStore, slug: string, request: D
   const otherApps = otherAppsIn((await store.readFiles(slug, head, 'apps/')).keys(), slug, request.app, request.profile);
   const sealedSecrets = readSealedValues(appFiles.get(sealedSecretsPath(request.app, request.profile)));
   const after = renderApp({
-    config, configText: request.config, profile: request.profile, image: request.image, workspace: slug, otherApps, sealedSecrets,
+    config, configText: request.config, profile: request.profile, image: request.image, workspace: slug, otherApps, sealedSecrets, ...platformEndpoints(endpoints),
     ...(tls ? { tls } : {}),
     ...(overrides !== undefined ? { overrides } : {}), ...(request.envFile !== undefined ? { envFile: request.envFile } : {}),
   });

@@ -7,6 +7,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import { LocoError } from '../../generator/errors.ts';
+import type { PlatformEndpoints } from '../../generator/index.ts';
 import { argoApplicationName, argoProjectName } from '../../generator/names.ts';
 import { Deployment, User, Workspace } from '../db/entities.ts';
 import type { ChangeResult, GitopsStore } from '../gitops/index.ts';
@@ -30,6 +31,8 @@ export interface RunnerDeps {
   track?: TrackFn;
   /** Kubernetes preflight before each commit that changes what runs (says it skipped without LOCO_KUBECONFIG). */
   preflight: PreflightFn;
+  /** The platform's observability endpoints (LocoOptions.endpoints), injected into every render. */
+  endpoints?: PlatformEndpoints;
   leaseSeconds: number;
   scanIntervalMs: number;
   /** cert-manager ClusterIssuer for routes on verified custom domains (LOCO_CERT_ISSUER). */
@@ -226,7 +229,8 @@ export class DeploymentRunner {
     const earlier = carriedBefore ? await findCommitOf(this.#deps.store, workspace.slug, id, d.createdAt) : null;
     // rendered with the custom domains verified now: a route on one gets its Certificate
     const tls = { customDomains: await verifiedDomains(em, d.workspaceId), issuer: this.#deps.certificateIssuer };
-    if (!earlier && PREFLIGHT_CHANGES.has(d.changeType) && !(await this.#preflight(em, d, { store: this.#deps.store, slug: workspace.slug, author, tls }))) return null;
+    const endpoints = this.#deps.endpoints ? { endpoints: this.#deps.endpoints } : {};
+    if (!earlier && PREFLIGHT_CHANGES.has(d.changeType) && !(await this.#preflight(em, d, { store: this.#deps.store, slug: workspace.slug, author, tls, ...endpoints }))) return null;
     let result: ChangeResult = { status: 'committed', commit: earlier ?? '', parent: '' };
     if (!earlier) {
       try {
@@ -236,7 +240,7 @@ export class DeploymentRunner {
           const newer = await this.#newerRelease(d);
           if (newer) throw new LocoError('conflict.superseded', `superseded by ${newer} before it was committed`, `follow ${newer}: \`loco status ${d.app} --profile ${d.profile}\``, { data: { by: newer } });
         };
-        const made = await commitChange({ store: this.#deps.store, slug: workspace.slug, author, tls, precondition }, d);
+        const made = await commitChange({ store: this.#deps.store, slug: workspace.slug, author, tls, precondition, ...endpoints }, d);
         result = made.result;
         if (this.#deps.pauseAfterCommit) {
           this.#deps.log.warn({ deploymentId: id, commit: result.commit }, 'crash point reached: committed, not yet recorded (LOCO_TEST_CRASH_POINT)');

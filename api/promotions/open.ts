@@ -6,7 +6,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ulid } from 'ulid';
 import { LocoError } from '../../generator/errors.ts';
-import { appScope, configDigest, parseConfig, profileNames, renderApp } from '../../generator/index.ts';
+import { appScope, configDigest, parseConfig, platformEndpoints, profileNames, renderApp } from '../../generator/index.ts';
 import { promotionRules } from './rules.ts';
 import type { WorkspaceAccess } from '../auth/access.ts';
 import { actorName, type Principal } from '../auth/authenticate.ts';
@@ -155,7 +155,7 @@ export async function openPromotion(loco: LocoServices, access: WorkspaceAccess,
   // the target's own sealed secrets stay: they are sealed for its namespace, never promoted
   const sealedSecrets = await sealedValuesAt(loco.store, access.slug, head, request.app, request.to);
   const files = renderApp({
-    config, configText, profile: request.to, image: source.image, workspace: access.slug, otherApps, sealedSecrets,
+    config, configText, profile: request.to, image: source.image, workspace: access.slug, otherApps, sealedSecrets, ...platformEndpoints(loco.options.endpoints ?? {}),
     ...(overrides !== undefined ? { overrides } : {}), ...(source.envFile !== null ? { envFile: source.envFile } : {}),
   });
   return openBranchChange(loco, access, principal, {

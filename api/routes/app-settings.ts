@@ -87,7 +87,7 @@ const appSettingsRoutes: FastifyPluginAsync = async (app) => {
     const text = head ? (await app.loco.store.readFiles(access.slug, head, path)).get(path) : undefined;
     const release = await em.findOne(Deployment, { appId: record.id, profile, commit: { $ne: null }, changeType: { $ne: 'delete' } }, { orderBy: { createdAt: 'desc' } });
     const environment = release && head ? effectiveEnv({
-      config: parseConfig(release.configText, 'loco.toml'), configText: release.configText, profile, image: release.image, workspace: access.slug,
+      config: parseConfig(release.configText, 'loco.toml'), configText: release.configText, profile, image: release.image, workspace: access.slug, ...(app.loco.options.endpoints ?? {}),
       otherApps: await otherAppsAt(app.loco.store, access.slug, head, appName, profile),
       ...(text !== undefined ? { overrides: text } : {}), ...(release.envFile !== null ? { envFile: release.envFile } : {}),
     }) : [];

@@ -57,7 +57,7 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
     }
     const customDomains = await verifiedDomains(em, access.workspaceId);
     const tls = { customDomains, issuer: app.loco.options.certificateIssuer ?? DEFAULT_CERTIFICATE_ISSUER };
-    const { configDigest } = await prepareDeploy(app.loco.store, access.slug, { app: appName, ...body }, tls);
+    const { configDigest } = await prepareDeploy(app.loco.store, access.slug, { app: appName, ...body }, tls, app.loco.options.endpoints);
     const claims = claimsOfRelease(body.config, body.profile, access.slug);
     refuseForeignHosts(claims.map((c) => c.host), { baseDomains: app.loco.options.baseDomains, slug: access.slug, verifiedDomains: customDomains });
     // `loco deploy` asks this before a long image build, so a refusal costs seconds, not the build.

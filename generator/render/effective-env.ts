@@ -6,7 +6,7 @@ import { parseSecretRef } from '../config/formats.ts';
 import type { ConfigLayer } from '../config/spec.ts';
 import { parseOverrides } from '../config/overrides.ts';
 import { parseImageRef, imageVersion } from './image.ts';
-import { plainEnv } from './env.ts';
+import { plainEnv, platformEndpoints } from './env.ts';
 import { fileVariables, resolveForRender, type RenderInput } from './render-app.ts';
 
 export type EnvSource = 'loco.toml' | 'profile' | 'overrides' | 'Env.File' | 'loco';
@@ -33,10 +33,10 @@ export function effectiveEnv(input: RenderInput): EnvEntry[] {
     has(override, kind, name) ? 'overrides' : has(profile, kind, name) ? 'profile' : has(base, kind, name) ? 'loco.toml' : undefined;
   const env = plainEnv({
     spec, profile: input.profile, workspace: input.workspace, version: imageVersion(parseImageRef(input.image || spec.build.image)),
-    otherApps: input.otherApps ?? [], fileVariables: files,
+    otherApps: input.otherApps ?? [], fileVariables: files, ...platformEndpoints(input),
   });
   // what Loco sets itself: plainEnv's result without any of the user's variables
-  const injected = plainEnv({ spec: { ...spec, env: { ...spec.env, variables: {} } }, profile: input.profile, workspace: input.workspace, version: '', otherApps: input.otherApps ?? [], fileVariables: {} });
+  const injected = plainEnv({ spec: { ...spec, env: { ...spec.env, variables: {} } }, profile: input.profile, workspace: input.workspace, version: '', otherApps: input.otherApps ?? [], fileVariables: {}, ...platformEndpoints(input) });
   const entries: EnvEntry[] = Object.entries(env).map(([name, value]) => ({
     name, value, source: Object.hasOwn(injected, name) ? 'loco' : (userSource('variables', name) ?? (Object.hasOwn(files, name) ? 'Env.File' : 'loco.toml')),
   }));

@@ -20,6 +20,22 @@ export interface EnvInputs {
   fileVariables: Record<string, string>;
   /** The platform's OTLP endpoint (LOCO_OTLP_ENDPOINT), used when Obs.Tracing.Endpoint is empty. */
   otlpEndpoint?: string;
+  /** LOCO_TRACING_ENDPOINT for every app (the platform's setting, else its OTLP endpoint). */
+  tracingEndpoint?: string;
+  /** LOCO_METRICS_ENDPOINT for every app (the platform's setting). */
+  metricsEndpoint?: string;
+}
+
+/** The platform's observability endpoints (API settings LOCO_OTLP_/TRACING_/METRICS_ENDPOINT) handed to every render. */
+export type PlatformEndpoints = Pick<EnvInputs, 'otlpEndpoint' | 'tracingEndpoint' | 'metricsEndpoint'>;
+
+/** The set endpoints of `input` only (exactOptionalPropertyTypes: no undefined values). */
+export function platformEndpoints(input: PlatformEndpoints): PlatformEndpoints {
+  const out: PlatformEndpoints = {};
+  if (input.otlpEndpoint) out.otlpEndpoint = input.otlpEndpoint;
+  if (input.tracingEndpoint) out.tracingEndpoint = input.tracingEndpoint;
+  if (input.metricsEndpoint) out.metricsEndpoint = input.metricsEndpoint;
+  return out;
 }
 
 /** Loco's collector when neither loco.toml nor the platform names one. */
@@ -44,6 +60,11 @@ export function plainEnv(input: EnvInputs): Record<string, string> {
   env.LOCO_PROFILE = input.profile;
   env.LOCO_APP_VERSION = input.version;
   env.LOCO_WORKSPACE = input.workspace;
+  // Where the platform takes traces and metrics, for apps that configure their own exporters;
+  // set whatever Obs says, so an app can read them without a loco.toml change.
+  const tracing = input.tracingEndpoint || input.otlpEndpoint;
+  if (tracing) env.LOCO_TRACING_ENDPOINT = tracing;
+  if (input.metricsEndpoint) env.LOCO_METRICS_ENDPOINT = input.metricsEndpoint;
   for (const other of input.otherApps) {
     if (other.name !== spec.metadata.name) env[appUrlVariable(other.name)] = other.url;
   }

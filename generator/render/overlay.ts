@@ -8,7 +8,7 @@ import { appTypeTemplate } from '../../templates/app-types.ts';
 import { IMAGE_PLACEHOLDER } from '../../templates/base-shapes.ts';
 import { namespaceFor } from '../names.ts';
 import type { AppSpec } from '../config/spec.ts';
-import { envConfigMap, plainEnv, secretEnv } from './env.ts';
+import { envConfigMap, plainEnv, platformEndpoints, secretEnv } from './env.ts';
 import { imageVersion, parseImageRef } from './image.ts';
 import { hasPodMonitor, podMonitor } from './metrics.ts';
 import { autoscaler, disruptionBudget, hasAutoscaler, hasDisruptionBudget, namespaceObject, networkPolicyPatch } from './policies.ts';
@@ -29,6 +29,8 @@ export interface OverlayInput {
   otlpEndpoint?: string;
   /** The workspace's verified custom domains: a route on one gets a cert-manager Certificate. */
   tls?: RouteTls;
+  tracingEndpoint?: string;
+  metricsEndpoint?: string;
   /** Format version the loco.toml was read with, recorded so a rollback reads it the same way. */
   configVersion: '0.1' | 1;
   /** Values sealed by `loco secrets set` for this profile (ciphertext only). */
@@ -58,7 +60,7 @@ export function renderOverlay(input: OverlayInput): Map<string, string> {
     resources.push(file);
   }
   addResource('namespace.yaml', namespaceObject(namespace, workspace, app, profile));
-  const env = envConfigMap(app, plainEnv({ spec, profile, workspace, version: imageVersion(image), otherApps: input.otherApps, fileVariables: input.fileVariables, ...(input.otlpEndpoint ? { otlpEndpoint: input.otlpEndpoint } : {}) }));
+  const env = envConfigMap(app, plainEnv({ spec, profile, workspace, version: imageVersion(image), otherApps: input.otherApps, fileVariables: input.fileVariables, ...platformEndpoints(input) }));
   addResource('configmap.yaml', env.doc);
   if (template.isRouted) {
     addResource('route.yaml', route(spec));

@@ -11,7 +11,7 @@ import { closest } from '../config/problems.ts';
 import { resolveProfile } from '../config/resolve.ts';
 import type { AppSpec, LocoConfig } from '../config/spec.ts';
 import { SERVICE_PORT } from '../../templates/base-shapes.ts';
-import { parseDotenv } from './env.ts';
+import { parseDotenv, platformEndpoints } from './env.ts';
 import { imageReferenceProblem } from '../image-reference.ts';
 import { renderOverlay } from './overlay.ts';
 import type { SealedValues } from './sealed-secrets.ts';
@@ -37,6 +37,10 @@ export interface RenderInput {
   otlpEndpoint?: string;
   /** Sealed values of this profile, read from its overlay (see render/sealed-secrets.ts). */
   sealedSecrets?: SealedValues;
+  /** The platform's LOCO_TRACING_ENDPOINT (else the OTLP endpoint), injected into every app. */
+  tracingEndpoint?: string;
+  /** The platform's LOCO_METRICS_ENDPOINT, injected into every app. */
+  metricsEndpoint?: string;
 }
 
 /** Repository-relative path → file text, keys sorted. */
@@ -115,7 +119,7 @@ export function renderApp(input: RenderInput): RenderedTree {
     fileVariables: fileVariables(spec, input.envFile),
     configVersion: input.config.version,
     ...(input.tls ? { tls: input.tls } : {}),
-    ...(input.otlpEndpoint ? { otlpEndpoint: input.otlpEndpoint } : {}),
+    ...platformEndpoints(input),
     ...(input.sealedSecrets ? { sealedSecrets: input.sealedSecrets } : {}),
   });
   for (const [file, text] of overlay) files.push([`apps/${app}/overlays/${input.profile}/${file}`, text]);
