@@ -43,26 +43,35 @@ async function startCrashingApi(dataDir: string) {
   return { child, exited, url, next };
 }
 
+/**
+ * Deploys app `api` through a real API process paused at the crash point, then kills it with
+ * SIGKILL there: main has the commit, the database still says pending.
+ */
+async function deployAndKillAfterCommit(dataDir: string): Promise<{ token: string; id: string; commit: string }> {
+  const first = await within(120_000, 'the first API starts', startCrashingApi(dataDir));
+  const token = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
+  const res = await fetch(`${first.url}/api/v1${WS}/apps/api/deployments`, {
+    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ config: config('api'), profile: 'dev', image: 'registry.example.com/acme/api:1' }),
+  });
+  assert.equal(res.status, 202, await res.clone().text());
+  const id = ((await res.json()) as { id: string }).id;
+  const paused = await within(60_000, 'the commit is made', first.next((l) => l.deploymentId === id && String(l.msg).startsWith('crash point reached')));
+  first.child.kill('SIGKILL');
+  const [, signal] = await first.exited;
+  assert.equal(signal, 'SIGKILL');
+  return { token, id, commit: String(paused.commit) };
+}
+
 describe('crash between a commit and its record', () => {
   test('an API killed with SIGKILL after committing leaves a deployment the next start records as committed, audit clean', { timeout: 240_000 }, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'loco-crash-commit-'));
     try {
-      const first = await within(120_000, 'the first API starts', startCrashingApi(dataDir));
-      const token = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
-      const res = await fetch(`${first.url}/api/v1${WS}/apps/api/deployments`, {
-        method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ config: config('api'), profile: 'dev', image: 'registry.example.com/acme/api:1' }),
-      });
-      assert.equal(res.status, 202, await res.clone().text());
-      const id = ((await res.json()) as { id: string }).id;
-      const paused = await within(60_000, 'the commit is made', first.next((l) => l.deploymentId === id && String(l.msg).startsWith('crash point reached')));
-      first.child.kill('SIGKILL');
-      const [, signal] = await first.exited;
-      assert.equal(signal, 'SIGKILL');
+      const { token, id, commit } = await deployAndKillAfterCommit(dataDir);
 
       const gitdir = join(dataDir, 'repos', 'default--default.git');
       const head = git(gitdir, 'rev-parse', 'main');
-      assert.equal(head, paused.commit, 'the killed process had moved main');
+      assert.equal(head, commit, 'the killed process had moved main');
       assert.equal(git(gitdir, 'log', '-1', '--format=%(trailers:key=Loco-Deployment,valueonly)', 'main'), id);
 
       const second = await startTestApi('pglite', {}, { dataDir, database: await createTestDatabase('pglite') });
@@ -92,16 +101,7 @@ describe('crash between a commit and its record', () => {
   test('a runner taking over a killed carrier\'s deployment after its lease runs out records the commit it made, even after a later commit', { timeout: 240_000 }, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'loco-crash-takeover-'));
     try {
-      const first = await within(120_000, 'the first API starts', startCrashingApi(dataDir));
-      const token = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
-      const res = await fetch(`${first.url}/api/v1${WS}/apps/api/deployments`, {
-        method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ config: config('api'), profile: 'dev', image: 'registry.example.com/acme/api:1' }),
-      });
-      const id = ((await res.json()) as { id: string }).id;
-      const paused = await within(60_000, 'the commit is made', first.next((l) => l.deploymentId === id && String(l.msg).startsWith('crash point reached')));
-      first.child.kill('SIGKILL');
-      await first.exited;
+      const { token, id, commit } = await deployAndKillAfterCommit(dataDir);
       // As if the carrier were a replica on another host: its lease still looks held at the next start.
       const db = await openDatabase({ dataDir });
       await db.orm.em.fork().execute(`update deployments set lease_owner = 'other-host:4242:abcdef', lease_expires_at = now() + interval '1 hour' where id = ?`, [id]);
@@ -117,7 +117,7 @@ describe('crash between a commit and its record', () => {
         await second.app.loco.em().execute(`update deployments set lease_expires_at = now() - interval '1 second' where id = ?`, [id]);
         await within(30_000, 'the deployment is taken over', waitForEvent(second.app, token, id, (e) => e.type === 'committed'));
         const d = (await call(second.app, token, 'GET', `/deployments/${id}`)).json();
-        assert.equal(d.commit, paused.commit, 'the commit the killed carrier made, not main\'s head');
+        assert.equal(d.commit, commit, 'the commit the killed carrier made, not main\'s head');
         assert.match(d.message, /earlier carrier made it/);
         const gitdir = join(dataDir, 'repos', 'default--default.git');
         assert.equal(git(gitdir, 'log', '--format=%(trailers:key=Loco-Deployment,valueonly)', 'main').split('\n').filter((l) => l === id).length, 1, 'never committed twice');
