@@ -34,7 +34,10 @@ export interface Finding {
     | 'commit.no-deployment'
     | 'commit.deployment-mismatch'
     | 'commit.duplicate-deployment'
-    | 'deployment.commit-missing';
+    | 'deployment.commit-missing'
+    | 'route.unclaimed'
+    | 'route.foreign-host'
+    | 'route.claim-not-in-git';
   message: string;
   hint: string;
   commit?: string;

@@ -11,6 +11,8 @@ import type { HistoryEntry } from '../gitops/index.ts';
 import type { LocoServices } from '../services.ts';
 import { planRebuild } from './rebuild-plan.ts';
 import { verifyHistory, type Finding, type RecordedDeployment } from './verify.ts';
+import { compareRoutes, routesInTree } from '../routing/routes-in-git.ts';
+import { takeClaims } from '../routing/claims.ts';
 
 /** Everything on main, newest first. History is walked once; a workspace has at most this many commits. */
 const ALL = 1_000_000;
@@ -31,14 +33,30 @@ export async function verifyWorkspace(loco: LocoServices, access: WorkspaceAcces
     id: r.id as string, app: r.app as string, profile: r.profile as string, changeType: r.change_type as string, image: r.image as string,
     configDigest: r.config_digest as string, status: r.status as string, commit: (r.commit as string | null) ?? null,
   }));
-  const findings = verifyHistory({ history, deployments });
+  const findings = [...verifyHistory({ history, deployments }), ...(history.length ? await routeFindings(loco, em, access, history[0].commit) : [])];
   return { ok: findings.length === 0, commits: history.length, deployments: deployments.length, findings };
+}
+
+/** Routes in git (at main's head) that disagree with the claims in the database (api/routing/routes-in-git.ts). */
+async function routeFindings(loco: LocoServices, em: EntityManager, access: WorkspaceAccess, head: string): Promise<Finding[]> {
+  const git = routesInTree(await loco.store.readFiles(access.slug, head, 'apps/'));
+  const claims = await em.execute<{ app: string; profile: string; host: string; protocol: 'http' | 'grpc'; path_prefix: string }[]>(
+    `select app, profile, host, protocol, path_prefix from route_claims where workspace_id = ?`, [access.workspaceId]);
+  const hosts = [...new Set(git.map((r) => r.host))];
+  const foreign = hosts.length
+    ? await em.execute<{ host: string }[]>(`select host from route_hosts where workspace_id <> ? and host in (${hosts.map(() => '?').join(',')})`, [access.workspaceId, ...hosts])
+    : [];
+  const busy = await em.execute<{ app: string; profile: string }[]>(`select distinct app, profile from deployments where workspace_id = ? and status = 'pending' and finished_at is null`, [access.workspaceId]);
+  return compareRoutes(git, claims.map((c) => ({ app: c.app, profile: c.profile, host: c.host, protocol: c.protocol, pathPrefix: c.path_prefix })),
+    new Set(foreign.map((r) => r.host)), new Set(busy.map((b) => `${b.app}\n${b.profile}`)));
 }
 
 export interface RebuildCounts {
   apps: number;
   deployments: number;
   promotions: number;
+  /** Route claims taken from the routes at main's head. */
+  claims: number;
   skipped: { commit: string; reason: string }[];
 }
 
@@ -86,6 +104,10 @@ export async function rebuildWorkspace(loco: LocoServices, access: WorkspaceAcce
     configs.set(d.id, (await loco.store.readFiles(access.slug, d.commit, path)).get(path) ?? '');
   }
   let promotions = 0;
+  let claims = 0;
+  const skipped = [...plan.skipped];
+  const head = history[0].commit;
+  const routes = routesInTree(await loco.store.readFiles(access.slug, head, 'apps/'));
   await em.transactional(async (tx) => {
     const appIds = new Map<string, string>();
     for (const name of plan.apps) {
@@ -119,6 +141,20 @@ export async function rebuildWorkspace(loco: LocoServices, access: WorkspaceAcce
         promotions += 1;
       }
     }
+    // the claims, as the routes at head make them; one another workspace took meanwhile is skipped, not taken over
+    const byRelease = Map.groupBy(routes, (r) => `${r.app}\n${r.profile}`);
+    for (const group of byRelease.values()) {
+      const { app, profile } = group[0];
+      const appId = appIds.get(app);
+      if (!appId) continue;
+      try {
+        await tx.transactional((inner) => takeClaims(inner, { workspaceId: access.workspaceId, appId, app, profile, claims: group }));
+        claims += group.length;
+      } catch (error) {
+        if (!(error instanceof LocoError)) throw error;
+        skipped.push({ commit: head, reason: `routes of ${app}@${profile} not claimed: ${error.message}` });
+      }
+    }
   });
-  return { apps: plan.apps.length, deployments: plan.deployments.length, promotions, skipped: plan.skipped };
+  return { apps: plan.apps.length, deployments: plan.deployments.length, promotions, claims, skipped };
 }

@@ -9,6 +9,8 @@ import { Deployment } from '../db/entities.ts';
 import type { ChangeType } from '../db/entities.ts';
 import { ensureApp } from '../deployments/create.ts';
 import { appendEvent } from '../deployments/records.ts';
+import { LocoError } from '../../generator/errors.ts';
+import { claimsOfRelease, takeClaims } from '../routing/claims.ts';
 import type { LocoServices } from '../services.ts';
 
 export function newDeploymentId(): string {
@@ -45,6 +47,7 @@ export async function trackLanded(loco: LocoServices, em: EntityManager, c: Land
   });
   await em.flush();
   await appendEvent(em, loco.bus, c.id, { type: 'pending', message: c.summary, data: { change: c.changeType } });
+  await claimLanded(em, loco, c, appId);
   const short = c.commit.slice(0, 7);
   await appendEvent(em, loco.bus, c.id, {
     type: 'committed',
@@ -53,4 +56,20 @@ export async function trackLanded(loco: LocoServices, em: EntityManager, c: Land
   });
   loco.runner.kick(c.id);
   return deployment;
+}
+
+/**
+ * The landed release's routes become the app/profile's claims. The commit is already on main, so a
+ * refusal (another workspace took the host after the promotion was opened) cannot undo it: it is
+ * reported on the deployment, and `audit verify` keeps reporting the route until it is fixed.
+ */
+async function claimLanded(em: EntityManager, loco: LocoServices, c: LandedChange, appId: string): Promise<void> {
+  try {
+    const [{ slug }] = await em.execute<{ slug: string }[]>(`select slug from workspaces where id = ?`, [c.workspaceId]);
+    const claims = claimsOfRelease(c.configText, c.profile, slug);
+    await em.transactional((tx) => takeClaims(tx, { workspaceId: c.workspaceId, appId, app: c.app, profile: c.profile, claims }));
+  } catch (error) {
+    if (!(error instanceof LocoError)) throw error;
+    await appendEvent(em, loco.bus, c.id, { type: 'warning', message: `routes not claimed: ${error.message}`, data: { code: error.code, hint: error.hint } });
+  }
 }

@@ -14,6 +14,9 @@ import { App, Deployment } from '../db/entities.ts';
 import { overridesPath } from '../deployments/overrides.ts';
 import { sealedValuesAt } from '../deployments/sealed-secrets.ts';
 import { otherAppsAt } from '../deployments/other-apps.ts';
+import { claimsOfRelease, takeClaims } from '../routing/claims.ts';
+import { verifiedDomains } from '../routing/custom-domains.ts';
+import { refuseForeignHosts } from '../routing/platform-domains.ts';
 import { currentScopeFiles, headOrCreate, refuseWidePrune } from '../deployments/prepare.ts';
 import type { LocoServices } from '../services.ts';
 import { findPromotion, insertPromotion, supersedeOlder, type PromotionRow } from './records.ts';
@@ -149,6 +152,10 @@ export async function openPromotion(loco: LocoServices, access: WorkspaceAccess,
   if (!profiles.includes(request.to)) {
     throw new LocoError('config.unknown-profile', `profile ${request.to} is not defined in the loco.toml of ${source.id} (it has ${profiles.join(', ')})`, `add [Profile.${request.to}] to loco.toml, deploy it to ${request.from}, then promote`);
   }
+  // the target profile's routes must be this workspace's to take (checked now, taken when it lands)
+  const claims = claimsOfRelease(configText, request.to, access.slug);
+  refuseForeignHosts(claims.map((c) => c.host), { baseDomains: loco.options.baseDomains, slug: access.slug, verifiedDomains: await verifiedDomains(em, access.workspaceId) });
+  await takeClaims(em, { workspaceId: access.workspaceId, appId: null, app: request.app, profile: request.to, claims }, { dryRun: true });
   const head = (await loco.store.head(access.slug))!;
   const overrides = (await loco.store.readFiles(access.slug, head, overridesPath(request.app))).get(overridesPath(request.app));
   const otherApps = await otherAppsAt(loco.store, access.slug, head, request.app, request.to);

@@ -1,7 +1,7 @@
 // The audit: verify that git history and the database agree, and rebuild a workspace's
 // records from its repository. REST shapes (test/promotion/README.md):
 //   GET  /orgs/:org/workspaces/:ws/audit/verify            → {ok, commits, deployments, findings[]}
-//   POST /orgs/:org/workspaces/:ws/admin/rebuild-from-git  → {apps, deployments, promotions, skipped[]} (org admin)
+//   POST /orgs/:org/workspaces/:ws/admin/rebuild-from-git  → {apps, deployments, promotions, claims, skipped[]} (org admin)
 
 import type { FastifyPluginAsync } from 'fastify';
 import { orgAccess, workspaceAccess } from '../auth/access.ts';
@@ -39,7 +39,7 @@ const auditRoutes: FastifyPluginAsync = async (app) => {
       summary: "Recreate a workspace's apps, deployments and merged promotions from its GitOps repository (org admins; empty workspace only)",
       params: workspaceParams,
       response: {
-        200: { type: 'object', properties: { apps: { type: 'integer' }, deployments: { type: 'integer' }, promotions: { type: 'integer' }, skipped } },
+        200: { type: 'object', properties: { apps: { type: 'integer' }, deployments: { type: 'integer' }, promotions: { type: 'integer' }, claims: { type: 'integer' }, skipped } },
         ...problemResponses,
       },
     },
