@@ -2206,6 +2206,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         apps?: number;
+                        claims?: number;
                         deployments?: number;
                         promotions?: number;
                         skipped?: {
