@@ -4,6 +4,7 @@
 
 import { script } from '@bomb.sh/tab';
 import { LocoError } from '../../generator/errors.ts';
+import { consoleLines } from './console-lines.ts';
 
 export const shells = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof shells)[number];
@@ -15,7 +16,7 @@ export function completionScript(shell: string): string {
   if (!(shells as readonly string[]).includes(shell)) {
     throw new LocoError('usage.shell', `no completion for "${shell}"`, 'use loco completion bash, zsh or fish');
   }
-  const text = captured(() => script(shell, 'loco', 'loco'));
+  const text = consoleLines(() => script(shell, 'loco', 'loco')).join('\n') + '\n';
   return shell === 'bash' ? mendBash(text) : text;
 }
 
@@ -45,17 +46,4 @@ function mendBash(text: string): string {
         compopt -o filenames 2>/dev/null
         COMPREPLY=( $(compgen -f -- "$cur") )
     fi`);
-}
-
-/** tab writes its scripts with console.log. */
-function captured(write: () => void): string {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (line: string) => lines.push(String(line));
-  try {
-    write();
-  } finally {
-    console.log = log;
-  }
-  return lines.join('\n') + '\n';
 }

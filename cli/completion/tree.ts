@@ -4,6 +4,7 @@
 
 import type { CAC, Command as CacCommand } from 'cac';
 import { RootCommand, ShellCompDirective, type Command, type Complete } from '@bomb.sh/tab';
+import { consoleLines } from './console-lines.ts';
 import { profileValues } from './profiles.ts';
 
 /** Subcommands that cac sees as the value of a command's first argument. */
@@ -108,15 +109,7 @@ export function completeWords(cli: CAC, words: string[]): string {
   return [...new Set(answer), `:${directive}`].join('\n') + '\n';
 }
 
-/** tab prints its answer with console.log; keep the candidates and drop its directive line (ours says where files go). */
+/** tab's candidates for the words; its directive line is dropped (ours says where files go). */
 function run(tree: RootCommand, words: string[]): string[] {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (line: string) => lines.push(String(line));
-  try {
-    tree.parse(words);
-  } finally {
-    console.log = log;
-  }
-  return lines.filter((l) => !/^:\d+$/.test(l));
+  return consoleLines(() => tree.parse(words)).filter((l) => !/^:\d+$/.test(l));
 }
