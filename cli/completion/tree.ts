@@ -16,6 +16,7 @@ const subcommands: Record<string, Record<string, string>> = {
   members: { list: 'Members and their roles', add: 'Add <user> --role R', remove: 'Remove <user>' },
   domains: { list: 'Custom domains and their DNS challenges', add: 'Add <domain>: prints the TXT record to publish', verify: 'Look the TXT record up and verify <domain>', remove: 'Remove <domain>' },
   config: { upgrade: 'Rewrite a ConfigVersion "0.1" loco.toml in the current format' },
+  secrets: { list: 'Names of the sealed secrets', set: 'Seal NAME=VALUE …', unset: 'Remove NAME …' },
 };
 
 type Values = (words: string[]) => [value: string, description: string][];
