@@ -88,6 +88,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
       progressDeadlineSeconds: options.progressDeadlineSeconds ?? 600,
       ...(options.runner?.holdAfterCommit ? { holdAfterCommit: true } : {}),
       ...(options.runner?.pauseAfterCommit ? { pauseAfterCommit: true } : {}),
+      soleProcess: database.kind === 'pglite',
     });
     const services: LocoServices = { options, database, em, store, bus, runner, argocd, preflight, bootstrap: boot, metrics, streams: new SseRegistry(), clock };
     app.decorate('loco', services);

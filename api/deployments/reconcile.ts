@@ -75,6 +75,12 @@ export interface ReconcileDeps {
   store: GitopsStore;
   /** Whether an Argo CD tracker follows committed deployments (else they end at committed). */
   tracked: boolean;
+  /**
+   * No other process can use this database (the embedded one, held by the data-dir lock): every
+   * lease found at start-up belongs to a process that is gone, even one on another host name
+   * (a restarted pod on the same volume).
+   */
+  soleProcess?: boolean;
 }
 
 /** Reconciles one workspace; returns what it did. */
@@ -90,7 +96,7 @@ export async function reconcileWorkspace(deps: ReconcileDeps, workspace: { id: s
   if (!head) return [];
   const records: UnfinishedRecord[] = rows.map((r) => ({
     id: String(r.id), app: String(r.app), profile: String(r.profile), status: String(r.status), commit: (r.commit as string | null) ?? null,
-    orphaned: Boolean(r.lease_free) || r.lease_owner === null || ownerIsDead(String(r.lease_owner)),
+    orphaned: Boolean(deps.soleProcess) || Boolean(r.lease_free) || r.lease_owner === null || ownerIsDead(String(r.lease_owner)),
   }));
   const oldest = Math.min(...rows.map((r) => new Date(r.created_at as string).getTime()));
   const history = await store.history(workspace.slug, { since: new Date(oldest - CLOCK_SKEW_MS), limit: 1_000_000 });

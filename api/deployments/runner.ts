@@ -39,6 +39,8 @@ export interface RunnerDeps {
   certificateIssuer: string;
   progressDeadlineSeconds: number;
   holdAfterCommit?: boolean;
+  /** No other process shares the database (the embedded one): start-up reconcile may take every lease. */
+  soleProcess?: boolean;
   /** Tests only: wait forever between the commit and its record (RunnerOptions.pauseAfterCommit). */
   pauseAfterCommit?: boolean;
 }
@@ -158,7 +160,7 @@ export class DeploymentRunner {
     );
     for (const w of workspaces) {
       try {
-        const actions = await this.exclusive(w.id, () => reconcileWorkspace({ em: em.fork(), bus: this.#deps.bus, store: this.#deps.store, tracked: Boolean(this.#deps.track) }, w));
+        const actions = await this.exclusive(w.id, () => reconcileWorkspace({ em: em.fork(), bus: this.#deps.bus, store: this.#deps.store, tracked: Boolean(this.#deps.track), soleProcess: Boolean(this.#deps.soleProcess) }, w));
         for (const a of actions) this.#deps.log.warn({ deploymentId: a.id, workspace: w.slug.replace('--', '/'), commit: a.commit, action: a.kind }, `reconciled deployment ${a.id} with main: ${a.kind}`);
       } catch (error) {
         this.#deps.log.error({ err: error, workspace: w.slug.replace('--', '/') }, 'could not reconcile deployments with main');

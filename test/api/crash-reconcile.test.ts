@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../../api/db/orm.ts';
-import { planReconcile, type UnfinishedRecord } from '../../api/deployments/reconcile.ts';
+import { ownerIsDead, planReconcile, type UnfinishedRecord } from '../../api/deployments/reconcile.ts';
 import type { HistoryEntry } from '../../api/gitops/index.ts';
 import { call, config, createTestDatabase, startTestApi, waitForEvent, within } from './helpers.ts';
 
@@ -24,9 +24,9 @@ const WS = '/orgs/default/workspaces/default';
 const git = (gitdir: string, ...args: string[]) => execFileSync('git', ['--git-dir', gitdir, ...args], { encoding: 'utf8' }).trim();
 
 /** Starts the real API (`api/main.ts`) paused at the test-only crash point after each commit; resolves its URL. */
-async function startCrashingApi(dataDir: string) {
+async function startCrashingApi(dataDir: string, databaseUrl = '') {
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, LOCO_DATA_DIR: dataDir, LOCO_PORT: '0', DATABASE_URL: '', LOCO_ARGOCD_URL: '', LOCO_TEST_CRASH_POINT: 'after-commit', LOCO_LOG_LEVEL: 'info' },
+    env: { ...process.env, LOCO_DATA_DIR: dataDir, LOCO_PORT: '0', DATABASE_URL: databaseUrl, LOCO_ARGOCD_URL: '', LOCO_TEST_CRASH_POINT: 'after-commit', LOCO_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = once(child, 'exit');
@@ -47,8 +47,8 @@ async function startCrashingApi(dataDir: string) {
  * Deploys app `api` through a real API process paused at the crash point, then kills it with
  * SIGKILL there: main has the commit, the database still says pending.
  */
-async function deployAndKillAfterCommit(dataDir: string): Promise<{ token: string; id: string; commit: string }> {
-  const first = await within(120_000, 'the first API starts', startCrashingApi(dataDir));
+async function deployAndKillAfterCommit(dataDir: string, databaseUrl = ''): Promise<{ token: string; id: string; commit: string }> {
+  const first = await within(120_000, 'the first API starts', startCrashingApi(dataDir, databaseUrl));
   const token = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
   const res = await fetch(`${first.url}/api/v1${WS}/apps/api/deployments`, {
     method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -74,6 +74,11 @@ describe('crash between a commit and its record', () => {
       assert.equal(head, commit, 'the killed process had moved main');
       assert.equal(git(gitdir, 'log', '-1', '--format=%(trailers:key=Loco-Deployment,valueonly)', 'main'), id);
 
+      // a restarted pod on the same volume has another host name: the embedded database's lock
+      // still proves no other process holds the lease
+      const db = await openDatabase({ dataDir });
+      await db.orm.em.fork().execute(`update deployments set lease_owner = 'old-pod:7:abcdef', lease_expires_at = now() + interval '1 hour' where id = ?`, [id]);
+      await db.close();
       const second = await startTestApi('pglite', {}, { dataDir, database: await createTestDatabase('pglite') });
       try {
         // at once, before any lease of the dead process ran out
@@ -99,15 +104,17 @@ describe('crash between a commit and its record', () => {
   });
 
   test('a runner taking over a killed carrier\'s deployment after its lease runs out records the commit it made, even after a later commit', { timeout: 240_000 }, async () => {
+    // PostgreSQL: replicas on several hosts may share it (the embedded database has one process only)
     const dataDir = await mkdtemp(join(tmpdir(), 'loco-crash-takeover-'));
+    const database = await createTestDatabase('postgresql');
     try {
-      const { token, id, commit } = await deployAndKillAfterCommit(dataDir);
+      const { token, id, commit } = await deployAndKillAfterCommit(dataDir, database.url);
       // As if the carrier were a replica on another host: its lease still looks held at the next start.
-      const db = await openDatabase({ dataDir });
+      const db = await openDatabase({ dataDir, databaseUrl: database.url! });
       await db.orm.em.fork().execute(`update deployments set lease_owner = 'other-host:4242:abcdef', lease_expires_at = now() + interval '1 hour' where id = ?`, [id]);
       await db.close();
 
-      const second = await startTestApi('pglite', {}, { dataDir, database: await createTestDatabase('pglite') });
+      const second = await startTestApi('postgresql', {}, { dataDir, database });
       try {
         // another app's deploy lands on main first, so main's head is no longer the lost commit
         const web = (await call(second.app, token, 'POST', `${WS}/apps/web/deployments`, { config: config('web'), profile: 'dev', image: 'registry.example.com/acme/web:1' })).json().id;
@@ -126,8 +133,18 @@ describe('crash between a commit and its record', () => {
         await second.close();
       }
     } finally {
+      await database.drop();
       await rm(dataDir, { recursive: true, force: true });
     }
+  });
+
+  test('a lease is taken as abandoned at start-up when its process is gone from this host, never when it runs elsewhere or here', async () => {
+    const dead = spawn(process.execPath, ['-e', '0']);
+    await once(dead, 'exit');
+    assert.equal(ownerIsDead(`${hostname()}:${dead.pid}:abcdef`), true);
+    assert.equal(ownerIsDead(`${hostname()}:${process.pid}:abcdef`), false);
+    assert.equal(ownerIsDead(`other-host:${dead.pid}:abcdef`), false);
+    assert.equal(ownerIsDead('not-an-instance-id'), false);
   });
 
   test('a deployment whose commit main no longer holds (main was reset) is marked failed at the next start, audit clean', { timeout: 240_000 }, async () => {
