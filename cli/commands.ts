@@ -117,8 +117,8 @@ export function declareCommands(cli: CAC, bind: Bind): void {
     .option('--from-stdin', 'secrets set NAME: read the value from standard input (keeps it out of shell history)')
     .option('--from-file <name=path>', 'secrets set: read NAME\'s value from a file, byte for byte (repeatable)')
     .option('--config <file>', 'loco.toml naming the app'))
-    .example('  $ printf %s "$DB_PASSWORD" | loco secrets set DB_PASSWORD --from-stdin --profile dev')
     .example('  $ loco secrets set --from-file TLS_KEY=./key.pem --app api --profile dev')
+    .example('  $ printf %s "$DB_PASSWORD" | loco secrets set DB_PASSWORD --from-stdin --profile dev')
     .example('  $ loco secrets list --profile dev'),
   async () => (await import('./commands/secrets.ts')).secrets);
   bind(cli.command('destroy [app]', 'Remove an app (every profile) from the workspace')
