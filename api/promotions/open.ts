@@ -15,7 +15,7 @@ import { overridesPath } from '../deployments/overrides.ts';
 import { sealedValuesAt } from '../deployments/sealed-secrets.ts';
 import { otherAppsAt } from '../deployments/other-apps.ts';
 import { claimsOfRelease, takeClaims } from '../routing/claims.ts';
-import { verifiedDomains } from '../routing/custom-domains.ts';
+import { hostUnderForeignDomain, verifiedDomains } from '../routing/custom-domains.ts';
 import { refuseForeignHosts } from '../routing/platform-domains.ts';
 import { currentScopeFiles, headOrCreate, refuseWidePrune } from '../deployments/prepare.ts';
 import type { LocoServices } from '../services.ts';
@@ -154,7 +154,9 @@ export async function openPromotion(loco: LocoServices, access: WorkspaceAccess,
   }
   // the target profile's routes must be this workspace's to take (checked now, taken when it lands)
   const claims = claimsOfRelease(configText, request.to, access.slug);
-  refuseForeignHosts(claims.map((c) => c.host), { baseDomains: loco.options.baseDomains, slug: access.slug, verifiedDomains: await verifiedDomains(em, access.workspaceId) });
+  const hosts = claims.map((c) => c.host);
+  const foreign = await hostUnderForeignDomain(em, access.workspaceId, hosts);
+  refuseForeignHosts(hosts, { baseDomains: loco.options.baseDomains, slug: access.slug, verifiedDomains: await verifiedDomains(em, access.workspaceId), ...(foreign ? { foreign } : {}) });
   await takeClaims(em, { workspaceId: access.workspaceId, appId: null, app: request.app, profile: request.to, claims }, { dryRun: true });
   const head = (await loco.store.head(access.slug))!;
   const overrides = (await loco.store.readFiles(access.slug, head, overridesPath(request.app))).get(overridesPath(request.app));

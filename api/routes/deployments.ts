@@ -12,7 +12,7 @@ import { loadDeployment } from '../deployments/load.ts';
 import { currentScopeFiles, prepareDeploy, refuseWidePrune } from '../deployments/prepare.ts';
 import { deploymentJson } from '../deployments/records.ts';
 import { claimsOfRelease, takeClaims } from '../routing/claims.ts';
-import { DEFAULT_CERTIFICATE_ISSUER, verifiedDomains } from '../routing/custom-domains.ts';
+import { DEFAULT_CERTIFICATE_ISSUER, hostUnderForeignDomain, verifiedDomains } from '../routing/custom-domains.ts';
 import { refuseForeignHosts } from '../routing/platform-domains.ts';
 import { appParams, deploymentParams, name, problemResponses } from './schemas.ts';
 
@@ -59,7 +59,9 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
     const tls = { customDomains, issuer: app.loco.options.certificateIssuer ?? DEFAULT_CERTIFICATE_ISSUER };
     const { configDigest } = await prepareDeploy(app.loco.store, access.slug, { app: appName, ...body }, tls, app.loco.options.endpoints);
     const claims = claimsOfRelease(body.config, body.profile, access.slug);
-    refuseForeignHosts(claims.map((c) => c.host), { baseDomains: app.loco.options.baseDomains, slug: access.slug, verifiedDomains: customDomains });
+    const hosts = claims.map((c) => c.host);
+    const foreign = await hostUnderForeignDomain(em, access.workspaceId, hosts);
+    refuseForeignHosts(hosts, { baseDomains: app.loco.options.baseDomains, slug: access.slug, verifiedDomains: customDomains, ...(foreign ? { foreign } : {}) });
     // `loco deploy` asks this before a long image build, so a refusal costs seconds, not the build.
     if (body.dryRun) {
       // a dry run checks the route claims as the deploy would, and takes none

@@ -82,6 +82,16 @@ export async function verifiedDomains(em: EntityManager, workspaceId: string): P
   return rows.map((r) => r.domain);
 }
 
+/** The first of `hosts` that lies under a domain another workspace verified (with that domain), if any. */
+export async function hostUnderForeignDomain(em: EntityManager, workspaceId: string, hosts: string[]): Promise<{ host: string; domain: string } | undefined> {
+  for (const host of hosts) {
+    const rows = await em.execute<{ domain: string }[]>(
+      `select domain from custom_domains where verified_at is not null and workspace_id <> ? and (domain = ? or ? like '%.' || domain) limit 1`, [workspaceId, host, host]);
+    if (rows.length) return { host, domain: rows[0].domain };
+  }
+  return undefined;
+}
+
 function notAdded(domain: string): LocoError {
   return new LocoError('not-found.domain', `domain ${domain} has not been added to this workspace`, `add it first: loco domains add ${domain}`);
 }

@@ -23,10 +23,17 @@ export interface HostPolicy {
   baseDomains?: string[];
   slug: string;
   verifiedDomains: string[];
+  /** A host of the deploy under a custom domain another workspace verified (hostUnderForeignDomain). */
+  foreign?: { host: string; domain: string };
 }
 
 /** Refuses the first host the workspace may not use, naming the setting and the fix. */
 export function refuseForeignHosts(hosts: string[], policy: HostPolicy): void {
+  // whatever the platform allows, a domain verified by another workspace is theirs
+  if (policy.foreign) {
+    throw new LocoError('validation.host-not-allowed', `host ${policy.foreign.host} is under ${policy.foreign.domain}, a custom domain of another workspace`,
+      'choose another Subdomain or BaseDomain: a verified custom domain belongs to one workspace', { data: { host: policy.foreign.host } });
+  }
   if (!policy.baseDomains) return;
   for (const host of hosts) {
     if (policy.baseDomains.some((d) => isHostUnder(host, d))) continue;

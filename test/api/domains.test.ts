@@ -127,3 +127,26 @@ describe('platform and custom domains', () => {
     assert.equal((await deploy(W, 'shop', shop)).statusCode, 400, 'no longer verified');
   });
 });
+
+describe('custom domains on a platform without LOCO_BASE_DOMAINS', () => {
+  test("another workspace's verified custom domain stays theirs even where hosts are not restricted", async () => {
+    const dns = await startDnsDouble();
+    const api = await startTestApi('pglite', { runner: { disabled: true }, dnsServers: [dns.server] });
+    try {
+      const W = '/orgs/default/workspaces/default';
+      assert.equal((await call(api.app, api.adminToken, 'POST', '/orgs/default/workspaces', { name: 'other' })).statusCode, 201);
+      const added = (await call(api.app, api.adminToken, 'POST', `${W}/domains`, { domain: 'brand.example' })).json();
+      dns.setTxt(added.challenge.name, [added.challenge.value]);
+      assert.equal((await call(api.app, api.adminToken, 'POST', `${W}/domains/brand.example/verify`)).statusCode, 200);
+      const deploy = (ws: string) => call(api.app, api.adminToken, 'POST', `/orgs/default/workspaces/${ws}/apps/www/deployments`,
+        { config: service('www', 'BaseDomain = "brand.example"'), profile: 'default', image: 'registry.example.com/acme/www:1' });
+      const res = await deploy('other');
+      assert.equal(res.statusCode, 400, res.body);
+      assert.equal(res.json().detail, 'host www.brand.example is under brand.example, a custom domain of another workspace');
+      assert.equal((await deploy('default')).statusCode, 202);
+    } finally {
+      await api.close();
+      await dns.stop();
+    }
+  });
+});
