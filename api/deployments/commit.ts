@@ -9,6 +9,7 @@ import type { Author, ChangeResult, GitopsStore } from '../gitops/index.ts';
 import type { Deployment } from '../db/entities.ts';
 import { applyOverrideChange, overridesPath, type OverrideChange } from './overrides.ts';
 import { otherAppsAt } from './other-apps.ts';
+import { recordedConfigVersion } from './release-version.ts';
 import { orphanedBaseScope } from './legacy-base.ts';
 import { rollbackFiles, rollbackScope } from './rollback-files.ts';
 import { currentScopeFiles, headOrCreate } from './prepare.ts';
@@ -79,7 +80,9 @@ async function readOverrides(store: GitopsStore, slug: string, head: string, app
  */
 export async function renderAt(ctx: CommitContext, d: Deployment, head: string, overrides?: string): Promise<Map<string, string>> {
   const text = overrides ?? (await readOverrides(ctx.store, ctx.slug, head, d.app));
-  const config = parseConfig(d.configText, 'loco.toml');
+  // A deploy brings a new file; every other change re-reads the release's, as it was recorded.
+  const version = d.changeType === 'deploy' ? undefined : await recordedConfigVersion(ctx.store, ctx.slug, head, d.app, d.profile);
+  const config = parseConfig(d.configText, 'loco.toml', version !== undefined ? { version } : {});
   const otherApps = await otherAppsAt(ctx.store, ctx.slug, head, d.app, d.profile);
   let sealedSecrets = await sealedValuesAt(ctx.store, ctx.slug, head, d.app, d.profile);
   if (d.changeType === 'secrets') sealedSecrets = applySecretsChange(sealedSecrets, (d.change ?? { set: {}, unset: [] }) as unknown as SecretsChange, d.createdAt.toISOString());
@@ -97,7 +100,8 @@ const editsOverrides = (d: Deployment): d is Deployment & { changeType: 'env' | 
 async function renderChange(ctx: CommitContext, d: Deployment, head: string): Promise<Map<string, string>> {
   if (!editsOverrides(d)) return renderAt(ctx, d, head);
   const current = await readOverrides(ctx.store, ctx.slug, head, d.app);
-  const next = applyOverrideChange(current ?? '', d.profile, d.changeType, (d.change ?? {}) as OverrideChange, d.configText);
+  const next = applyOverrideChange(current ?? '', d.profile, d.changeType, (d.change ?? {}) as OverrideChange, d.configText,
+    await recordedConfigVersion(ctx.store, ctx.slug, head, d.app, d.profile));
   const files = await renderAt(ctx, d, head, next);
   files.set(overridesPath(d.app), next);
   return files;

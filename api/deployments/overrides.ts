@@ -1,6 +1,7 @@
 // apps/<app>/overrides.toml, the runtime overrides that `loco env` and `loco scale` edit; the
 // edit itself is the generator's pure setOverrides.
 
+import type { ConfigVersion } from '../../generator/config/versions/version.ts';
 import { OVERRIDES_FILE, parseConfig, parseOverrides, setOverrides } from '../../generator/index.ts';
 
 export interface OverrideChange {
@@ -16,14 +17,17 @@ export function overridesPath(app: string): string {
 }
 
 /** The app's Env.NotSecret in `profile` (a profile's list replaces the top level's). */
-export function notSecretOf(configText: string, profile: string): string[] {
-  const config = parseConfig(configText, 'loco.toml');
+export function notSecretOf(configText: string, profile: string, version?: ConfigVersion): string[] {
+  const config = parseConfig(configText, 'loco.toml', version !== undefined ? { version } : {});
   return [...(config.profiles[profile]?.env?.notSecret ?? config.base.env?.notSecret ?? [])].filter((n): n is string => typeof n === 'string');
 }
 
-/** `configText`: the release's loco.toml, whose Env.NotSecret names may be set although they look secret. */
-export function applyOverrideChange(text: string, profile: string, kind: 'env' | 'scale', change: OverrideChange, configText: string): string {
-  if (kind === 'env') return setOverrides(text, profile, { env: { set: change.set ?? {}, unset: change.unset ?? [], notSecret: notSecretOf(configText, profile) } });
+/**
+ * `configText`: the release's loco.toml, whose Env.NotSecret names may be set although they look
+ * secret; `version`: the format version recorded with that release (release-version.ts).
+ */
+export function applyOverrideChange(text: string, profile: string, kind: 'env' | 'scale', change: OverrideChange, configText: string, version?: ConfigVersion): string {
+  if (kind === 'env') return setOverrides(text, profile, { env: { set: change.set ?? {}, unset: change.unset ?? [], notSecret: notSecretOf(configText, profile, version) } });
   return setOverrides(text, profile, {
     ...(change.replicas !== undefined ? { replicas: change.replicas } : {}),
     ...(change.cpu !== undefined ? { cpu: change.cpu } : {}),

@@ -2,7 +2,7 @@
 // problem at once), the profile exists, the app renders, and the change passes the prune guard
 // rail against what the repository holds now.
 
-import { LocoError } from '../../generator/errors.ts';
+import { LocoError, type ProblemDetail } from '../../generator/errors.ts';
 import { appScope, configDigest, parseConfig, platformEndpoints, profileNames, readSealedValues, renderApp, type PlatformEndpoints, type RouteTls } from '../../generator/index.ts';
 import type { GitopsStore } from '../gitops/index.ts';
 import { overridesPath } from './overrides.ts';
@@ -48,8 +48,11 @@ export function refuseWidePrune(before: Map<string, string>, after: Map<string, 
   }
 }
 
-/** Validates and renders a deploy; returns the config digest. Throws LocoErrors a client can act on. */
-export async function prepareDeploy(store: GitopsStore, slug: string, request: DeployRequest, tls?: RouteTls, endpoints: PlatformEndpoints = {}): Promise<{ configDigest: string }> {
+/**
+ * Validates and renders a deploy; returns the config digest and the config's warnings (keys a
+ * 0.1 file carries that Loco ignores). Throws LocoErrors a client can act on.
+ */
+export async function prepareDeploy(store: GitopsStore, slug: string, request: DeployRequest, tls?: RouteTls, endpoints: PlatformEndpoints = {}): Promise<{ configDigest: string; warnings: ProblemDetail[] }> {
   const config = parseConfig(request.config, 'loco.toml');
   if (config.name !== request.app) {
     throw new LocoError('config.app-mismatch', `loco.toml describes app ${config.name}, but the request deploys ${request.app}`,
@@ -74,5 +77,5 @@ export async function prepareDeploy(store: GitopsStore, slug: string, request: D
   const scope = appScope(request.app, request.profile);
   const before = new Map([...appFiles].filter(([path]) => inScope(path, scope)));
   refuseWidePrune(before, after, request.confirmPrune, `deploying ${request.app}@${request.profile}`);
-  return { configDigest: configDigest(request.config) };
+  return { configDigest: configDigest(request.config), warnings: config.warnings ?? [] };
 }

@@ -18,6 +18,7 @@ import { claimsOfRelease, takeClaims } from '../routing/claims.ts';
 import { hostUnderForeignDomain, verifiedDomains } from '../routing/custom-domains.ts';
 import { refuseForeignHosts } from '../routing/platform-domains.ts';
 import { currentScopeFiles, headOrCreate, refuseWidePrune } from '../deployments/prepare.ts';
+import { recordedConfigVersion } from '../deployments/release-version.ts';
 import type { LocoServices } from '../services.ts';
 import { findPromotion, insertPromotion, supersedeOlder, type PromotionRow } from './records.ts';
 import { compareProfiles, promotionBody, readProfileState } from './summary.ts';
@@ -147,7 +148,8 @@ export async function openPromotion(loco: LocoServices, access: WorkspaceAccess,
   // The release's config as it was committed (git is the record), not as the database kept it.
   const configPath = `apps/${request.app}/loco.toml`;
   const configText = (await loco.store.readFiles(access.slug, source.commit!, configPath)).get(configPath) ?? source.configText;
-  const config = parseConfig(configText, 'loco.toml');
+  const version = await recordedConfigVersion(loco.store, access.slug, source.commit!, request.app, request.from);
+  const config = parseConfig(configText, 'loco.toml', version !== undefined ? { version } : {});
   const profiles = profileNames(config);
   if (!profiles.includes(request.to)) {
     throw new LocoError('config.unknown-profile', `profile ${request.to} is not defined in the loco.toml of ${source.id} (it has ${profiles.join(', ')})`, `add [Profile.${request.to}] to loco.toml, deploy it to ${request.from}, then promote`);

@@ -2,6 +2,8 @@
 // apps/<app>/overrides.toml and re-renders the profile's overlay as one commit (no image
 // rebuild), recorded and tracked as a deployment with change type env or scale.
 
+import { recordedConfigVersion } from '../deployments/release-version.ts';
+import { claimsOfRelease } from '../routing/claims.ts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { LocoError } from '../../generator/errors.ts';
@@ -38,10 +40,12 @@ async function recordChange(
   // validate the edit now against the current file, so a bad value is a 400 rather than a failed deployment
   const head = await headOrCreate(loco.store, access.slug);
   const path = overridesPath(release.app);
-  applyOverrideChange((await loco.store.readFiles(access.slug, head, path)).get(path) ?? '', release.profile, kind, change, release.configText);
+  const version = await recordedConfigVersion(loco.store, access.slug, head, release.app, release.profile);
+  applyOverrideChange((await loco.store.readFiles(access.slug, head, path)).get(path) ?? '', release.profile, kind, change, release.configText, version);
   const em = loco.em();
   const { deployment } = await createDeployment(em, loco.bus, {
     access, principal, app: release.app, profile: release.profile, changeType: kind, change: { ...change },
+    claims: claimsOfRelease(release.configText, release.profile, access.slug, version),
     image: release.image, configText: release.configText, envFile: release.envFile, configDigest: release.configDigest, summary,
   });
   loco.runner.kick(deployment.id);

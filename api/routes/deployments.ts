@@ -10,7 +10,7 @@ import { createDeployment, requestHash } from '../deployments/create.ts';
 import { refuseDirectDeploy, refuseDirectRollback } from '../promotions/protect.ts';
 import { loadDeployment } from '../deployments/load.ts';
 import { currentScopeFiles, prepareDeploy, refuseWidePrune } from '../deployments/prepare.ts';
-import { deploymentJson } from '../deployments/records.ts';
+import { appendEvent, deploymentJson } from '../deployments/records.ts';
 import { claimsOfRelease, takeClaims } from '../routing/claims.ts';
 import { DEFAULT_CERTIFICATE_ISSUER, hostUnderForeignDomain, verifiedDomains } from '../routing/custom-domains.ts';
 import { refuseForeignHosts } from '../routing/platform-domains.ts';
@@ -57,7 +57,7 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
     }
     const customDomains = await verifiedDomains(em, access.workspaceId);
     const tls = { customDomains, issuer: app.loco.options.certificateIssuer ?? DEFAULT_CERTIFICATE_ISSUER };
-    const { configDigest } = await prepareDeploy(app.loco.store, access.slug, { app: appName, ...body }, tls, app.loco.options.endpoints);
+    const { configDigest, warnings } = await prepareDeploy(app.loco.store, access.slug, { app: appName, ...body }, tls, app.loco.options.endpoints);
     const claims = claimsOfRelease(body.config, body.profile, access.slug);
     const hosts = claims.map((c) => c.host);
     const foreign = await hostUnderForeignDomain(em, access.workspaceId, hosts);
@@ -73,7 +73,14 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
       requestHash: hash, confirmPrune: Boolean(body.confirmPrune), ...(body.idempotencyKey ? { idempotencyKey: body.idempotencyKey } : {}),
       summary: `deploy ${appName}@${body.profile}: ${body.image} (requested by ${principal.userName})`,
     });
-    if (created) app.loco.runner.kick(deployment.id);
+    if (created) {
+      // The file deploys, but the user should hear what Loco ignored in it (as `loco validate` says).
+      for (const w of warnings) {
+        const where = w.at ? `loco.toml:${w.at.line}:${w.at.column} ` : '';
+        await appendEvent(em, app.loco.bus, deployment.id, { type: 'warning', message: `${where}${w.message} (${w.hint})`, data: { config: true, code: w.code, ...(w.path ? { path: w.path } : {}), ...(w.at ? { line: w.at.line, column: w.at.column } : {}) } });
+      }
+      app.loco.runner.kick(deployment.id);
+    }
     return reply.code(202).header('location', `/api/v1/deployments/${deployment.id}`).send(deploymentJson(deployment, org, ws));
   });
 

@@ -10,6 +10,7 @@
 //   same gRPC service) held by another app or profile is refused (409), naming the holder;
 // - a deploy replaces its app/profile's claims; hosts left with no claim are released.
 
+import type { ConfigVersion } from '../../generator/config/versions/version.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ulid } from 'ulid';
 import { LocoError } from '../../generator/errors.ts';
@@ -93,7 +94,7 @@ async function releaseEmptyHosts(em: EntityManager, workspaceId: string, hosts: 
   }
 }
 
-/** The claims a release's loco.toml makes in a profile (none for WORKER and CRON). */
-export function claimsOfRelease(configText: string, profile: string, slug: string): RouteClaim[] {
-  return routeClaims(resolveForRender({ config: parseConfig(configText, 'loco.toml'), profile, workspace: slug }));
+/** The claims a release's loco.toml (read as `version`, when its release recorded one) makes in a profile (none for WORKER and CRON). */
+export function claimsOfRelease(configText: string, profile: string, slug: string, version?: ConfigVersion): RouteClaim[] {
+  return routeClaims(resolveForRender({ config: parseConfig(configText, 'loco.toml', version !== undefined ? { version } : {}), profile, workspace: slug }));
 }
