@@ -17,10 +17,11 @@ const TOKEN_SHAPES = /\b(loco_(?:pat|dpl)|gh[opsur]|github_pat)_[A-Za-z0-9_-]{6,
 /** Flags whose value is a credential, as `--token X` or `--token=X`. */
 const SECRET_FLAGS = new Set(['--token', '--password', '--github-token']);
 
-/** The command line with credential values replaced; NAME=value arguments of a `secrets` command (DESIGN.md's `loco secrets set`) too. */
+/** The command line with credential values replaced; NAME=value arguments of `loco secrets set` too. */
 export function redactArgs(args: readonly string[]): string[] {
   const out: string[] = [];
-  const sealing = args[0] === 'secrets';
+  // global flags may come first (`loco --debug secrets set …`)
+  const sealing = args.includes('secrets');
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const [flag] = arg.split('=', 1);

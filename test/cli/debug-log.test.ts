@@ -69,5 +69,6 @@ test('headers, token shapes and sealed values are redacted from any logged line'
   assert.equal(redactLine(`failed with ${token} and gho_0123456789abcdef`, []), 'failed with loco_pat_[redacted] and gho_[redacted]');
   assert.equal(redactLine('custom credential s3cr3t-value in a message', ['s3cr3t-value']), 'custom credential [redacted] in a message');
   assert.deepEqual(redactArgs(['secrets', 'set', 'DB_URL=postgres://u:p@h/db', '--profile', 'dev']), ['secrets', 'set', 'DB_URL=[redacted]', '--profile', 'dev']);
+  assert.deepEqual(redactArgs(['--debug', 'secrets', 'set', 'STRIPE_KEY=sk_live_1']), ['--debug', 'secrets', 'set', 'STRIPE_KEY=[redacted]']);
   assert.deepEqual(redactArgs(['env', 'set', 'LOG_LEVEL=debug', '--token', 't0ps3cret']), ['env', 'set', 'LOG_LEVEL=debug', '--token', '[redacted]']);
 });
