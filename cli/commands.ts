@@ -17,8 +17,10 @@ export function declareCommands(cli: CAC, bind: Bind): void {
   const app = () => import('./commands/app.ts');
   const changes = () => import('./commands/changes.ts');
 
-  bind(cli.command('login', 'Log in to a Loco API (GitHub device flow when offered, else a token)')
-    .example('  $ loco login --api https://loco.example.com --token "$(cat .loco/admin-token)"'),
+  bind(cli.command('login', 'Log in to a Loco API (GitHub device flow when offered, else a token or an invitation code)')
+    .option('--invite <code>', 'Redeem the invitation code a workspace admin gave you for your first token')
+    .example('  $ loco login --api https://loco.example.com --token "$(cat .loco/admin-token)"')
+    .example('  $ loco login --api https://loco.example.com --invite loco_inv_…'),
   async () => (await auth()).login);
   bind(cli.command('logout', 'Forget the saved token for the API').example('  $ loco logout'), async () => (await auth()).logout);
   bind(cli.command('whoami', 'Show the logged-in user, their workspaces and the current one').example('  $ loco whoami -o json'), async () => (await auth()).whoami);
@@ -159,11 +161,24 @@ export function declareCommands(cli: CAC, bind: Bind): void {
     .example('  $ loco domains verify shop.example.com'),
   async () => (await import('./commands/domains.ts')).domains);
 
-  bind(cli.command('members [action] [user]', 'Members of the workspace and their roles: members | members add <user> --role R | members remove <user>')
-    .option('--role <role>', 'members add: admin, deploy (deployer) or read (viewer)', { default: 'deploy' })
+  bind(cli.command('members [action] [user]', 'Members of the workspace and their roles: members | members add <user> --role R | members invite <user> | members remove <user>')
+    .option('--role <role>', 'members add/invite: admin, deploy (deployer; a new member\'s default) or read (viewer)')
+    .option('--expires <duration>', 'members invite: how long the invitation code works, e.g. 2d (default 7d)')
     .example('  $ loco members')
-    .example('  $ loco members add rosa --role deploy'),
+    .example('  $ loco members add rosa --role deploy    # prints rosa\'s invitation code when she has no token yet')
+    .example('  $ loco members invite rosa --expires 2d'),
   async () => (await import('./commands/members.ts')).members);
+
+  bind(cli.command('tokens [action] [name]', 'API tokens: tokens list | tokens create [name] [--expires 30d] | tokens create --deploy --app A --profile P | tokens revoke <id|name>')
+    .option('--deploy', 'create: a deploy token for CI that can only deploy --app in --profile')
+    .option('--app <app>', 'create --deploy: the app (default: from loco.toml)')
+    .option('--profile <profile>', 'create --deploy: the profile')
+    .option('--expires <duration>', 'create: lifetime, e.g. 30d or 15m (personal default 90d, deploy default 5m)')
+    .option('--config <file>', 'loco.toml naming the app')
+    .example('  $ loco tokens create laptop --expires 30d')
+    .example('  $ LOCO_TOKEN=$(loco tokens create --deploy --app web --profile dev) loco deploy --profile dev --non-interactive')
+    .example('  $ loco tokens revoke laptop'),
+  async () => (await import('./commands/tokens.ts')).tokens);
 
   bind(cli.command('completion <shell>', 'Print a completion script for bash, zsh or fish')
     .example('  $ loco completion bash > ~/.local/share/bash-completion/completions/loco')

@@ -21,3 +21,9 @@ export function formatDuration(ms: number): string {
   const m = Math.floor(s / 60);
   return m < 60 ? `${m}m${s % 60 ? `${s % 60}s` : ''}` : `${Math.floor(m / 60)}h${m % 60 ? `${m % 60}m` : ''}`;
 }
+
+/** A token's or code's time left, as people say it: "90 days", "1 day", "4m59s". */
+export function formatTimeLeft(ms: number): string {
+  const days = Math.floor(ms / 86_400_000);
+  return days >= 1 ? `${days} day${days === 1 ? '' : 's'}` : formatDuration(Math.max(0, ms));
+}

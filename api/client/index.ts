@@ -16,12 +16,15 @@ import {
   type Deployment,
   type DeploymentEvent,
   type HistoryEntry,
+  type Invitation,
+  type IssuedToken,
   type Me,
   type Member,
   type Domain,
   type Promotion,
   type ScaleBody,
   type SecretsOfProfile,
+  type TokenSummary,
   type WorkspaceRef,
   type WorkspaceDeleted,
   type WorkspaceSummary,
@@ -123,7 +126,16 @@ export function createLocoClient(options: ClientOptions) {
   const client = {
     url: apiUrl,
     me: () => get<Me>('/me'),
-    createToken: (name: string) => post<{ token: string }>('/tokens', { name }),
+    /** A personal token (the secret is in this answer only); 90 days unless expiresInSeconds. */
+    createToken: (name: string, expiresInSeconds?: number) => post<IssuedToken>('/tokens', { name, ...(expiresInSeconds ? { expiresInSeconds } : {}) }),
+    listTokens: () => get<TokenSummary[]>('/tokens'),
+    revokeToken: (idOrName: string) => json<{ revoked: string; name: string }>('DELETE', `/tokens/${enc(idOrName)}`),
+    /** A deploy token for CI: one app in one profile, five minutes unless expiresInSeconds. */
+    createDeployToken: (w: WorkspaceRef, body: { app: string; profile: string; expiresInSeconds?: number }) => post<IssuedToken>(`${ws(w)}/deploy-tokens`, body),
+    /** A new invitation code for a user (adding them as a member when they are not one). */
+    createInvitation: (w: WorkspaceRef, body: { user: string; role?: string; expiresInSeconds?: number }) => post<Member & { invitation: Invitation }>(`${ws(w)}/invitations`, body),
+    /** Spends an invitation code for the invited user's first token; needs no token. */
+    redeemInvitation: (code: string) => post<{ token: string; expiresAt: string; user: string; org: string; workspace: string; role: string }>('/auth/invitations/redeem', { code }),
     /** Starts a GitHub device-flow login; 'unavailable.github-login' when the API has none configured. */
     startDeviceFlow: () => post<{ deviceCode: string; userCode: string; verificationUri: string; interval?: number; expiresIn?: number }>('/auth/github/device'),
     pollDeviceFlow: (deviceCode: string) => post<{ status: 'pending' | 'slow_down' | 'complete'; interval?: number; token?: string }>('/auth/github/token', { deviceCode }),
@@ -139,7 +151,7 @@ export function createLocoClient(options: ClientOptions) {
     getDora: (w: WorkspaceRef, since: string) => get<DoraReport>(`${ws(w)}/dora`, { since }),
     listMembers: (w: WorkspaceRef) => get<Member[]>(`${ws(w)}/members`),
     /** Adds a member, or changes their role when they are one. */
-    setMember: (w: WorkspaceRef, user: string, role: string) => post<Member>(`${ws(w)}/members`, { user, role }),
+    setMember: (w: WorkspaceRef, user: string, role: string) => post<Member & { invitation?: Invitation }>(`${ws(w)}/members`, { user, role }),
     removeMember: (w: WorkspaceRef, user: string) => json<{ removed: string }>('DELETE', `${ws(w)}/members/${enc(user)}`),
 
     listDomains: (w: WorkspaceRef) => get<Domain[]>(`${ws(w)}/domains`),

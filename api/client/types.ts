@@ -1,7 +1,7 @@
 // Shapes of the Loco REST API (COMMON.md "REST API") as the CLI reads them. The API owns the
 // contract; these types mirror it and are checked at the boundary by the client.
 
-import type { components, paths } from './openapi.gen.ts';
+import type { components, operations, paths } from './openapi.gen.ts';
 
 /** From the API's own document (api/client/openapi.gen.ts, `npm run generate:client`). */
 export type DeploymentStatus = components['schemas']['Deployment']['status'];
@@ -47,6 +47,20 @@ export interface Membership {
 export interface Me {
   user: { id: string; name: string; email?: string };
   memberships: Membership[];
+  /** The token the request was made with: a personal token, or a deploy token's app@profile scope. */
+  token?: operations['getMe']['responses'][200]['content']['application/json']['token'];
+}
+
+/** A token as `POST /tokens` and `…/deploy-tokens` answer: the only time its secret is shown. */
+export type IssuedToken = operations['postTokens']['responses'][201]['content']['application/json'];
+
+/** A token as `GET /tokens` lists it: never its secret. */
+export type TokenSummary = operations['getTokens']['responses'][200]['content']['application/json'][number];
+
+/** An invitation code, shown once to the admin who made it. */
+export interface Invitation {
+  code: string;
+  expiresAt: string;
 }
 
 export interface WorkspaceRef {

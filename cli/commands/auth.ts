@@ -6,12 +6,19 @@ import { createLocoClient, type Me } from '../../api/client/index.ts';
 import type { Action } from '../action.ts';
 import { printFields, printJson, printTable } from '../output.ts';
 import { askSecret } from '../prompt.ts';
+import { formatTimeLeft } from '../duration.ts';
 import { parseWorkspaceRef, readSettings, readToken, writeSettings, writeToken } from '../settings.ts';
 
 export const login: Action = async (ctx, _args, flags) => {
   const url = ctx.apiUrl();
   let token = flags.token || process.env.LOCO_TOKEN;
   const anonymous = createLocoClient({ url, log: ctx.debug });
+  if (typeof flags.invite === 'string' && flags.invite) {
+    const redeemed = await anonymous.redeemInvitation(flags.invite);
+    token = redeemed.token;
+  } else if (flags.invite !== undefined) {
+    throw new LocoError('usage.invite-code', '--invite needs the invitation code', 'loco login --api <url> --invite <code from your workspace admin>');
+  }
   if (!token) {
     token = await deviceFlow(anonymous, ctx.json);
     if (!token && ctx.interactive) token = await askSecret(`API token for ${url}: `);
@@ -77,13 +84,15 @@ export const whoami: Action = async (ctx) => {
   const me: Me = await client.me();
   const current = await ctx.workspace().then((w) => `${w.org}/${w.workspace}`, () => null);
   if (ctx.json) {
-    printJson({ apiUrl: client.url, user: me.user, workspace: current, memberships: me.memberships });
+    printJson({ apiUrl: client.url, user: me.user, workspace: current, memberships: me.memberships, token: me.token ?? null });
     return;
   }
   printFields([
     ['user', `${me.user.name}${me.user.email ? ` <${me.user.email}>` : ''}`],
     ['api', client.url],
     ['workspace', current ?? kleur.yellow('none picked: loco use <org>/<workspace>')],
+    ['token', me.token ? tokenLine(me.token) : undefined],
+    ['expires', me.token ? expiryLine(me.token) : undefined],
   ]);
   process.stdout.write('\n');
   printTable(me.memberships, [
@@ -92,6 +101,19 @@ export const whoami: Action = async (ctx) => {
     { header: '', value: (m) => (`${m.org}/${m.workspace}` === current ? '*' : '') },
   ], 'member of no workspace');
 };
+
+function tokenLine(token: NonNullable<Me['token']>): string {
+  const name = token.name ? `"${token.name}" ` : '';
+  return token.kind === 'deploy' ? `${name}(deploy token: may only deploy ${token.scope})` : `${name}(personal)`;
+}
+
+/** When the token stops working, and for a personal token that ends soon, what to do before then. */
+function expiryLine(token: NonNullable<Me['token']>): string {
+  if (!token.expiresAt) return 'never';
+  const left = Date.parse(token.expiresAt) - Date.now();
+  const soon = token.kind === 'personal' && left < 7 * 86_400_000;
+  return `${token.expiresAt} (in ${formatTimeLeft(left)})${soon ? kleur.yellow(' — renew: loco tokens create, then loco login --token <new>') : ''}`;
+}
 
 export const use: Action = async (ctx, [value]) => {
   const ref = parseWorkspaceRef(String(value), 'workspace');
