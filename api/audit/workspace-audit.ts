@@ -11,7 +11,7 @@ import type { HistoryEntry } from '../gitops/index.ts';
 import type { LocoServices } from '../services.ts';
 import { planRebuild } from './rebuild-plan.ts';
 import { verifyHistory, type Finding, type RecordedDeployment } from './verify.ts';
-import { compareRoutes, routesInTree } from '../routing/routes-in-git.ts';
+import { compareRoutes, overlaysInTree, routesInTree } from '../routing/routes-in-git.ts';
 import { takeClaims } from '../routing/claims.ts';
 
 /** Everything on main, newest first. History is walked once; a workspace has at most this many commits. */
@@ -39,7 +39,8 @@ export async function verifyWorkspace(loco: LocoServices, access: WorkspaceAcces
 
 /** Routes in git (at main's head) that disagree with the claims in the database (api/routing/routes-in-git.ts). */
 async function routeFindings(loco: LocoServices, em: EntityManager, access: WorkspaceAccess, head: string): Promise<Finding[]> {
-  const git = routesInTree(await loco.store.readFiles(access.slug, head, 'apps/'));
+  const files = await loco.store.readFiles(access.slug, head, 'apps/');
+  const git = routesInTree(files);
   const claims = await em.execute<{ app: string; profile: string; host: string; protocol: 'http' | 'grpc'; path_prefix: string }[]>(
     `select app, profile, host, protocol, path_prefix from route_claims where workspace_id = ?`, [access.workspaceId]);
   const hosts = [...new Set(git.map((r) => r.host))];
@@ -48,7 +49,7 @@ async function routeFindings(loco: LocoServices, em: EntityManager, access: Work
     : [];
   const busy = await em.execute<{ app: string; profile: string }[]>(`select distinct app, profile from deployments where workspace_id = ? and status = 'pending' and finished_at is null`, [access.workspaceId]);
   return compareRoutes(git, claims.map((c) => ({ app: c.app, profile: c.profile, host: c.host, protocol: c.protocol, pathPrefix: c.path_prefix })),
-    new Set(foreign.map((r) => r.host)), new Set(busy.map((b) => `${b.app}\n${b.profile}`)));
+    new Set(foreign.map((r) => r.host)), new Set(busy.map((b) => `${b.app}\n${b.profile}`)), overlaysInTree(files));
 }
 
 export interface RebuildCounts {

@@ -13,6 +13,15 @@ export interface RouteInGit extends RouteClaim {
 }
 
 const ROUTE_FILE = /^apps\/([^/]+)\/overlays\/([^/]+)\/route\.yaml$/;
+const OVERLAY_FILE = /^apps\/([^/]+)\/overlays\/([^/]+)\/kustomization\.yaml$/;
+
+/** `app\nprofile` of every overlay in `files`. */
+export function overlaysInTree(files: Map<string, string>): Set<string> {
+  return new Set([...files.keys()].flatMap((path) => {
+    const at = OVERLAY_FILE.exec(path);
+    return at ? [`${at[1]}\n${at[2]}`] : [];
+  }));
+}
 
 type Doc = { kind?: string; spec?: { hostnames?: unknown; rules?: Array<{ matches?: Array<{ path?: { value?: unknown }; method?: { service?: unknown } }> }> } };
 
@@ -60,9 +69,11 @@ const where = (c: RouteClaim) => (c.protocol === 'grpc' ? `gRPC ${c.pathPrefix =
 /**
  * Routes in git with no matching claim (worst: on a host another workspace owns), and claims that
  * git no longer carries. `busy` holds `app\nprofile` pairs with a deployment still on its way to a
- * commit: their claim is ahead of git for a moment, which is not a disagreement.
+ * commit: their claim is ahead of git for a moment, which is not a disagreement. `overlays` holds the
+ * `app\nprofile` pairs git has an overlay for: a claim of a pair without one is a reservation by a
+ * deploy that never landed (failed before its commit); it routes nothing, so it is not reported.
  */
-export function compareRoutes(git: RouteInGit[], claims: ClaimRow[], foreignHosts: Set<string>, busy: Set<string>): RouteFinding[] {
+export function compareRoutes(git: RouteInGit[], claims: ClaimRow[], foreignHosts: Set<string>, busy: Set<string>, overlays: Set<string>): RouteFinding[] {
   const claimed = new Set(claims.map(key));
   const inGit = new Set(git.map(key));
   const findings: RouteFinding[] = [];
@@ -77,7 +88,8 @@ export function compareRoutes(git: RouteInGit[], claims: ClaimRow[], foreignHost
     }
   }
   for (const c of claims) {
-    if (inGit.has(key(c)) || busy.has(`${c.app}\n${c.profile}`)) continue;
+    const release = `${c.app}\n${c.profile}`;
+    if (inGit.has(key(c)) || busy.has(release) || !overlays.has(release)) continue;
     findings.push({ code: 'route.claim-not-in-git', message: `${c.app}@${c.profile} holds a claim on ${where(c)} that no route in git uses`,
       hint: `redeploy ${c.app} to ${c.profile}, or destroy the app to free the claim` });
   }
