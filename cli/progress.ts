@@ -37,6 +37,9 @@ export function phaseText(e: DeploymentEvent): string {
       return `Waiting for Argo CD: ${e.message}`;
     case 'cause':
       return `Cause: ${e.message}`;
+    case 'warning':
+      // e.g. a key a 0.1 loco.toml carries that Loco ignores (the deploy goes on)
+      return `Warning: ${e.message}`;
     case 'argocd-unreachable':
       return `Argo CD unreachable: ${e.message}`;
     case 'succeeded':
@@ -94,7 +97,7 @@ export function createProgressView(stream: NodeJS.WriteStream, live: boolean): P
       stream.write(text + '\n');
       draw();
     },
-    event: (e) => print(phaseText(e), e.type === 'failed' || e.type === 'cause' ? kleur.red : e.type === 'succeeded' ? kleur.green : kleur.blue),
+    event: (e) => print(phaseText(e), e.type === 'failed' || e.type === 'cause' ? kleur.red : e.type === 'succeeded' ? kleur.green : e.type === 'warning' ? kleur.yellow : kleur.blue),
     note: (text) => {
       clear();
       stream.write(`    ${kleur.dim(text)}\n`);

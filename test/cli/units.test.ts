@@ -113,6 +113,10 @@ test('committed phase shows the short commit', () => {
   assert.equal(phaseText({ seq: 2, deploymentId: 'd', time: '', type: 'committed', message: 'committed', data: { commit: 'abc1234def' } }), 'Committed abc1234');
 });
 
+test('a warning event reads as a warning (the deploy goes on)', () => {
+  assert.equal(phaseText({ seq: 2, deploymentId: 'd', time: '', type: 'warning', message: 'loco.toml:4:1 Metadata.Owner is not a key of loco.toml 0.1 and is ignored', data: { config: true } }), 'Warning: loco.toml:4:1 Metadata.Owner is not a key of loco.toml 0.1 and is ignored');
+});
+
 test('settings: API URL and workspace in config.toml, the token in a 0600 file keyed by API', () => {
   const env = { XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'loco-cfg-')) };
   writeSettings({ apiUrl: 'http://a:1', workspace: 'acme/shop' }, env);
