@@ -3,7 +3,7 @@
 // rebuilt from git). The trailers say who, what and which deployment; the shell reads each
 // commit's apps/<app>/loco.toml for the config text.
 
-import type { HistoryEntry } from '../gitops/index.ts';
+import { outcomeOf, type HistoryEntry, type OutcomeNote } from '../gitops/index.ts';
 import { DEPLOYMENT_ID, PROMOTION_ID, trailerProblems } from './verify.ts';
 
 export interface PlannedDeployment {
@@ -20,6 +20,8 @@ export interface PlannedDeployment {
   subject: string;
   promotion?: { id: string; from: string; sourceDeploymentId?: string; approvedBy: string[] };
   emergency: boolean;
+  /** How it ended, as git's note on the commit records it (absent: not recorded, e.g. still in flight). */
+  outcome?: OutcomeNote;
 }
 
 export interface RebuildPlan {
@@ -31,8 +33,11 @@ export interface RebuildPlan {
   skipped: { commit: string; reason: string }[];
 }
 
-/** `history`: main's first-parent history, newest first (as GitopsStore.history returns it). */
-export function planRebuild(history: HistoryEntry[]): RebuildPlan {
+/**
+ * `history`: main's first-parent history, newest first (as GitopsStore.history returns it);
+ * `outcomes`: the notes under refs/notes/loco, by commit.
+ */
+export function planRebuild(history: HistoryEntry[], outcomes: Map<string, OutcomeNote[]> = new Map()): RebuildPlan {
   const skipped: RebuildPlan['skipped'] = [];
   const deleted = new Set<string>();
   const kept: PlannedDeployment[] = [];
@@ -60,6 +65,9 @@ export function planRebuild(history: HistoryEntry[]): RebuildPlan {
       continue;
     }
     const promotionId = t['Loco-Promotion'];
+    const outcome = outcomeOf(outcomes.get(entry.commit), t['Loco-Deployment']);
+    // the trailer names who approved a merge Loco made; the note also who approved on GitHub
+    const approvedBy = (t['Loco-Approved-By'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     kept.push({
       id: t['Loco-Deployment'],
       app,
@@ -78,10 +86,11 @@ export function planRebuild(history: HistoryEntry[]): RebuildPlan {
               id: promotionId,
               from: t['Loco-Promoted-From'] ?? t['Loco-Profile'],
               ...(t['Loco-Source-Deployment'] ? { sourceDeploymentId: t['Loco-Source-Deployment'] } : {}),
-              approvedBy: (t['Loco-Approved-By'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+              approvedBy: approvedBy.length ? approvedBy : outcome?.approvedBy ?? [],
             },
           }
         : {}),
+      ...(outcome ? { outcome } : {}),
     });
   }
   const deployments = kept.reverse();

@@ -4,7 +4,7 @@
 // commit after it was made by Loco with well-formed trailers, and git and the database agree
 // on which deployment made which commit.
 
-import type { HistoryEntry } from '../gitops/index.ts';
+import { outcomeOf, type HistoryEntry, type OutcomeNote } from '../gitops/index.ts';
 
 export const SKELETON_SUBJECT = /^Create GitOps repository for workspace /;
 export const DEPLOYMENT_ID = /^dpl_[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -22,6 +22,9 @@ export interface RecordedDeployment {
   configDigest: string;
   status: string;
   commit: string | null;
+  /** The outcome is final (outcomes of finished deployments are recorded in git). */
+  finished?: boolean;
+  reason?: string | null;
 }
 
 export interface Finding {
@@ -35,6 +38,8 @@ export interface Finding {
     | 'commit.deployment-mismatch'
     | 'commit.duplicate-deployment'
     | 'deployment.commit-missing'
+    | 'deployment.outcome-missing'
+    | 'deployment.outcome-mismatch'
     | 'route.unclaimed'
     | 'route.foreign-host'
     | 'route.claim-not-in-git';
@@ -49,6 +54,21 @@ export interface VerifyInput {
   history: HistoryEntry[];
   /** Every deployment of the workspace in the database. */
   deployments: RecordedDeployment[];
+  /** The outcomes git records (refs/notes/loco), by commit. */
+  outcomes?: Map<string, OutcomeNote[]>;
+}
+
+/** What git alone says: deployments named by commits on main, and how many of them have their outcome recorded. */
+export function countInGit(history: HistoryEntry[], outcomes: Map<string, OutcomeNote[]>): { deployments: number; outcomes: number } {
+  let deployments = 0;
+  let recorded = 0;
+  for (const e of history) {
+    const id = e.trailers['Loco-Deployment'];
+    if (!id || e.trailers['Loco-Change'] === 'delete') continue;
+    deployments += 1;
+    if (outcomeOf(outcomes.get(e.commit), id)) recorded += 1;
+  }
+  return { deployments, outcomes: recorded };
 }
 
 const REACHED_COMMIT = ['committed', 'syncing', 'progressing', 'succeeded'];
@@ -149,6 +169,15 @@ export function verifyHistory(input: VerifyInput): Finding[] {
     }
     if (d.commit && !onMain.has(d.commit)) {
       findings.push({ code: 'deployment.commit-missing', deploymentId: d.id, commit: d.commit, message: `deployment ${d.id} (${d.app}@${d.profile}, ${d.status}) says it made commit ${short(d.commit)}, which is not on main`, hint: 'main was rewritten or force-pushed: restore the commit from a mirror or backup' });
+      continue;
+    }
+    if (!input.outcomes || !d.commit || !d.finished) continue;
+    const note = outcomeOf(input.outcomes.get(d.commit), d.id);
+    if (!note) {
+      findings.push({ code: 'deployment.outcome-missing', deploymentId: d.id, commit: d.commit, message: `deployment ${d.id} (${d.app}@${d.profile}) ended ${d.status}, but git records no outcome for it on commit ${short(d.commit)}`, hint: 'the note under refs/notes/loco could not be written or was removed (see the API log); git alone cannot tell how this deployment ended' });
+    } else if (note.outcome !== d.status || (note.reason ?? null) !== (d.reason ?? null)) {
+      const said = (status: string, reason?: string | null) => `${status}${reason ? ` (${reason})` : ''}`;
+      findings.push({ code: 'deployment.outcome-mismatch', deploymentId: d.id, commit: d.commit, message: `deployment ${d.id} (${d.app}@${d.profile}) ended ${said(d.status, d.reason)} in the database, but git records ${said(note.outcome, note.reason)}`, hint: 'one of the two was changed by hand: compare `git notes --ref=loco show <commit>` with `loco events <deployment>`' });
     }
   }
   return findings;

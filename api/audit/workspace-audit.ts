@@ -10,9 +10,12 @@ import type { Principal } from '../auth/authenticate.ts';
 import type { HistoryEntry } from '../gitops/index.ts';
 import type { LocoServices } from '../services.ts';
 import { planRebuild } from './rebuild-plan.ts';
-import { verifyHistory, type Finding, type RecordedDeployment } from './verify.ts';
+import { countInGit, verifyHistory, type Finding, type RecordedDeployment } from './verify.ts';
 import { compareRoutes, overlaysInTree, routesInTree } from '../routing/routes-in-git.ts';
 import { takeClaims } from '../routing/claims.ts';
+
+/** The outcomes a note may restore (a note edited by hand to say anything else is ignored). */
+const FINAL_STATUSES = ['committed', 'succeeded', 'failed'];
 
 /** Everything on main, newest first. History is walked once; a workspace has at most this many commits. */
 const ALL = 1_000_000;
@@ -22,19 +25,33 @@ export async function fullHistory(loco: LocoServices, slug: string): Promise<His
   return loco.store.history(slug, { limit: ALL });
 }
 
-export async function verifyWorkspace(loco: LocoServices, access: WorkspaceAccess): Promise<{ ok: boolean; commits: number; deployments: number; findings: Finding[] }> {
+export interface VerifyReport {
+  ok: boolean;
+  commits: number;
+  /** Deployment records in the database (an app destroyed takes its records, not its history). */
+  deployments: number;
+  /** What git alone holds: deployments its commits name, and how many have their outcome recorded. */
+  inGit: { deployments: number; outcomes: number };
+  findings: Finding[];
+}
+
+export async function verifyWorkspace(loco: LocoServices, access: WorkspaceAccess): Promise<VerifyReport> {
   const em = loco.em();
-  const history = await fullHistory(loco, access.slug);
+  // The records first, then git: an outcome is noted in git before the database calls the
+  // deployment finished, so one that finishes meanwhile is never a false "outcome missing".
   const rows = await em.execute<Record<string, unknown>[]>(
-    `select id, app, profile, change_type, image, config_digest, status, commit from deployments where workspace_id = ? order by created_at`,
+    `select id, app, profile, change_type, image, config_digest, status, reason, commit, finished_at from deployments where workspace_id = ? order by created_at`,
     [access.workspaceId],
   );
+  const history = await fullHistory(loco, access.slug);
+  const outcomes = history.length ? await loco.store.outcomes(access.slug) : new Map();
   const deployments: RecordedDeployment[] = rows.map((r) => ({
     id: r.id as string, app: r.app as string, profile: r.profile as string, changeType: r.change_type as string, image: r.image as string,
     configDigest: r.config_digest as string, status: r.status as string, commit: (r.commit as string | null) ?? null,
+    finished: r.finished_at !== null && r.finished_at !== undefined, reason: (r.reason as string | null) ?? null,
   }));
-  const findings = [...verifyHistory({ history, deployments }), ...(history.length ? await routeFindings(loco, em, access, history[0].commit) : [])];
-  return { ok: findings.length === 0, commits: history.length, deployments: deployments.length, findings };
+  const findings = [...verifyHistory({ history, deployments, outcomes }), ...(history.length ? await routeFindings(loco, em, access, history[0].commit) : [])];
+  return { ok: findings.length === 0, commits: history.length, deployments: deployments.length, inGit: countInGit(history, outcomes), findings };
 }
 
 /** Routes in git (at main's head) that disagree with the claims in the database (api/routing/routes-in-git.ts). */
@@ -95,7 +112,7 @@ export async function rebuildWorkspace(loco: LocoServices, access: WorkspaceAcce
   if (history.length === 0) {
     throw new LocoError('not-found.repository', `the GitOps repository of ${access.org}/${access.workspace} has no main branch`, 'check LOCO_DATA_DIR (or LOCO_GITHUB_ORG) points at the repositories');
   }
-  const plan = planRebuild(history);
+  const plan = planRebuild(history, await loco.store.outcomes(access.slug));
   const known = await userIds(em, plan.deployments.flatMap((d) => [d.actor, ...(d.promotion?.approvedBy ?? [])]));
   // the trailer keeps the actor's name; the row needs a user, so the admin rebuilding stands in for unknown ones
   const users = { get: (actor: string) => known.get(actor) ?? principal.userId };
@@ -122,12 +139,16 @@ export async function rebuildWorkspace(loco: LocoServices, access: WorkspaceAcce
       const change = d.promotion
         ? { promotion: d.promotion.id, from: d.promotion.from, ...(d.promotion.sourceDeploymentId ? { source: d.promotion.sourceDeploymentId } : {}) }
         : d.emergency ? { emergency: true } : null;
+      // git's note says how it ended; a commit without one (made before outcomes were noted, or
+      // still in flight when the database was lost) is rebuilt as committed, saying so
+      const o = d.outcome && FINAL_STATUSES.includes(d.outcome.outcome) && !Number.isNaN(Date.parse(d.outcome.finishedAt)) ? d.outcome : undefined;
+      const message = o ? o.message ?? null : `rebuilt from git (commit ${d.commit.slice(0, 7)}: ${d.subject}); git records no outcome for it`;
       await tx.execute(
-        `insert into deployments (id, workspace_id, app_id, app, profile, change_type, change, image, config_text, config_digest, status, message, commit, actor, actor_user_id, created_at, updated_at, finished_at)
-         values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, 'committed', ?, ?, ?, ?, ?, ?, ?)`,
+        `insert into deployments (id, workspace_id, app_id, app, profile, change_type, change, image, config_text, config_digest, status, reason, message, commit, actor, actor_user_id, created_at, updated_at, finished_at)
+         values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [d.id, access.workspaceId, appIds.get(d.app), d.app, d.profile, d.changeType, change ? JSON.stringify(change) : null, d.image, configs.get(d.id),
-          d.configDigest, `rebuilt from git (commit ${d.commit.slice(0, 7)}: ${d.subject}); the outcome is not recorded in git`, d.commit, d.actor,
-          users.get(d.actor), d.time, d.time, d.time],
+          d.configDigest, o?.outcome ?? 'committed', o?.reason ?? null, message, d.commit, d.actor,
+          users.get(d.actor), d.time, o?.finishedAt ?? d.time, o?.finishedAt ?? d.time],
       );
       const p = d.promotion;
       if (p && p.sourceDeploymentId && ids.has(p.sourceDeploymentId)) {

@@ -1078,6 +1078,10 @@ export interface components {
                 url?: string;
             };
             sourceDeploymentId: string;
+            /** @description the source release's outcome (committed: no Argo CD saw it run) */
+            sourceStatus?: string;
+            /** @description false when the source outcome was not verified (it ended at committed, without Argo CD) */
+            sourceVerified?: boolean;
             /** @enum {string} */
             status: "open" | "approved" | "merged" | "closed" | "superseded";
             supersededBy?: string;
@@ -3516,6 +3520,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         commits?: number;
+                        /** @description deployment records in the database */
                         deployments?: number;
                         findings?: {
                             code: string;
@@ -3524,6 +3529,11 @@ export interface operations {
                             hint: string;
                             message: string;
                         }[];
+                        /** @description what git alone holds: deployments named by commits on main, and how many have their outcome recorded (refs/notes/loco) */
+                        inGit?: {
+                            deployments?: number;
+                            outcomes?: number;
+                        };
                         ok?: boolean;
                     };
                 };

@@ -117,6 +117,9 @@ export interface Promotion {
   headCommit?: string;
   pullRequest?: { number?: number; url?: string };
   sourceDeploymentId: string;
+  /** The source release's outcome; `sourceVerified` false when it ended at committed (no Argo CD saw it run). */
+  sourceStatus?: string;
+  sourceVerified?: boolean;
   author: string;
   approvals: { user: string; at: string }[];
   approvalsRequired: number;
@@ -158,7 +161,10 @@ export interface Problem {
 export interface AuditReport {
   ok: boolean;
   commits: number;
+  /** Deployment records in the database. */
   deployments: number;
+  /** What git alone holds: deployments its commits name, and how many have their outcome recorded (refs/notes/loco). */
+  inGit?: { deployments: number; outcomes: number };
   findings: { code: string; message: string; hint: string; commit?: string; deploymentId?: string }[];
 }
 

@@ -11,7 +11,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { hostname } from 'node:os';
 import type { GitopsStore, HistoryEntry } from '../gitops/index.ts';
 import { isAlive } from '../pid-alive.ts';
+import type { FastifyBaseLogger } from 'fastify';
 import type { EventBus } from './bus.ts';
+import { recordOutcomeInGit } from './outcome-in-git.ts';
 import { changeStatus, NO_ARGOCD } from './records.ts';
 
 /** Commit times come from the committing process's clock: allow replicas' clocks to differ this much. */
@@ -81,6 +83,7 @@ export interface ReconcileDeps {
    * (a restarted pod on the same volume).
    */
   soleProcess?: boolean;
+  log: FastifyBaseLogger;
 }
 
 /** Reconciles one workspace; returns what it did. */
@@ -106,12 +109,15 @@ export async function reconcileWorkspace(deps: ReconcileDeps, workspace: { id: s
     if (r.commit && !walked.has(r.commit)) older.set(r.commit, await store.contains(workspace.slug, head, r.commit));
   }
   const actions = planReconcile(history, records, (commit) => walked.has(commit) || older.get(commit) === true);
-  for (const action of actions) await apply(deps, action);
+  for (const action of actions) await apply(deps, workspace.id, action);
   return actions;
 }
 
-async function apply(deps: ReconcileDeps, action: ReconcileAction): Promise<void> {
+async function apply(deps: ReconcileDeps, workspaceId: string, action: ReconcileAction): Promise<void> {
   const { em, bus } = deps;
+  // a final outcome goes into git first, as the runner does (outcome-in-git.ts)
+  const noteOutcome = (status: string, reason: string | null, message: string) =>
+    recordOutcomeInGit(deps, { id: action.id, workspaceId, commit: action.commit }, { status, reason, message, finishedAt: new Date() });
   const short = action.commit.slice(0, 7);
   switch (action.kind) {
     case 'committed': {
@@ -119,6 +125,7 @@ async function apply(deps: ReconcileDeps, action: ReconcileAction): Promise<void
       const what = `commit ${short} on main is this deployment's (found after a restart: the process that made it stopped before recording it)`;
       // the dead carrier's lease would hold the deployment back until it runs out
       await em.execute(`update deployments set lease_owner = null, lease_expires_at = null where id = ? and finished_at is null`, [action.id]);
+      if (finished) await noteOutcome('committed', null, `${what}. ${NO_ARGOCD}`);
       await changeStatus(em, bus, action.id, { status: 'committed', commit: action.commit, finished, message: finished ? `${what}. ${NO_ARGOCD}` : what }, {
         type: 'committed', message: finished ? `${what}. ${NO_ARGOCD}` : `${what}; waiting for Argo CD`,
         data: { commit: action.commit, reconciled: true, ...(finished ? { terminal: true, argocd: false } : {}) },
@@ -127,6 +134,7 @@ async function apply(deps: ReconcileDeps, action: ReconcileAction): Promise<void
     }
     case 'superseded': {
       const message = `superseded by ${action.by} (commit ${action.byCommit.slice(0, 7)}), which changed ${short}'s files again before this deployment was recorded`;
+      await noteOutcome('failed', 'superseded', message);
       await changeStatus(em, bus, action.id, { status: 'failed', reason: 'superseded', finished: true, message, nextStep: `follow ${action.by}` },
         { type: 'failed', message, data: { reason: 'superseded', by: action.by, commit: action.byCommit, reconciled: true } });
       return;

@@ -116,6 +116,8 @@ export interface StatusChange {
   commit?: string;
   /** Marks the outcome final (terminal). */
   finished?: boolean;
+  /** When it finished (default: the transaction's time); the same time git's outcome note says. */
+  finishedAt?: Date;
 }
 
 /**
@@ -127,7 +129,7 @@ export async function changeStatus(em: EntityManager, bus: EventBus, deploymentI
   const changed = await em.transactional(async (tx) => {
     const rows = await tx.execute<Record<string, unknown>[]>(
       `update deployments set status = ?, reason = coalesce(?, reason), message = coalesce(?, message), next_step = coalesce(?, next_step),
-              commit = coalesce(?, commit), finished_at = case when ? then now() else finished_at end, updated_at = now(),
+              commit = coalesce(?, commit), finished_at = case when ? then coalesce(?::timestamptz, now()) else finished_at end, updated_at = now(),
               lease_owner = case when ? then null else lease_owner end, lease_expires_at = case when ? then null else lease_expires_at end
         where id = ? and finished_at is null
         returning id, app, profile, change_type,
@@ -135,7 +137,7 @@ export async function changeStatus(em: EntityManager, bus: EventBus, deploymentI
           extract(epoch from now() - created_at) as since_request,
           (select extract(epoch from now() - min(e.time)) from events e where e.deployment_id = deployments.id and e.type = 'committed') as since_commit`,
       [change.status, change.reason ?? null, change.message ?? null, change.nextStep ?? null, change.commit ?? null,
-        Boolean(change.finished), Boolean(change.finished), Boolean(change.finished), deploymentId],
+        Boolean(change.finished), change.finishedAt?.toISOString() ?? null, Boolean(change.finished), Boolean(change.finished), deploymentId],
     );
     if (rows.length === 0) return undefined;
     await appendEvent(tx, bus, deploymentId, event);

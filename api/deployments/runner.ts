@@ -16,7 +16,8 @@ import type { EventBus } from './bus.ts';
 import { commitChange, filesOfChange, subjectFor, type CommitContext } from './commit.ts';
 import { verifiedDomains } from '../routing/custom-domains.ts';
 import { headOrCreate } from './prepare.ts';
-import { appendEvent, changeStatus, NO_ARGOCD } from './records.ts';
+import { finalOutcomeOf, recordOutcomeInGit } from './outcome-in-git.ts';
+import { appendEvent, changeStatus, NO_ARGOCD, type NewEvent, type StatusChange } from './records.ts';
 import { findCommitOf, reconcileWorkspace } from './reconcile.ts';
 import { releaseAt, type TrackFn } from './tracking.ts';
 import { inDeploymentSpan, tracingOn, type DeploymentSpanInfo, type TraceRef } from './trace.ts';
@@ -160,7 +161,7 @@ export class DeploymentRunner {
     );
     for (const w of workspaces) {
       try {
-        const actions = await this.exclusive(w.id, () => reconcileWorkspace({ em: em.fork(), bus: this.#deps.bus, store: this.#deps.store, tracked: Boolean(this.#deps.track), soleProcess: Boolean(this.#deps.soleProcess) }, w));
+        const actions = await this.exclusive(w.id, () => reconcileWorkspace({ em: em.fork(), bus: this.#deps.bus, store: this.#deps.store, tracked: Boolean(this.#deps.track), soleProcess: Boolean(this.#deps.soleProcess), log: this.#deps.log }, w));
         for (const a of actions) this.#deps.log.warn({ deploymentId: a.id, workspace: w.slug.replace('--', '/'), commit: a.commit, action: a.kind }, `reconciled deployment ${a.id} with main: ${a.kind}`);
       } catch (error) {
         this.#deps.log.error({ err: error, workspace: w.slug.replace('--', '/') }, 'could not reconcile deployments with main');
@@ -273,11 +274,14 @@ export class DeploymentRunner {
     const what = unchanged ? `commit ${short} already holds this state; nothing new was committed`
       : earlier ? `commit ${short} on main is this deployment's (an earlier carrier made it and stopped before recording it)` : `committed ${short}: ${subjectFor(d)}`;
     const finished = !this.#deps.track && !this.#deps.holdAfterCommit;
-    await changeStatus(em, bus, id, { status: 'committed', commit: result.commit, finished, message: finished ? `${what}. ${NO_ARGOCD}` : what }, {
+    const committed = { status: 'committed' as const, commit: result.commit, message: finished ? `${what}. ${NO_ARGOCD}` : what };
+    const event = {
       type: 'committed',
       message: finished ? `${what}. ${NO_ARGOCD}` : `${what}; waiting for Argo CD`,
       data: { commit: result.commit, unchanged, ...(finished ? { terminal: true, argocd: false } : {}) },
-    });
+    };
+    if (finished) await this.#finish(em, d, committed, event);
+    else await changeStatus(em, bus, id, committed, event);
     if (!unchanged) await this.#supersedeOlder(d, result.commit);
     return em.fork().findOne(Deployment, { id });
   }
@@ -311,17 +315,39 @@ export class DeploymentRunner {
   /** Older deployments of the same app/profile still waiting for an outcome are superseded by this commit. */
   async #supersedeOlder(d: Deployment, commit: string): Promise<void> {
     const em = this.#deps.orm.em.fork();
-    const rows = await em.execute<{ id: string }[]>(
-      `select id from deployments where app_id = ? and profile = ? and finished_at is null and commit is not null and id <> ? and created_at < ?`,
+    const rows = await em.execute<{ id: string; commit: string }[]>(
+      `select id, commit from deployments where app_id = ? and profile = ? and finished_at is null and commit is not null and id <> ? and created_at < ?`,
       [d.appId, d.profile, d.id, d.createdAt],
     );
-    for (const { id } of rows) {
-      await changeStatus(em, this.#deps.bus, id, {
-        status: 'failed', reason: 'superseded', finished: true,
+    for (const older of rows) {
+      await this.#finish(em, { id: older.id, workspaceId: d.workspaceId, commit: older.commit }, {
+        status: 'failed', reason: 'superseded',
         message: `superseded by ${d.id} (commit ${commit.slice(0, 7)})`, nextStep: `follow ${d.id}`,
       }, { type: 'failed', message: `superseded by ${d.id} (commit ${commit.slice(0, 7)})`, data: { reason: 'superseded', by: d.id, commit } });
     }
     this.abort(rows.map((r) => r.id));
+  }
+
+  /**
+   * Ends a deployment that made a commit: the outcome goes into git first (a note on the commit,
+   * outcome-in-git.ts), so whoever sees the final state in the database can read it from git
+   * too; then into the database. When another writer finished it meanwhile (superseded it), the
+   * note is rewritten with the outcome that won, so git and the database agree.
+   */
+  async #finish(em: EntityManager, d: { id: string; workspaceId: string; commit?: string | null }, change: Omit<StatusChange, 'finished' | 'finishedAt'>, event: NewEvent): Promise<boolean> {
+    const commit = change.commit ?? d.commit;
+    const finishedAt = new Date();
+    const git = { em, store: this.#deps.store, log: this.#deps.log };
+    const open = await em.execute<{ id: string }[]>(`select id from deployments where id = ? and finished_at is null`, [d.id]);
+    if (commit && open.length > 0) {
+      await recordOutcomeInGit(git, { id: d.id, workspaceId: d.workspaceId, commit }, { status: change.status, reason: change.reason, message: change.message, finishedAt });
+    }
+    const changed = await changeStatus(em, this.#deps.bus, d.id, { ...change, finished: true, finishedAt }, event);
+    if (!changed && commit && open.length > 0) {
+      const actual = await finalOutcomeOf(em, d.id);
+      if (actual) await recordOutcomeInGit(git, { id: d.id, workspaceId: d.workspaceId, commit: actual.commit ?? commit }, actual);
+    }
+    return changed;
   }
 
   /** committed → outcome, through the Argo CD tracker when there is one. */
@@ -330,7 +356,7 @@ export class DeploymentRunner {
     const em = this.#deps.orm.em.fork();
     if (!d.commit) return;
     if (!track) {
-      await changeStatus(em, bus, d.id, { status: 'committed', finished: true, message: `committed ${d.commit.slice(0, 7)}. ${NO_ARGOCD}` }, {
+      await this.#finish(em, d, { status: 'committed', message: `committed ${d.commit.slice(0, 7)}. ${NO_ARGOCD}` }, {
         type: 'committed', message: `commit ${d.commit.slice(0, 7)} is in the repository. ${NO_ARGOCD}`, data: { commit: d.commit, terminal: true, argocd: false },
       });
       return;
@@ -361,14 +387,14 @@ export class DeploymentRunner {
       const known = error instanceof LocoError;
       if (!known) this.#deps.log.error({ err: error, deploymentId: d.id, workspace: workspace.slug.replace('--', '/'), app: d.app, profile: d.profile }, 'tracking failed');
       const message = known ? `could not follow Argo CD: ${error.message}` : 'could not follow Argo CD (internal error; see the API log)';
-      await changeStatus(em, bus, d.id, { status: 'failed', reason: 'untracked', finished: true, message, nextStep: known ? error.hint : 'check Argo CD and the API log' }, {
+      await this.#finish(em, d, { status: 'failed', reason: 'untracked', message, nextStep: known ? error.hint : 'check Argo CD and the API log' }, {
         type: 'failed', message, data: { reason: 'untracked', ...(known ? { code: error.code } : {}) },
       });
       return;
     }
     if (signal.aborted) return;
-    await changeStatus(em, bus, d.id, {
-      status: outcome.status, reason: outcome.reason ?? null, message: outcome.message, nextStep: outcome.nextStep ?? null, finished: true,
+    await this.#finish(em, d, {
+      status: outcome.status, reason: outcome.reason ?? null, message: outcome.message, nextStep: outcome.nextStep ?? null,
     }, {
       type: outcome.status, message: outcome.message,
       data: { ...(outcome.data ?? {}), ...(outcome.reason ? { reason: outcome.reason } : {}), ...(outcome.nextStep ? { nextStep: outcome.nextStep } : {}) },

@@ -19,6 +19,12 @@ export interface GitHost {
    * false when the branch moved meanwhile. Never forces.
    */
   publish(slug: string, branch: string, expected: string | null, next: string): Promise<boolean>;
+  /** The local ref that holds the host's refs/notes/loco (deployment outcomes, outcome-notes.ts). */
+  readonly notesRef: string;
+  /** Brings the local copy of refs/notes/loco up to date with the host (missing there: removed here). */
+  refreshNotes(slug: string): Promise<void>;
+  /** Moves refs/notes/loco from `expected` to `next` on the host by compare-and-swap; false when it moved. */
+  publishNotes(slug: string, expected: string | null, next: string): Promise<boolean>;
   /** Guards `branch` of a new repository (branch protection on GitHub; nothing locally). */
   protect(slug: string, branch: string): Promise<void>;
   deleteBranch(slug: string, branch: string): Promise<void>;

@@ -12,6 +12,7 @@ import { gitFs } from './git-fs.ts';
 import type { GitHost } from './git-host.ts';
 import { initBareRepository } from './local-host.ts';
 import { pushBranch, type PushOutcome } from './github-push.ts';
+import { NOTES_REF } from './outcome-notes.ts';
 import { compareAndSwapRef, readRef } from './ref-cas.ts';
 import type { TreeStore } from './tree-edit.ts';
 
@@ -156,6 +157,42 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
         }
         throw upstream(error, `fetch ${branch} of ${org}/${slug}`);
       }
+    },
+
+    notesRef: NOTES_REF,
+
+    async refreshNotes(slug) {
+      const url = await findCloneUrl(slug);
+      if (!url) return;
+      let fetched: string | null;
+      try {
+        // Not under refs/heads/, so no refspec maps it: the fetched head is set below.
+        fetched = (await git.fetch({ fs: gitFs, http, gitdir: gitdir(slug), url, remote: 'origin', ref: NOTES_REF, remoteRef: NOTES_REF, singleBranch: true, tags: false, onAuth, headers })).fetchHead;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'NotFoundError') throw upstream(error, `fetch the outcome notes of ${org}/${slug}`);
+        fetched = null; // no deployment outcome recorded on GitHub yet
+      }
+      if (fetched) await git.writeRef({ fs: gitFs, gitdir: gitdir(slug), ref: NOTES_REF, value: fetched, force: true });
+      else await git.deleteRef({ fs: gitFs, gitdir: gitdir(slug), ref: NOTES_REF }).catch(() => undefined);
+    },
+
+    async publishNotes(slug, expected, next) {
+      const dir = gitdir(slug);
+      if ((await readRef(dir, NOTES_REF)) !== expected) return false;
+      const url = await cloneUrl(slug);
+      let outcome: PushOutcome;
+      try {
+        // A notes commit has one new commit over the advertised one, so the fallback never applies.
+        outcome = await pushBranch({ ts: treeStore(slug), url, headers, branch: 'notes', ref: NOTES_REF, expected, next });
+      } catch (error) {
+        throw upstream(error, `push the outcome notes to ${org}/${slug}`);
+      }
+      if (outcome.status === 'refused') {
+        throw new LocoError('upstream.github-rejected', `GitHub refused the push of ${NOTES_REF} to ${org}/${slug}: ${outcome.reason}`, `let Loco's token push ${NOTES_REF} (a ruleset may restrict refs other than branches)`);
+      }
+      if (outcome.status !== 'ok') return false;
+      await compareAndSwapRef(dir, NOTES_REF, expected, next);
+      return true;
     },
 
     async publish(slug, branch, expected, next) {

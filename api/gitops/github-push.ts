@@ -83,9 +83,10 @@ async function objectsToSend(ts: TreeStore, next: string, advertised: Set<string
   return [...objects];
 }
 
-export async function pushBranch(options: { ts: TreeStore; url: string; headers: Record<string, string>; branch: string; expected: string | null; next: string }): Promise<PushOutcome> {
+/** `ref`: a full ref name when given (refs/notes/loco); otherwise refs/heads/<branch>. */
+export async function pushBranch(options: { ts: TreeStore; url: string; headers: Record<string, string>; branch: string; ref?: string; expected: string | null; next: string }): Promise<PushOutcome> {
   const { ts, url, headers } = options;
-  const ref = `refs/heads/${options.branch}`;
+  const ref = options.ref ?? `refs/heads/${options.branch}`;
   const discovery = await fetch(`${url}/info/refs?service=git-receive-pack`, { headers: { ...headers, 'user-agent': 'git/loco' } });
   if (!discovery.ok) throw Object.assign(new Error(`git-receive-pack discovery answered HTTP ${discovery.status}`), { code: 'HttpError', data: { statusCode: discovery.status } });
   const refs = parseAdvertisement(new Uint8Array(await discovery.arrayBuffer()));

@@ -12,6 +12,7 @@ import type { Author, GitopsStore } from './types.ts';
 export type * from './types.ts';
 export { formatCommitMessage, parseCommitMessage } from './trailers.ts';
 export { REPO_FORMAT_VERSION } from './skeleton.ts';
+export { NOTES_REF, outcomeOf } from './outcome-notes.ts';
 export type { PackingOptions } from './packing.ts';
 
 export interface GitopsStoreOptions {

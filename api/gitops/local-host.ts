@@ -7,6 +7,7 @@ import git from 'isomorphic-git';
 import { gitFs } from './git-fs.ts';
 import { compareAndSwapRef } from './ref-cas.ts';
 import type { GitHost } from './git-host.ts';
+import { NOTES_REF } from './outcome-notes.ts';
 import type { PullRequest } from './types.ts';
 
 export async function initBareRepository(gitdir: string): Promise<void> {
@@ -40,6 +41,13 @@ export function createLocalHost(reposDir: string, hooks: LocalHostHooks = {}): G
       const moved = await compareAndSwapRef(this.gitdir(slug), this.refName(branch), expected, next);
       if (moved) hooks.published?.(slug, this.gitdir(slug));
       return moved;
+    },
+    notesRef: NOTES_REF,
+    async refreshNotes() {
+      // The bare repository holds the notes itself.
+    },
+    async publishNotes(slug, expected, next) {
+      return compareAndSwapRef(this.gitdir(slug), NOTES_REF, expected, next);
     },
     async protect() {
       // Local repositories are written only by Loco; prod review happens in Loco's database.

@@ -7,6 +7,8 @@ import { LocoError } from '../../generator/errors.ts';
 import { gitFs } from './git-fs.ts';
 import type { GitHost } from './git-host.ts';
 import { readHistory } from './history.ts';
+import { readNote, readNotes, writeNoteCommit } from './notes.ts';
+import { mergeOutcomeNote, parseOutcomeNotes } from './outcome-notes.ts';
 import { mergeBranchLocally } from './merge.ts';
 import { withRepoLock } from './repo-lock.ts';
 import { readRef } from './ref-cas.ts';
@@ -264,6 +266,31 @@ export function createStore(ctx: StoreContext): GitopsStore {
         if (error instanceof LocoError && error.code === 'not-found.commit') return false;
         throw error;
       }
+    },
+
+    async recordOutcome(slug, commit, note) {
+      checkSlug(slug);
+      const ts = treeStore(slug);
+      await locked(slug, async () => {
+        await host.refreshNotes(slug);
+        for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+          const head = await readRef(ts.gitdir, host.notesRef);
+          const text = mergeOutcomeNote(await readNote(ts, head, commit), note);
+          const message = `Outcome of ${note.deploymentId} on ${commit.slice(0, 7)}: ${note.outcome}${note.reason ? ` (${note.reason})` : ''}\n`;
+          const next = await writeNoteCommit(ts, head, commit, text, message, ctx.committer);
+          if (await host.publishNotes(slug, head, next)) return;
+          await host.refreshNotes(slug);
+        }
+        throw new LocoError('unavailable.commit-contention', `the outcome notes of the ${slug} GitOps repository kept moving`, 'retry the change');
+      });
+    },
+
+    async outcomes(slug, commits) {
+      checkSlug(slug);
+      const ts = treeStore(slug);
+      await host.refreshNotes(slug);
+      const notes = await readNotes(ts, await readRef(ts.gitdir, host.notesRef), commits);
+      return new Map([...notes].map(([commit, text]) => [commit, parseOutcomeNotes(text)]));
     },
 
     async openPullRequest(request) {

@@ -1,6 +1,10 @@
 // The GitopsStore contract (COMMON.md "api/gitops/"): what the rest of Loco may ask of a
 // workspace's GitOps repository, whichever host (local disk or GitHub) keeps it.
 
+import type { OutcomeNote } from './outcome-notes.ts';
+
+export type { OutcomeNote } from './outcome-notes.ts';
+
 export interface Author {
   name: string;
   email: string;
@@ -139,6 +143,13 @@ export interface GitopsStore {
   contains(slug: string, commit: string, ancestor: string): Promise<boolean>;
   /** Head commit of a branch (default main), or null when the branch does not exist. */
   head(slug: string, branch?: string): Promise<string | null>;
+  /**
+   * Records how a deployment of `commit` ended as a git note under refs/notes/loco (pushed to
+   * the host with the branch), replacing an earlier outcome of the same deployment.
+   */
+  recordOutcome(slug: string, commit: string, note: OutcomeNote): Promise<void>;
+  /** The outcomes git records, by commit (of `commits` only when given). */
+  outcomes(slug: string, commits?: Iterable<string>): Promise<Map<string, OutcomeNote[]>>;
   openPullRequest(request: OpenPullRequest): Promise<PullRequest>;
   mergeBranch(request: MergeRequest): Promise<MergeResult>;
   deleteBranch(slug: string, branch: string): Promise<void>;

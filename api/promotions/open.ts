@@ -36,8 +36,12 @@ export function promotionTitle(app: string, from: string, to: string): string {
   return `promote(${app}): ${from} → ${to}`;
 }
 
-/** The release to promote; refuses anything that did not succeed in the source profile. */
-export async function sourceRelease(em: EntityManager, access: WorkspaceAccess, request: PromoteRequest): Promise<Deployment> {
+/**
+ * The release to promote; refuses anything that did not succeed in the source profile. Without
+ * Argo CD (`outcomesKnown` false) nothing ever succeeds, so a release that ended at committed
+ * may go on: the promotion then says plainly that its source outcome was not verified.
+ */
+export async function sourceRelease(em: EntityManager, access: WorkspaceAccess, request: PromoteRequest, outcomesKnown = true): Promise<Deployment> {
   const where = `${request.app}@${request.from}`;
   // A protected source profile takes releases by promotion too (e.g. uat → prod after dev → uat).
   const [releaseTo, command] = promotionRules(access.settings).isProtected(request.from)
@@ -58,11 +62,12 @@ export async function sourceRelease(em: EntityManager, access: WorkspaceAccess, 
   if (release.profile !== request.from) {
     throw new LocoError('validation.promotion-source', `deployment ${release.id} is a release of ${release.app}@${release.profile}, not of ${where}`, `promote with --from ${release.profile}, or pick a deployment of ${request.from}`);
   }
-  if (release.status !== 'succeeded' || !release.commit) {
+  const unverified = !outcomesKnown && release.status === 'committed' && release.finishedAt && release.commit;
+  if ((release.status !== 'succeeded' || !release.commit) && !unverified) {
     const why = release.status === 'failed'
       ? `failed${release.reason ? ` (${release.reason})` : ''}${release.message ? `: ${release.message}` : ''}`
       : release.status === 'committed' && release.finishedAt
-        ? 'ended at committed: without Argo CD Loco cannot tell whether it is healthy'
+        ? 'ended at committed before Argo CD was configured, so whether it is healthy is unknown'
         : `is still ${release.status}`;
     throw new LocoError(
       'conflict.release-not-succeeded',
@@ -70,7 +75,7 @@ export async function sourceRelease(em: EntityManager, access: WorkspaceAccess, 
       release.status === 'failed'
         ? `fix it and ${releaseTo} again (${command}); promote once it succeeds`
         : release.finishedAt
-          ? 'configure Argo CD (LOCO_ARGOCD_URL) so outcomes are known, then deploy again'
+          ? `${releaseTo} again (${command}) so Argo CD reports its outcome, then promote`
           : `wait for it to finish (loco status ${request.app} --profile ${request.from}), then promote`,
       { data: { deploymentId: release.id, status: release.status, ...(release.reason ? { reason: release.reason } : {}) } },
     );
@@ -144,7 +149,7 @@ export async function openPromotion(loco: LocoServices, access: WorkspaceAccess,
     throw new LocoError('validation.promotion-profiles', `cannot promote ${request.app} from ${request.from} to itself`, 'name two different profiles, e.g. --from dev --to prod');
   }
   const em = loco.em();
-  const source = await sourceRelease(em, access, request);
+  const source = await sourceRelease(em, access, request, loco.argocd !== null);
   // The release's config as it was committed (git is the record), not as the database kept it.
   const configPath = `apps/${request.app}/loco.toml`;
   const configText = (await loco.store.readFiles(access.slug, source.commit!, configPath)).get(configPath) ?? source.configText;

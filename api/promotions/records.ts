@@ -34,6 +34,8 @@ export interface PromotionRow {
   deploymentId: string | null;
   mergeCommit: string | null;
   supersededBy: string | null;
+  /** The source deployment's outcome now (null once its records are gone). */
+  sourceStatus: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -54,6 +56,12 @@ export interface PromotionJson {
   headCommit?: string;
   pullRequest?: { number: number; url: string };
   sourceDeploymentId: string;
+  /**
+   * How the source release ended; `sourceVerified` false when it ended at committed (no Argo CD
+   * saw it run) — the pull request body says so too.
+   */
+  sourceStatus?: string;
+  sourceVerified?: boolean;
   author: string;
   approvals: { user: string; at: string }[];
   approvalsRequired: number;
@@ -64,7 +72,8 @@ export interface PromotionJson {
   updatedAt: string;
 }
 
-const SELECT = `select p.*, u.name as author_name from promotions p join users u on u.id = p.author_user_id`;
+const SELECT = `select p.*, u.name as author_name, sd.status as source_status from promotions p join users u on u.id = p.author_user_id
+  left join deployments sd on sd.id = p.source_deployment_id`;
 
 const iso = (v: unknown) => new Date(v as string).toISOString();
 
@@ -76,6 +85,7 @@ function fromRow(r: Record<string, any>): PromotionRow {
     prNumber: r.pr_number === null || r.pr_number === undefined ? null : Number(r.pr_number), prUrl: r.pr_url ?? null,
     status: r.status, title: r.title, body: r.body, authorUserId: r.author_user_id, author: r.author_name, approvals,
     deploymentId: r.deployment_id ?? null, mergeCommit: r.merge_commit ?? null, supersededBy: r.superseded_by ?? null,
+    sourceStatus: r.source_status ?? null,
     createdAt: iso(r.created_at), updatedAt: iso(r.updated_at),
   };
 }
@@ -85,7 +95,9 @@ export function promotionJson(p: PromotionRow, org: string, workspace: string, a
     id: p.id, org, workspace, app: p.app, kind: p.kind, from: p.from, to: p.to, status: p.status, title: p.title, body: p.body, branch: p.branch,
     ...(p.headCommit ? { headCommit: p.headCommit } : {}),
     ...(p.prNumber !== null ? { pullRequest: { number: p.prNumber, url: p.prUrl ?? '' } } : {}),
-    sourceDeploymentId: p.sourceDeploymentId, author: p.author,
+    sourceDeploymentId: p.sourceDeploymentId,
+    ...(p.sourceStatus ? { sourceStatus: p.sourceStatus, sourceVerified: p.sourceStatus === 'succeeded' } : {}),
+    author: p.author,
     approvals: p.approvals.map((a) => ({ user: a.user, at: a.at })), approvalsRequired,
     ...(p.deploymentId ? { deploymentId: p.deploymentId } : {}),
     ...(p.mergeCommit ? { mergeCommit: p.mergeCommit } : {}),

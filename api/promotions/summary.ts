@@ -163,6 +163,11 @@ function keyLine(label: string, k: KeyChanges): string | null {
   return parts.length ? `- ${label}: ${parts.join('; ')}` : null;
 }
 
+/** What a promotion of a release that ended at committed says (no Argo CD: nobody saw it run). */
+export function sourceNotVerified(profile: string): string {
+  return `> **The source outcome was not verified.** No Argo CD is configured, so Loco never saw this release running in ${profile}: it was committed there, and whether it became healthy is unknown. Check it in ${profile} yourself before approving.`;
+}
+
 /** The markdown a reviewer reads: what is promoted, how it did in the source profile, what changes. */
 export function promotionBody(input: PromotionBodyInput): string {
   const { change: c, source } = input;
@@ -183,6 +188,7 @@ export function promotionBody(input: PromotionBodyInput): string {
     `| Source deployment | ${code(source.deploymentId)}: ${outcome} |`,
   ];
   if (source.message) lines.push(`| Outcome message | ${source.message.replace(/\|/g, '\\|').replace(/\s+/g, ' ')} |`);
+  if (source.status === 'committed') lines.push('', sourceNotVerified(source.profile));
   lines.push('', `### What changes in ${input.to}`, '');
   if (c.firstRelease) lines.push(`- First release of ${input.app} in ${input.to}.`);
   if (c.image) lines.push(`- Image: ${arrow(c.image)}`);

@@ -23,7 +23,18 @@ const auditRoutes: FastifyPluginAsync = async (app) => {
       summary: 'Check the audit trail: history linear from the skeleton commit, valid trailers on every commit, git and database agree',
       params: workspaceParams,
       response: {
-        200: { type: 'object', properties: { ok: { type: 'boolean' }, commits: { type: 'integer' }, deployments: { type: 'integer' }, findings: { type: 'array', items: finding } } },
+        200: {
+          type: 'object',
+          properties: {
+            ok: { type: 'boolean' }, commits: { type: 'integer' },
+            deployments: { type: 'integer', description: 'deployment records in the database' },
+            inGit: {
+              type: 'object', description: 'what git alone holds: deployments named by commits on main, and how many have their outcome recorded (refs/notes/loco)',
+              properties: { deployments: { type: 'integer' }, outcomes: { type: 'integer' } },
+            },
+            findings: { type: 'array', items: finding },
+          },
+        },
         ...problemResponses,
       },
     },

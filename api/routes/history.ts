@@ -4,6 +4,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { requirePrincipal } from '../auth/authenticate.ts';
 import { workspaceAccess } from '../auth/access.ts';
+import { outcomeOf, type OutcomeNote } from '../gitops/index.ts';
 import { name, problemResponses, workspaceParams } from './schemas.ts';
 
 const entrySchema = {
@@ -16,6 +17,19 @@ const entrySchema = {
     pullRequest: { type: 'object', properties: { number: { type: 'integer' }, url: { type: 'string' }, status: { type: 'string' }, approver: { type: 'string' } } },
   },
 } as const;
+
+/**
+ * A deployment's outcome from its database row, or else from git's note: the row's approver
+ * when the approving user still exists, else the name the approvals (or the note) keep.
+ */
+function fromRecordOrNote(row: Record<string, unknown> | undefined, note: OutcomeNote | undefined): Record<string, unknown> | undefined {
+  if (row) {
+    const approvals = (typeof row.approvals === 'string' ? JSON.parse(row.approvals) : row.approvals ?? []) as { user?: string }[];
+    return { ...row, approver: row.approver ?? approvals.at(-1)?.user ?? note?.approvedBy?.at(-1) ?? null };
+  }
+  if (!note) return undefined;
+  return { status: note.outcome, reason: note.reason, message: note.message, finished_at: note.finishedAt, approver: note.approvedBy?.at(-1) ?? null };
+}
 
 const historyRoutes: FastifyPluginAsync = async (app) => {
   app.get('/orgs/:org/workspaces/:ws/history', {
@@ -39,11 +53,14 @@ const historyRoutes: FastifyPluginAsync = async (app) => {
     const em = app.loco.em();
     const access = await workspaceAccess(em, principal, org, ws, 'read');
     const entries = await app.loco.store.history(access.slug, query);
+    // Git's own record of how each commit's deployment ended: all there is once the records are
+    // gone (`loco destroy`, a rebuilt database); the database is newer while one is in flight.
+    const notes = await app.loco.store.outcomes(access.slug, entries.map((e) => e.commit));
     const ids = [...new Set(entries.map((e) => e.trailers['Loco-Deployment']).filter(Boolean))];
     const outcomes = new Map<string, Record<string, unknown>>();
     if (ids.length > 0) {
       const rows = await em.execute<Record<string, unknown>[]>(
-        `select d.id, d.status, d.reason, d.message, d.finished_at, p.pr_number, p.pr_url, p.status as pr_status, u.name as approver
+        `select d.id, d.status, d.reason, d.message, d.finished_at, p.pr_number, p.pr_url, p.status as pr_status, u.name as approver, p.approvals
            from deployments d
            left join promotions p on p.deployment_id = d.id
            left join users u on u.id = p.approver_user_id
@@ -54,7 +71,9 @@ const historyRoutes: FastifyPluginAsync = async (app) => {
     }
     return entries.map((e) => {
       const t = e.trailers;
-      const outcome = t['Loco-Deployment'] ? outcomes.get(t['Loco-Deployment']) : undefined;
+      const note = outcomeOf(notes.get(e.commit), t['Loco-Deployment']);
+      const outcome = fromRecordOrNote(t['Loco-Deployment'] ? outcomes.get(t['Loco-Deployment']) : undefined, note);
+      const deploymentId = t['Loco-Deployment'] ?? note?.deploymentId;
       return {
         commit: e.commit, parents: e.parents, time: e.time, subject: e.subject, author: e.author.name,
         ...(t['Loco-Actor'] ? { actor: t['Loco-Actor'] } : {}),
@@ -63,7 +82,7 @@ const historyRoutes: FastifyPluginAsync = async (app) => {
         ...(t['Loco-Change'] ? { change: t['Loco-Change'] } : {}),
         ...(t['Loco-Image'] ? { image: t['Loco-Image'] } : {}),
         ...(t['Loco-Config-Digest'] ? { configDigest: t['Loco-Config-Digest'] } : {}),
-        ...(t['Loco-Deployment'] ? { deploymentId: t['Loco-Deployment'] } : {}),
+        ...(deploymentId ? { deploymentId } : {}),
         ...(outcome ? {
           outcome: outcome.status as string,
           ...(outcome.reason ? { reason: outcome.reason as string } : {}),

@@ -17,7 +17,7 @@ export const audit: Action = async (ctx, [action = 'verify']) => {
     return report.ok ? 0 : 1;
   }
   const where = `${workspace.org}/${workspace.workspace}`;
-  const counted = `${plural(report.commits, 'commit')}, ${plural(report.deployments, 'deployment')}`;
+  const counted = countsLine(report);
   if (report.ok) {
     process.stdout.write(`${kleur.green('✓')} The history of ${where} holds up: ${counted}, no findings.\n`);
     return 0;
@@ -30,3 +30,13 @@ export const audit: Action = async (ctx, [action = 'verify']) => {
 };
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/**
+ * "12 commits; 10 deployments in git, 10 with their outcome; 4 deployment records": git's own
+ * count first, so a destroyed app (records gone, history kept) does not read as a loss.
+ */
+function countsLine(report: { commits: number; deployments: number; inGit?: { deployments: number; outcomes: number } }): string {
+  const git = report.inGit;
+  const inGit = git ? `; ${plural(git.deployments, 'deployment')} in git, ${git.outcomes === git.deployments ? (git.deployments === 1 ? 'with its outcome' : 'all with their outcome') : `${git.outcomes} with their outcome`}` : '';
+  return `${plural(report.commits, 'commit')}${inGit}; ${plural(report.deployments, 'deployment record')} in the database`;
+}

@@ -77,6 +77,7 @@ export function showPromotion(p: Promotion, withBody: boolean): void {
     ['promotion', `${p.id} ${paintStatus(p.status)}`],
     ['title', p.title],
     ['app', `${p.app}: ${p.from} → ${p.to}`],
+    ['source', p.kind === 'promote' ? sourceLine(p) : p.sourceDeploymentId],
     ['branch', p.branch],
     ['pull request', p.pullRequest?.url ?? (p.pullRequest?.number ? `#${p.pullRequest.number}` : undefined)],
     ['author', p.author],
@@ -85,6 +86,14 @@ export function showPromotion(p: Promotion, withBody: boolean): void {
     ['superseded by', p.supersededBy],
   ]);
   if (withBody && p.body) process.stdout.write(`\n${kleur.dim(p.body.trim())}\n`);
+}
+
+/** The release promoted and how it ended; an unverified one says so in plain words. */
+function sourceLine(p: Promotion): string {
+  if (p.sourceVerified === false) {
+    return `${p.sourceDeploymentId} ${kleur.yellow(`${p.sourceStatus}: not verified`)} (no Argo CD saw it run in ${p.from}; check it there before approving)`;
+  }
+  return `${p.sourceDeploymentId}${p.sourceStatus ? ` ${paintStatus(p.sourceStatus)}` : ''}`;
 }
 
 function shortOf(commit?: string): string {

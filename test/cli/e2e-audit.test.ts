@@ -29,7 +29,7 @@ test('audit verify: Loco\'s own history holds up; a hand-pushed commit is a find
 
   const clean = await loco(['audit', 'verify'], { env });
   assert.equal(clean.code, 0, clean.stdout + clean.stderr);
-  assert.match(clean.stdout, /^✓ The history of default\/default holds up: 2 commits, 1 deployment, no findings\.$/m);
+  assert.match(clean.stdout, /^✓ The history of default\/default holds up: 2 commits; 1 deployment in git, with its outcome; 1 deployment record in the database, no findings\.$/m);
 
   const clone = join(tempDir('hand'), 'repo');
   git(['clone', '-q', join(api.dataDir, 'repos', `${workspaceSlug('default', 'default')}.git`), clone]);

@@ -1,0 +1,63 @@
+// A deployment's final outcome goes into git too (a note on its commit under refs/notes/loco,
+// DESIGN.md "outcomes in git"), so history, audit and a rebuild can answer once the database
+// rows are gone (`loco destroy`, a lost database). The database stays the live record: a note
+// that cannot be written is logged, never a reason to fail the deployment.
+
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { FastifyBaseLogger } from 'fastify';
+import type { GitopsStore, OutcomeNote } from '../gitops/index.ts';
+
+export interface FinalOutcome {
+  status: string;
+  reason?: string | null;
+  message?: string | null;
+  finishedAt: Date;
+}
+
+interface Target {
+  id: string;
+  workspaceId: string;
+  commit: string;
+}
+
+/** The note for a deployment's outcome: with the promotion's approvers when one made it. */
+async function noteFor(em: EntityManager, d: Target, final: FinalOutcome): Promise<{ slug: string; note: OutcomeNote }> {
+  const rows = await em.execute<{ slug: string; promotion: string | null; approvals: unknown }[]>(
+    `select w.slug, p.id as promotion, p.approvals from workspaces w left join promotions p on p.deployment_id = ? where w.id = ? limit 1`,
+    [d.id, d.workspaceId],
+  );
+  const row = rows[0];
+  const approvals = (typeof row?.approvals === 'string' ? JSON.parse(row.approvals) : row?.approvals ?? []) as { user: string }[];
+  return {
+    slug: row?.slug ?? '',
+    note: {
+      deploymentId: d.id,
+      outcome: final.status,
+      finishedAt: final.finishedAt.toISOString(),
+      ...(final.reason ? { reason: final.reason } : {}),
+      ...(final.message ? { message: final.message } : {}),
+      ...(row?.promotion ? { promotion: row.promotion } : {}),
+      ...(approvals.length ? { approvedBy: approvals.map((a) => a.user) } : {}),
+    },
+  };
+}
+
+export async function recordOutcomeInGit(deps: { em: EntityManager; store: GitopsStore; log: FastifyBaseLogger }, d: Target, final: FinalOutcome): Promise<void> {
+  try {
+    const { slug, note } = await noteFor(deps.em, d, final);
+    if (!slug) return; // the workspace is gone
+    await deps.store.recordOutcome(slug, d.commit, note);
+  } catch (error) {
+    deps.log.warn({ err: error, deploymentId: d.id, commit: d.commit }, 'could not record the outcome in git (refs/notes/loco); the database still has it');
+  }
+}
+
+/** The final state a deployment ended in, as the database holds it (null: not finished). */
+export async function finalOutcomeOf(em: EntityManager, id: string): Promise<(FinalOutcome & { commit: string | null }) | null> {
+  const rows = await em.execute<{ status: string; reason: string | null; message: string | null; finished_at: string | null; commit: string | null }[]>(
+    `select status, reason, message, finished_at, commit from deployments where id = ?`, [id],
+  );
+  const r = rows[0];
+  if (!r?.finished_at) return null;
+  return { status: r.status, reason: r.reason, message: r.message, finishedAt: new Date(r.finished_at), commit: r.commit };
+}
