@@ -14,7 +14,7 @@ let admin: Record<string, string>;
 let rosa: string;
 
 before(async () => {
-  github = await startDeviceFlowDouble({ interval: 1 });
+  github = await startDeviceFlowDouble({ interval: 1, accounts: [{ login: 'rosa', id: 7002 }] });
   api = await startApi({ LOCO_GITHUB_CLIENT_ID: github.clientId, LOCO_GITHUB_WEB_URL: github.url, LOCO_GITHUB_API_URL: github.url });
   admin = { LOCO_API_URL: api.url, LOCO_TOKEN: api.adminToken };
   await apiRequest(api, 'POST', '/orgs/default/workspaces/default/members', { user: 'rosa', role: 'deploy' });
