@@ -9,6 +9,7 @@ import { argoCdSettingsFromEnv } from './argocd/client.ts';
 import { parseBaseDomains } from './routing/platform-domains.ts';
 import type { KubernetesSettings } from './kubernetes/client.ts';
 import type { Clock } from './argocd/clock.ts';
+import { imageSettingsFromEnv, type ImageSettings } from './images/policy.ts';
 
 export interface RunnerOptions {
   /** How long a replica owns a deployment it carries forward before another may take it over. */
@@ -66,6 +67,8 @@ export interface LocoOptions {
    * LOCO_TRACING_ENDPOINT, LOCO_METRICS_ENDPOINT); each unset one is left out.
    */
   endpoints?: PlatformEndpoints;
+  /** Image policy, pinning and scanning (LOCO_IMAGE_REGISTRIES, LOCO_IMAGE_MAX_MB, LOCO_TRIVY_URL); unset: any registry, no cap, not scanned. */
+  images?: ImageSettings;
   /** Per-app progress deadline handed to the Argo CD tracker. */
   progressDeadlineSeconds?: number;
   /** Path of the cluster's Sealed Secrets certificate, PEM (LOCO_SEALED_SECRETS_CERT); unset: loco secrets is refused, naming the setting. */
@@ -107,6 +110,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocoOption
   if (env.LOCO_CERT_ISSUER) options.certificateIssuer = env.LOCO_CERT_ISSUER;
   if (env.LOCO_DNS_SERVERS) options.dnsServers = env.LOCO_DNS_SERVERS.split(',').map((s) => s.trim()).filter(Boolean);
   if (env.LOCO_SEALED_SECRETS_CERT) options.sealedSecretsCert = resolve(env.LOCO_SEALED_SECRETS_CERT);
+  options.images = imageSettingsFromEnv(env);
   if (env.LOCO_METRICS_TOKEN) options.metricsToken = env.LOCO_METRICS_TOKEN;
   const endpoints: PlatformEndpoints = {};
   for (const [name, key] of [['LOCO_OTLP_ENDPOINT', 'otlpEndpoint'], ['LOCO_TRACING_ENDPOINT', 'tracingEndpoint'], ['LOCO_METRICS_ENDPOINT', 'metricsEndpoint']] as const) {

@@ -35,6 +35,7 @@ import appRoutes from './routes/apps.ts';
 import appSettingsRoutes from './routes/app-settings.ts';
 import secretsRoutes from './routes/secrets.ts';
 import deploymentRoutes from './routes/deployments.ts';
+import imageRoutes from './routes/images.ts';
 import eventRoutes from './routes/events.ts';
 import historyRoutes from './routes/history.ts';
 import authRoutes from './routes/auth.ts';
@@ -127,7 +128,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
     await app.register(webPlugin);
     await app.register(healthRoutes);
     await app.register(async (api) => {
-      for (const plugin of [meRoutes, orgRoutes, memberRoutes, appRoutes, appSettingsRoutes, secretsRoutes, deploymentRoutes, eventRoutes, historyRoutes, authRoutes, promotionRoutes, auditRoutes, doraRoutes, webhookRoutes, domainRoutes]) {
+      for (const plugin of [meRoutes, orgRoutes, memberRoutes, appRoutes, appSettingsRoutes, secretsRoutes, deploymentRoutes, imageRoutes, eventRoutes, historyRoutes, authRoutes, promotionRoutes, auditRoutes, doraRoutes, webhookRoutes, domainRoutes]) {
         await api.register(plugin);
       }
     }, { prefix: '/api/v1' });

@@ -79,6 +79,8 @@ export function httpStatusFor(code: string): number {
       return 404;
     case 'conflict':
       return 409;
+    case 'rejected':
+      return 422;
     case 'gone':
       return 410;
     case 'rate':

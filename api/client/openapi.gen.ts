@@ -518,6 +518,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org}/workspaces/{ws}/image-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's image policy */
+        get: operations["getOrgsWorkspacesImagePolicyByOrgWs"];
+        /** Replace the workspace's image policy (prefix, size cap, vulnerability threshold, waivers) */
+        put: operations["putOrgsWorkspacesImagePolicyByOrgWs"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org}/workspaces/{ws}/images/prune": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete the workspace's images no recent release references (dry run unless dryRun is false) */
+        post: operations["postOrgsWorkspacesImagesPruneByOrgWs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{org}/workspaces/{ws}/invitations": {
         parameters: {
             query?: never;
@@ -4126,6 +4161,296 @@ export interface operations {
                         subject?: string;
                         time?: string;
                     }[];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgsWorkspacesImagePolicyByOrgWs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description size cap in MB (10^6 bytes) of the layers for the cluster platform; the smaller of this and LOCO_IMAGE_MAX_MB applies */
+                        maxMb?: number;
+                        /** @description required start of image names, e.g. registry.example.com/acme/web/ (default: <registry>/<org>/<workspace>/ for each allowed registry) */
+                        prefix?: string;
+                        /**
+                         * @description findings at or above this severity refuse a deploy (default CRITICAL)
+                         * @enum {string}
+                         */
+                        threshold?: "UNKNOWN" | "LOW" | "MEDIUM" | "HIGH" | "CRITICAL";
+                        waivers?: {
+                            /**
+                             * Format: date
+                             * @description last day the waiver holds (UTC)
+                             */
+                            expires: string;
+                            id: string;
+                            reason: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putOrgsWorkspacesImagePolicyByOrgWs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description size cap in MB (10^6 bytes) of the layers for the cluster platform; the smaller of this and LOCO_IMAGE_MAX_MB applies */
+                    maxMb?: number;
+                    /** @description required start of image names, e.g. registry.example.com/acme/web/ (default: <registry>/<org>/<workspace>/ for each allowed registry) */
+                    prefix?: string;
+                    /**
+                     * @description findings at or above this severity refuse a deploy (default CRITICAL)
+                     * @enum {string}
+                     */
+                    threshold?: "UNKNOWN" | "LOW" | "MEDIUM" | "HIGH" | "CRITICAL";
+                    waivers?: {
+                        /**
+                         * Format: date
+                         * @description last day the waiver holds (UTC)
+                         */
+                        expires: string;
+                        id: string;
+                        reason: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description size cap in MB (10^6 bytes) of the layers for the cluster platform; the smaller of this and LOCO_IMAGE_MAX_MB applies */
+                        maxMb?: number;
+                        /** @description required start of image names, e.g. registry.example.com/acme/web/ (default: <registry>/<org>/<workspace>/ for each allowed registry) */
+                        prefix?: string;
+                        /**
+                         * @description findings at or above this severity refuse a deploy (default CRITICAL)
+                         * @enum {string}
+                         */
+                        threshold?: "UNKNOWN" | "LOW" | "MEDIUM" | "HIGH" | "CRITICAL";
+                        waivers?: {
+                            /**
+                             * Format: date
+                             * @description last day the waiver holds (UTC)
+                             */
+                            expires: string;
+                            id: string;
+                            reason: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrgsWorkspacesImagesPruneByOrgWs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default true */
+                    dryRun?: boolean;
+                    /**
+                     * @description releases kept per app/profile beyond the deployed one
+                     * @default 2
+                     */
+                    keep?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deleted?: {
+                            digest?: string;
+                            repository?: string;
+                            tags?: string[];
+                        }[];
+                        dryRun?: boolean;
+                        keep?: number;
+                        kept?: {
+                            digest?: string;
+                            repository?: string;
+                            tags?: string[];
+                        }[];
+                    };
                 };
             };
             /** @description Default Response */

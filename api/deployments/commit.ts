@@ -27,7 +27,9 @@ export interface CommitContext {
   endpoints?: PlatformEndpoints;
 }
 
-export function trailersFor(d: Pick<Deployment, 'id' | 'actor' | 'app' | 'profile' | 'configDigest' | 'image' | 'changeType'>): Record<string, string> {
+export function trailersFor(d: Pick<Deployment, 'id' | 'actor' | 'app' | 'profile' | 'configDigest' | 'image' | 'changeType'> & { change?: Deployment['change'] }): Record<string, string> {
+  // a deploy whose image passed the vulnerability gate only through waivers says which (api/images/pin.ts)
+  const waivers = d.changeType === 'deploy' ? ((d.change ?? {}) as { vulnWaivers?: string }).vulnWaivers : undefined;
   return {
     'Loco-Deployment': d.id,
     'Loco-Actor': d.actor,
@@ -36,6 +38,7 @@ export function trailersFor(d: Pick<Deployment, 'id' | 'actor' | 'app' | 'profil
     'Loco-Config-Digest': d.configDigest,
     'Loco-Image': d.image,
     'Loco-Change': d.changeType,
+    ...(waivers ? { 'Loco-Vuln-Waiver': waivers } : {}),
   };
 }
 

@@ -14,6 +14,9 @@ import { appendEvent, deploymentJson } from '../deployments/records.ts';
 import { claimsOfRelease, takeClaims } from '../routing/claims.ts';
 import { DEFAULT_CERTIFICATE_ISSUER, hostUnderForeignDomain, verifiedDomains } from '../routing/custom-domains.ts';
 import { refuseForeignHosts } from '../routing/platform-domains.ts';
+import { appendEvent, deploymentJson } from '../deployments/records.ts';
+import { checkImagePolicy, pinImage } from '../images/pin.ts';
+import { DEFAULT_PLATFORM, workspaceImagePolicy } from '../images/policy.ts';
 import { appParams, deploymentParams, name, problemResponses } from './schemas.ts';
 
 const deploymentRef = { $ref: 'Deployment#' } as const;
@@ -63,13 +66,18 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
     const foreign = await hostUnderForeignDomain(em, access.workspaceId, hosts);
     refuseForeignHosts(hosts, { baseDomains: app.loco.options.baseDomains, slug: access.slug, verifiedDomains: customDomains, ...(foreign ? { foreign } : {}) });
     // `loco deploy` asks this before a long image build, so a refusal costs seconds, not the build.
+    const images = { image: body.image, settings: app.loco.options.images ?? { registries: null, platform: DEFAULT_PLATFORM }, policy: workspaceImagePolicy(access.settings), org, workspace: ws };
+    // the image does not exist yet in a dry run, so only its registry and prefix are checked
     if (body.dryRun) {
+      checkImagePolicy(images);
       // a dry run checks the route claims as the deploy would, and takes none
       await takeClaims(em, { workspaceId: access.workspaceId, appId: null, app: appName, profile: body.profile, claims }, { dryRun: true });
       return reply.code(200).send({ dryRun: true, app: appName, profile: body.profile, configDigest });
     }
+    const pinned = await pinImage({ ...images, now: new Date() });
     const { deployment, created } = await createDeployment(em, app.loco.bus, {
-      access, principal, app: appName, profile: body.profile, changeType: 'deploy', claims, image: body.image, configText: body.config, envFile: body.envFile ?? null, configDigest,
+      access, principal, app: appName, profile: body.profile, changeType: 'deploy', claims, image: pinned.image, configText: body.config, envFile: body.envFile ?? null, configDigest,
+      ...(pinned.vulnWaivers ? { change: { vulnWaivers: pinned.vulnWaivers } } : {}),
       requestHash: hash, confirmPrune: Boolean(body.confirmPrune), ...(body.idempotencyKey ? { idempotencyKey: body.idempotencyKey } : {}),
       summary: `deploy ${appName}@${body.profile}: ${body.image} (requested by ${principal.userName})`,
     });
@@ -79,6 +87,7 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
         const where = w.at ? `loco.toml:${w.at.line}:${w.at.column} ` : '';
         await appendEvent(em, app.loco.bus, deployment.id, { type: 'warning', message: `${where}${w.message} (${w.hint})`, data: { config: true, code: w.code, ...(w.path ? { path: w.path } : {}), ...(w.at ? { line: w.at.line, column: w.at.column } : {}) } });
       }
+      for (const event of pinned.events) await appendEvent(em, app.loco.bus, deployment.id, event);
       app.loco.runner.kick(deployment.id);
     }
     return reply.code(202).header('location', `/api/v1/deployments/${deployment.id}`).send(deploymentJson(deployment, org, ws));

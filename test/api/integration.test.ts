@@ -38,7 +38,7 @@ for (const kind of DATABASE_KINDS) {
       const created = res.json();
       assert.equal(created.status, 'pending');
       const events = await followEvents(api.app, token, created.id);
-      assert.deepEqual(events.map((e) => e.type), ['pending', 'preflight', 'rendered', 'committed']);
+      assert.deepEqual(events.map((e) => e.type), ['pending', 'image', 'preflight', 'rendered', 'committed']);
       assert.match(events.at(-1)!.message, /No Argo CD is configured/);
       const done = (await call(api.app, token, 'GET', `/deployments/${created.id}`)).json();
       assert.equal(done.status, 'committed');

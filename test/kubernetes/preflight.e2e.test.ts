@@ -95,7 +95,7 @@ describe('preflight against a cluster of two 2-CPU nodes', () => {
     assert.equal(deployment.reason, 'rejected');
     assert.equal(deployment.message, 'no node can ever run a pod of this size: asks 4 CPU, the largest node has 2');
     assert.match(deployment.nextStep, /^lower Resources\.CPU or Resources\.Memory .*in loco\.toml, or ask your cluster operator to add bigger nodes; nothing was committed$/);
-    assert.deepEqual(events.map((e) => e.type), ['pending', 'failed']);
+    assert.deepEqual(events.map((e) => e.type), ['pending', 'image', 'failed']);
     assert.equal(events.at(-1)!.data?.reason, 'rejected');
     const main = onMain(api, 'big');
     assert.deepEqual(main.files, []);
@@ -116,8 +116,8 @@ describe('preflight against a cluster of two 2-CPU nodes', () => {
     cluster.setQuotas(namespaceFor(SLUG, 'fits', 'default'), [{ name: 'team-compute', hard: { 'requests.cpu': '4', pods: '10' }, used: { 'requests.cpu': '0', pods: '0' } }]);
     const { deployment, events } = await deploy(api, 'fits', { cpu: '250m', replicas: 2 });
     assert.equal(deployment.status, 'committed');
-    assert.deepEqual(events.map((e) => e.type), ['pending', 'preflight', 'rendered', 'committed']);
-    assert.equal(events[1].message, 'preflight passed: 2 × (250m CPU, 256Mi memory) for Deployment/fits; 2 of 3 nodes Ready and schedulable, the largest has 2 CPU and 8Gi memory; ResourceQuota team-compute allows it (pods 2 of 10, requests.cpu 500m of 4)');
+    assert.deepEqual(events.map((e) => e.type), ['pending', 'image', 'preflight', 'rendered', 'committed']);
+    assert.equal(events[2].message, 'preflight passed: 2 × (250m CPU, 256Mi memory) for Deployment/fits; 2 of 3 nodes Ready and schedulable, the largest has 2 CPU and 8Gi memory; ResourceQuota team-compute allows it (pods 2 of 10, requests.cpu 500m of 4)');
     assert.ok(onMain(api, 'fits').files.includes('apps/fits/overlays/default/deployment-patch.yaml'));
     assert.match(onMain(api, 'fits').log, new RegExp(`Loco-Deployment: ${deployment.id}`));
     const asked = cluster.calls.map((c) => `${c.method} ${c.path} ${c.status}`);
@@ -207,7 +207,7 @@ describe('preflight when the cluster cannot be asked', () => {
     const api = await start();
     const { deployment, events } = await deploy(api, 'unchecked', { cpu: '4' });
     assert.equal(deployment.status, 'committed');
-    assert.deepEqual(events.map((e) => e.type), ['pending', 'preflight', 'rendered', 'committed']);
-    assert.equal(events[1].message, 'preflight skipped: LOCO_KUBECONFIG is unset, so Loco did not check node readiness, capacity or quotas before the commit');
+    assert.deepEqual(events.map((e) => e.type), ['pending', 'image', 'preflight', 'rendered', 'committed']);
+    assert.equal(events[2].message, 'preflight skipped: LOCO_KUBECONFIG is unset, so Loco did not check node readiness, capacity or quotas before the commit');
   });
 });
