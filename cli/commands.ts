@@ -151,6 +151,13 @@ export function declareCommands(cli: CAC, bind: Bind): void {
     .example('  $ loco audit verify -o json'),
   async () => (await import('./commands/audit.ts')).audit);
 
+  bind(cli.command('images [action]', "The workspace's images in the registry: images prune deletes those no recent release references (dry run unless --yes)")
+    .option('--keep <n>', 'Releases kept per app/profile beyond the deployed one', { default: 2 })
+    .option('--yes', 'Delete for real (workspace admins)')
+    .example('  $ loco images prune            # lists what would go')
+    .example('  $ loco images prune --keep 3 --yes'),
+  async () => (await import('./commands/images.ts')).images);
+
   bind(cli.command('stats', 'DORA figures of the workspace per app and profile: deployment frequency, lead time, change failure rate, time to restore')
     .option('--since <window>', 'How far back: 12h, 30d, 2w or a date', { default: '30d' })
     .example('  $ loco stats --since 30d -o json'),

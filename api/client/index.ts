@@ -7,6 +7,7 @@ import { LocoError, isLocoError } from '../../generator/errors.ts';
 import { errorFromResponse, unreachable } from './errors.ts';
 import { readSse } from './sse.ts';
 import type { DoraReport } from '../dora/compute.ts';
+import type { PruneResult as ImagePrune } from '../images/retention.ts';
 import {
   isFinished,
   type AppStatus,
@@ -148,6 +149,8 @@ export function createLocoClient(options: ClientOptions) {
     getWorkspace: (w: WorkspaceRef) => get<Record<string, unknown>>(ws(w)),
 
     verifyAudit: (w: WorkspaceRef) => get<AuditReport>(`${ws(w)}/audit/verify`),
+    /** Deletes (or, dry run, lists) the workspace's images no recent release references. */
+    pruneImages: (w: WorkspaceRef, body: { keep: number; dryRun: boolean }) => post<ImagePrune>(`${ws(w)}/images/prune`, body),
     getDora: (w: WorkspaceRef, since: string) => get<DoraReport>(`${ws(w)}/dora`, { since }),
     listMembers: (w: WorkspaceRef) => get<Member[]>(`${ws(w)}/members`),
     /** Adds a member, or changes their role when they are one. */
