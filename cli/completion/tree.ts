@@ -15,6 +15,7 @@ const subcommands: Record<string, Record<string, string>> = {
   audit: { verify: 'Check the git history as an audit trail' },
   members: { list: 'Members and their roles', add: 'Add <user> --role R (prints an invitation code when they have no token)', invite: 'A new invitation code for <user>', remove: 'Remove <user>' },
   tokens: { list: 'Your tokens (never their secrets)', create: 'A personal token, or --deploy --app A --profile P for CI', revoke: 'Revoke <id|name>' },
+  images: { prune: 'Delete images no recent release references (dry run unless --yes)' },
   domains: { list: 'Custom domains and their DNS challenges', add: 'Add <domain>: prints the TXT record to publish', verify: 'Look the TXT record up and verify <domain>', remove: 'Remove <domain>' },
   config: { upgrade: 'Rewrite a ConfigVersion "0.1" loco.toml in the current format' },
   secrets: { list: 'Names of the sealed secrets', set: 'Seal NAME=VALUE …', unset: 'Remove NAME …' },
