@@ -14,7 +14,6 @@ import { appendEvent, deploymentJson } from '../deployments/records.ts';
 import { claimsOfRelease, takeClaims } from '../routing/claims.ts';
 import { DEFAULT_CERTIFICATE_ISSUER, hostUnderForeignDomain, verifiedDomains } from '../routing/custom-domains.ts';
 import { refuseForeignHosts } from '../routing/platform-domains.ts';
-import { appendEvent, deploymentJson } from '../deployments/records.ts';
 import { checkImagePolicy, pinImage } from '../images/pin.ts';
 import { DEFAULT_PLATFORM, workspaceImagePolicy } from '../images/policy.ts';
 import { appParams, deploymentParams, name, problemResponses } from './schemas.ts';
