@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { LocoError } from '../generator/errors.ts';
-import type { PlatformEndpoints } from '../generator/index.ts';
+import { platformFactsFromEnv, type PlatformEndpoints, type PlatformFacts } from '../generator/index.ts';
 import { argoCdSettingsFromEnv } from './argocd/client.ts';
 import { parseBaseDomains } from './routing/platform-domains.ts';
 import type { KubernetesSettings } from './kubernetes/client.ts';
@@ -73,6 +73,8 @@ export interface LocoOptions {
   progressDeadlineSeconds?: number;
   /** Path of the cluster's Sealed Secrets certificate, PEM (LOCO_SEALED_SECRETS_CERT); unset: loco secrets is refused, naming the setting. */
   sealedSecretsCert?: string;
+  /** Secret stores apps may name and the cluster's CNI (LOCO_SECRET_STORES, LOCO_CNI). */
+  platform?: PlatformFacts;
   /** Time for token and invitation expiry (tests move it by hand); the system clock by default. */
   clock?: Clock;
 }
@@ -109,6 +111,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocoOption
   if (baseDomains) options.baseDomains = baseDomains;
   if (env.LOCO_CERT_ISSUER) options.certificateIssuer = env.LOCO_CERT_ISSUER;
   if (env.LOCO_DNS_SERVERS) options.dnsServers = env.LOCO_DNS_SERVERS.split(',').map((s) => s.trim()).filter(Boolean);
+  const platform = platformFactsFromEnv(env);
+  if (Object.keys(platform).length) options.platform = platform;
   if (env.LOCO_SEALED_SECRETS_CERT) options.sealedSecretsCert = resolve(env.LOCO_SEALED_SECRETS_CERT);
   options.images = imageSettingsFromEnv(env);
   if (env.LOCO_METRICS_TOKEN) options.metricsToken = env.LOCO_METRICS_TOKEN;

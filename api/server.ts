@@ -80,6 +80,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
       store,
       log: app.log,
       instanceId: options.instanceId ?? defaultInstanceId(),
+      ...(options.platform ? { platform: options.platform } : {}),
       ...(argocd ? { track: argocd.track } : {}),
       preflight,
       ...(options.endpoints ? { endpoints: options.endpoints } : {}),

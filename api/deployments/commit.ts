@@ -4,7 +4,7 @@
 // re-renders (the store reports 'conflict.commit' when a stale base touched our files).
 
 import { LocoError } from '../../generator/errors.ts';
-import { appScope, parseConfig, platformEndpoints, renderApp, type PlatformEndpoints, type RouteTls } from '../../generator/index.ts';
+import { appScope, parseConfig, platformEndpoints, renderApp, type PlatformEndpoints, type PlatformFacts, type RouteTls } from '../../generator/index.ts';
 import type { Author, ChangeResult, GitopsStore } from '../gitops/index.ts';
 import type { Deployment } from '../db/entities.ts';
 import { applyOverrideChange, overridesPath, type OverrideChange } from './overrides.ts';
@@ -25,6 +25,8 @@ export interface CommitContext {
   precondition?: () => Promise<void>;
   /** The platform's observability endpoints, injected into what is rendered. */
   endpoints?: PlatformEndpoints;
+  /** Secret stores and CNI of the platform (LOCO_SECRET_STORES, LOCO_CNI). */
+  platform?: PlatformFacts;
 }
 
 export function trailersFor(d: Pick<Deployment, 'id' | 'actor' | 'app' | 'profile' | 'configDigest' | 'image' | 'changeType'> & { change?: Deployment['change'] }): Record<string, string> {
@@ -92,6 +94,7 @@ export async function renderAt(ctx: CommitContext, d: Deployment, head: string, 
   return renderApp({
     config, configText: d.configText, profile: d.profile, image: d.image, workspace: ctx.slug, otherApps, sealedSecrets, ...platformEndpoints(ctx.endpoints ?? {}),
     ...(ctx.tls ? { tls: ctx.tls } : {}),
+    ...(ctx.platform ? { platform: ctx.platform } : {}),
     ...(text !== undefined ? { overrides: text } : {}), ...(d.envFile !== null ? { envFile: d.envFile } : {}),
   });
 }

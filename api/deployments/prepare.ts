@@ -3,7 +3,7 @@
 // rail against what the repository holds now.
 
 import { LocoError, type ProblemDetail } from '../../generator/errors.ts';
-import { appScope, configDigest, parseConfig, platformEndpoints, profileNames, readSealedValues, renderApp, type PlatformEndpoints, type RouteTls } from '../../generator/index.ts';
+import { appScope, configDigest, parseConfig, platformEndpoints, profileNames, readSealedValues, renderApp, type PlatformEndpoints, type PlatformFacts, type RouteTls } from '../../generator/index.ts';
 import type { GitopsStore } from '../gitops/index.ts';
 import { overridesPath } from './overrides.ts';
 import { sealedSecretsPath } from './sealed-secrets.ts';
@@ -52,7 +52,7 @@ export function refuseWidePrune(before: Map<string, string>, after: Map<string, 
  * Validates and renders a deploy; returns the config digest and the config's warnings (keys a
  * 0.1 file carries that Loco ignores). Throws LocoErrors a client can act on.
  */
-export async function prepareDeploy(store: GitopsStore, slug: string, request: DeployRequest, tls?: RouteTls, endpoints: PlatformEndpoints = {}): Promise<{ configDigest: string; warnings: ProblemDetail[] }> {
+export async function prepareDeploy(store: GitopsStore, slug: string, request: DeployRequest, tls?: RouteTls, endpoints: PlatformEndpoints = {}, platform?: PlatformFacts): Promise<{ configDigest: string; warnings: ProblemDetail[] }> {
   const config = parseConfig(request.config, 'loco.toml');
   if (config.name !== request.app) {
     throw new LocoError('config.app-mismatch', `loco.toml describes app ${config.name}, but the request deploys ${request.app}`,
@@ -72,6 +72,7 @@ export async function prepareDeploy(store: GitopsStore, slug: string, request: D
   const after = renderApp({
     config, configText: request.config, profile: request.profile, image: request.image, workspace: slug, otherApps, sealedSecrets, ...platformEndpoints(endpoints),
     ...(tls ? { tls } : {}),
+    ...(platform ? { platform } : {}),
     ...(overrides !== undefined ? { overrides } : {}), ...(request.envFile !== undefined ? { envFile: request.envFile } : {}),
   });
   const scope = appScope(request.app, request.profile);

@@ -19,6 +19,7 @@ import { headOrCreate } from './prepare.ts';
 import { finalOutcomeOf, recordOutcomeInGit } from './outcome-in-git.ts';
 import { appendEvent, changeStatus, NO_ARGOCD, type NewEvent, type StatusChange } from './records.ts';
 import { findCommitOf, reconcileWorkspace } from './reconcile.ts';
+import type { PlatformFacts } from '../../generator/index.ts';
 import { releaseAt, type TrackFn } from './tracking.ts';
 import { inDeploymentSpan, tracingOn, type DeploymentSpanInfo, type TraceRef } from './trace.ts';
 
@@ -34,6 +35,8 @@ export interface RunnerDeps {
   preflight: PreflightFn;
   /** The platform's observability endpoints (LocoOptions.endpoints), injected into every render. */
   endpoints?: PlatformEndpoints;
+  /** Secret stores and CNI of the platform, handed to every render. */
+  platform?: PlatformFacts;
   leaseSeconds: number;
   scanIntervalMs: number;
   /** cert-manager ClusterIssuer for routes on verified custom domains (LOCO_CERT_ISSUER). */
@@ -233,7 +236,8 @@ export class DeploymentRunner {
     // rendered with the custom domains verified now: a route on one gets its Certificate
     const tls = { customDomains: await verifiedDomains(em, d.workspaceId), issuer: this.#deps.certificateIssuer };
     const endpoints = this.#deps.endpoints ? { endpoints: this.#deps.endpoints } : {};
-    if (!earlier && PREFLIGHT_CHANGES.has(d.changeType) && !(await this.#preflight(em, d, { store: this.#deps.store, slug: workspace.slug, author, tls, ...endpoints }))) return null;
+    const platform = this.#deps.platform ? { platform: this.#deps.platform } : {};
+    if (!earlier && PREFLIGHT_CHANGES.has(d.changeType) && !(await this.#preflight(em, d, { store: this.#deps.store, slug: workspace.slug, author, tls, ...endpoints, ...platform }))) return null;
     let result: ChangeResult = { status: 'committed', commit: earlier ?? '', parent: '' };
     if (!earlier) {
       try {
@@ -243,7 +247,7 @@ export class DeploymentRunner {
           const newer = await this.#newerRelease(d);
           if (newer) throw new LocoError('conflict.superseded', `superseded by ${newer} before it was committed`, `follow ${newer}: \`loco status ${d.app} --profile ${d.profile}\``, { data: { by: newer } });
         };
-        const made = await commitChange({ store: this.#deps.store, slug: workspace.slug, author, tls, precondition, ...endpoints }, d);
+        const made = await commitChange({ store: this.#deps.store, slug: workspace.slug, author, tls, precondition, ...endpoints, ...platform }, d);
         result = made.result;
         if (this.#deps.pauseAfterCommit) {
           this.#deps.log.warn({ deploymentId: id, commit: result.commit }, 'crash point reached: committed, not yet recorded (LOCO_TEST_CRASH_POINT)');

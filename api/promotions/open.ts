@@ -172,6 +172,7 @@ export async function openPromotion(loco: LocoServices, access: WorkspaceAccess,
   const sealedSecrets = await sealedValuesAt(loco.store, access.slug, head, request.app, request.to);
   const files = renderApp({
     config, configText, profile: request.to, image: source.image, workspace: access.slug, otherApps, sealedSecrets, ...platformEndpoints(loco.options.endpoints ?? {}),
+    ...(loco.options.platform ? { platform: loco.options.platform } : {}),
     ...(overrides !== undefined ? { overrides } : {}), ...(source.envFile !== null ? { envFile: source.envFile } : {}),
   });
   return openBranchChange(loco, access, principal, {

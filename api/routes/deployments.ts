@@ -59,7 +59,7 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
     }
     const customDomains = await verifiedDomains(em, access.workspaceId);
     const tls = { customDomains, issuer: app.loco.options.certificateIssuer ?? DEFAULT_CERTIFICATE_ISSUER };
-    const { configDigest, warnings } = await prepareDeploy(app.loco.store, access.slug, { app: appName, ...body }, tls, app.loco.options.endpoints);
+    const { configDigest, warnings } = await prepareDeploy(app.loco.store, access.slug, { app: appName, ...body }, tls, app.loco.options.endpoints, app.loco.options.platform);
     const claims = claimsOfRelease(body.config, body.profile, access.slug);
     const hosts = claims.map((c) => c.host);
     const foreign = await hostUnderForeignDomain(em, access.workspaceId, hosts);

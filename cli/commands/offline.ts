@@ -47,13 +47,13 @@ export const validate: Action = async (ctx, [path], flags) => {
 export const render: Action = async (ctx, [path], flags) => {
   const loaded = await loadConfig(typeof path === 'string' ? path : undefined);
   const profiles = flags.profile !== undefined ? [pickProfile(flags.profile, loaded.profiles, 'render')] : loaded.profiles;
-  const { platformEndpoints, renderApp } = await import('../../generator/index.ts');
+  const { platformEndpoints, platformFactsFromEnv, renderApp } = await import('../../generator/index.ts');
   const image = typeof flags.image === 'string' ? flags.image : buildSettings(loaded.config).image ?? `${loaded.app}:dev`;
   process.stderr.write(warningLines(loaded.config));
   const files = new Map<string, string>();
   for (const profile of profiles) {
     const envFile = await envFileFor(loaded, profile);
-    const tree = renderApp({ config: loaded.config, configText: loaded.text, profile, image, workspace: offlineSlug(flags.workspace), ...(envFile !== undefined ? { envFile } : {}), ...platformEndpoints({ otlpEndpoint: process.env.LOCO_OTLP_ENDPOINT, tracingEndpoint: process.env.LOCO_TRACING_ENDPOINT, metricsEndpoint: process.env.LOCO_METRICS_ENDPOINT }) });
+    const tree = renderApp({ config: loaded.config, configText: loaded.text, profile, image, workspace: offlineSlug(flags.workspace), ...(envFile !== undefined ? { envFile } : {}), ...platformEndpoints({ otlpEndpoint: process.env.LOCO_OTLP_ENDPOINT, tracingEndpoint: process.env.LOCO_TRACING_ENDPOINT, metricsEndpoint: process.env.LOCO_METRICS_ENDPOINT }), platform: platformFactsFromEnv(process.env) });
     for (const [p, text] of tree) files.set(p, text);
   }
   const paths = [...files.keys()].sort();

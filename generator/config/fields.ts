@@ -4,6 +4,7 @@
 
 import { appTypes } from '../../templates/app-types.ts';
 import type { AliasField, Field, ProfileField, TableField } from './field-types.ts';
+import { checkEgress } from './egress-entry.ts';
 import {
   checkAppName,
   checkDomain,
@@ -97,7 +98,14 @@ const env: TableField = {
     { kind: 'string', key: 'File', prop: 'file', default: '', check: (v: string) => (v === '' ? undefined : checkRelativePath(v)), doc: 'A dotenv file (KEY=value lines) next to loco.toml, read by the CLI at deploy time; [Env.Variables] wins over it. No secrets in it.' },
     { kind: 'env-map', key: 'Variables', prop: 'variables', default: {}, doc: 'Plain variables, NAME = "value" (numbers and booleans are written as text). Names that look like secrets (containing SECRET, PASSWORD, PASSWD, TOKEN, PRIVATE_KEY, CREDENTIAL, API_KEY, ACCESS_KEY … anywhere, e.g. AWS_SECRET_ACCESS_KEY) are refused: use Secrets, or list the name in NotSecret.' },
     { kind: 'strings', key: 'NotSecret', prop: 'notSecret', default: [], check: checkEnvNames, example: '["TOKEN_URL", "MAX_TOKENS"]', doc: 'Names in Variables or File that look like secrets but are not (a URL, a limit): they are written in plain text. A profile\'s list replaces the top level\'s.' },
-    { kind: 'secret-map', key: 'Secrets', prop: 'secrets', default: {}, doc: 'Variables read from existing Kubernetes Secrets in the app\'s namespace: NAME = "<secret>/<key>" (becomes secretKeyRef). Create the Secret with External Secrets or Sealed Secrets.' },
+    { kind: 'secret-map', key: 'Secrets', prop: 'secrets', default: {}, doc: 'Variables read from Secrets: NAME = "<secret>/<key>" of an existing Kubernetes Secret in the app\'s namespace (becomes secretKeyRef), or NAME = { Store = "aws-ssm", Key = "/prod/db/password" } (optionally Property = "<field of a JSON value>") for a key of one of the platform\'s secret stores (LOCO_SECRET_STORES): an ExternalSecret (external-secrets.io/v1) against that ClusterSecretStore makes the Secret. Values set with loco secrets set are sealed and need no entry here.' },
+  ],
+};
+
+const network: TableField = {
+  kind: 'table', key: 'Network', prop: 'network', doc: 'Where the app\'s pods may connect to.',
+  fields: [
+    { kind: 'strings', key: 'Egress', prop: 'egress', default: ['*'], check: checkEgress, example: '["10.0.0.0/8:5432", "api.stripe.com:443"]', doc: 'Outbound connections allowed besides DNS and the workspace\'s own apps: "<CIDR or IP>[:port][/udp]" or "<host>[:port][/udp]" (a leading "*." matches subdomains). Anything else is denied by a NetworkPolicy. Host names need Cilium (the platform\'s LOCO_CNI=cilium; a CiliumNetworkPolicy with toFQDNs) and are refused otherwise. The default "*" leaves egress open; [] allows only DNS and the workspace.' },
   ],
 };
 
@@ -151,7 +159,7 @@ function defaultHealthKind(spec: Record<string, any>): string {
 }
 
 /** Sections that a profile may override (all but Metadata). */
-export const profileSections: readonly TableField[] = [build, resources, routing, health, env, cron, obs];
+export const profileSections: readonly TableField[] = [build, resources, routing, health, env, network, cron, obs];
 
 /** Root of loco.toml (Profile is handled beside it: a map of profile name → profile table). */
 export const rootFields: readonly Field[] = [metadata, ...profileSections];

@@ -186,6 +186,22 @@ export function parseSecretRef(v: unknown): { name: string; key: string } | unde
   return { name: m[1], key: m[3] };
 }
 
+/** Store names are ClusterSecretStore names: DNS labels. */
+const STORE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * `{ Store = "aws-ssm", Key = "/prod/db/password", Property = "…" }` (a key of a platform secret
+ * store, for External Secrets), or why it is not one.
+ */
+export function externalSecretRef(v: Record<string, unknown>): { store: string; key: string; property?: string } | string {
+  const unknown = Object.keys(v).filter((k) => !['Store', 'Key', 'Property'].includes(k));
+  if (unknown.length) return `${unknown.join(', ')} ${unknown.length === 1 ? 'is not a key' : 'are not keys'} of a store reference (Store, Key, Property)`;
+  if (typeof v.Store !== 'string' || !STORE_NAME.test(v.Store)) return 'Store must name one of the platform\'s secret stores (lower-case letters, digits and "-")';
+  if (typeof v.Key !== 'string' || v.Key === '' || v.Key.length > 1024) return 'Key must be the (non-empty) key of the value in the store';
+  if (v.Property !== undefined && (typeof v.Property !== 'string' || v.Property === '')) return 'Property, when given, must be a non-empty string (a field of a JSON value)';
+  return { store: v.Store, key: v.Key, ...(typeof v.Property === 'string' ? { property: v.Property } : {}) };
+}
+
 export function checkGatewayRef(v: string): Check {
   const parts = v.split('/');
   if (parts.length === 2 && parts.every((p) => DNS_LABEL.test(p) && p.length <= 63)) return undefined;

@@ -35,7 +35,9 @@ export interface AppSpec {
     startupGracePeriod: number;
     failThreshold: number;
   };
-  env: { file: string; variables: Record<string, string>; notSecret: string[]; secrets: Record<string, string> };
+  /** secrets: "<secret>/<key>" of an existing Secret, or a key of a platform secret store (External Secrets). */
+  env: { file: string; variables: Record<string, string>; notSecret: string[]; secrets: Record<string, SecretSource> };
+  network: { egress: string[] };
   cron: { schedule: string; timeZone: string; concurrencyPolicy: 'Forbid' | 'Allow' | 'Replace'; retries: number; deadline: number };
   obs: {
     logging: { level: string; format: string; enabled: boolean; retentionPeriod: string };
@@ -43,6 +45,11 @@ export interface AppSpec {
     tracing: { enabled: boolean; endpoint: string; sampleRate: number; tags: Record<string, string> };
   };
 }
+
+/** A key in one of the platform's ClusterSecretStores, fetched by External Secrets Operator. */
+export interface ExternalSecretRef { store: string; key: string; property?: string }
+
+export type SecretSource = string | ExternalSecretRef;
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends Record<string, unknown> ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
 

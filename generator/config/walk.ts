@@ -4,7 +4,8 @@
 
 import type { AliasField, Field, ProfileField, ScalarField } from './field-types.ts';
 import { rootFields } from './fields.ts';
-import { checkEnvName, parseCpu, parseDuration, parseMemory, parseSecretRef } from './formats.ts';
+import { checkEnvName, externalSecretRef, parseCpu, parseDuration, parseMemory, parseSecretRef } from './formats.ts';
+import type { SecretSource } from './spec.ts';
 import { pathId } from './locate.ts';
 import { closest, type ProblemList } from './problems.ts';
 
@@ -206,16 +207,16 @@ function convertScalar(field: ScalarField, value: unknown, keyPath: string[], ca
  * A table of NAME = value under `canon` (Env.Variables, Env.Secrets): checks it is a table and
  * every NAME is an environment variable name; `entry` converts one value or reports why not.
  */
-function convertNameTable(
+function convertNameTable<T>(
   value: unknown, keyPath: string[], canon: string[], ctx: WalkContext, shape: string,
-  entry: (name: string, v: unknown, at: string[], where: string) => string | undefined,
-): Record<string, string> | undefined {
+  entry: (name: string, v: unknown, at: string[], where: string) => T | undefined,
+): Record<string, T> | undefined {
   const where = canon.join('.');
   if (!isTable(value)) {
     ctx.problems.add('config.invalid-type', keyPath, where, `${where} must be a table of NAME = ${shape}`, `write it as a section: [${where}]`);
     return undefined;
   }
-  const out: Record<string, string> = {};
+  const out: Record<string, T> = {};
   for (const [name, v] of Object.entries(value)) {
     const at = [...keyPath, name];
     const nameProblem = checkEnvName(name);
@@ -240,10 +241,16 @@ function convertEnvMap(value: unknown, keyPath: string[], canon: string[], ctx: 
   });
 }
 
-function convertSecretMap(value: unknown, keyPath: string[], canon: string[], ctx: WalkContext): Record<string, string> | undefined {
-  return convertNameTable(value, keyPath, canon, ctx, '"<secret>/<key>"', (name, v, at, where) => {
+function convertSecretMap(value: unknown, keyPath: string[], canon: string[], ctx: WalkContext): Record<string, SecretSource> | undefined {
+  return convertNameTable<SecretSource>(value, keyPath, canon, ctx, '"<secret>/<key>" or { Store = "…", Key = "…" }', (name, v, at, where) => {
     if (parseSecretRef(v)) return v as string;
-    ctx.problems.add('config.invalid-value', at, `${where}.${name}`, `${where}.${name}: ${describe(v)} is not a secret reference`, `write ${name} = "<secret-name>/<key>", e.g. "db-credentials/password"`);
+    if (isTable(v)) {
+      const ref = externalSecretRef(v);
+      if (typeof ref !== 'string') return ref;
+      ctx.problems.add('config.invalid-value', at, `${where}.${name}`, `${where}.${name}: ${ref}`, `write ${name} = { Store = "<store>", Key = "<key in the store>" }, e.g. { Store = "aws-ssm", Key = "/prod/db/password" }`);
+      return undefined;
+    }
+    ctx.problems.add('config.invalid-value', at, `${where}.${name}`, `${where}.${name}: ${describe(v)} is not a secret reference`, `write ${name} = "<secret-name>/<key>", e.g. "db-credentials/password", or ${name} = { Store = "aws-ssm", Key = "/prod/db/password" }`);
     return undefined;
   });
 }

@@ -2,11 +2,10 @@
 // from — what `loco env list` shows. Same inputs and the same functions as the rendering, so
 // it cannot disagree with the ConfigMap; secrets are references (Secret name and key) only.
 
-import { parseSecretRef } from '../config/formats.ts';
 import type { ConfigLayer } from '../config/spec.ts';
 import { parseOverrides } from '../config/overrides.ts';
 import { parseImageRef, imageVersion } from './image.ts';
-import { plainEnv, platformEndpoints } from './env.ts';
+import { plainEnv, platformEndpoints, secretKeyOf } from './env.ts';
 import { fileVariables, resolveForRender, type RenderInput } from './render-app.ts';
 
 export type EnvSource = 'loco.toml' | 'profile' | 'overrides' | 'Env.File' | 'loco';
@@ -20,7 +19,7 @@ export interface EnvEntry {
   secret?: { name: string; key: string };
 }
 
-type EnvLayer = { env?: { variables?: Record<string, string>; secrets?: Record<string, string> } };
+type EnvLayer = { env?: { variables?: Record<string, string>; secrets?: Record<string, unknown> } };
 
 export function effectiveEnv(input: RenderInput): EnvEntry[] {
   const spec = resolveForRender(input);
@@ -41,8 +40,7 @@ export function effectiveEnv(input: RenderInput): EnvEntry[] {
     name, value, source: Object.hasOwn(injected, name) ? 'loco' : (userSource('variables', name) ?? (Object.hasOwn(files, name) ? 'Env.File' : 'loco.toml')),
   }));
   for (const [name, ref] of Object.entries(spec.env.secrets)) {
-    const parsed = parseSecretRef(ref)!;
-    entries.push({ name, source: userSource('secrets', name) ?? 'loco.toml', secret: { name: parsed.name, key: parsed.key } });
+    entries.push({ name, source: userSource('secrets', name) ?? 'loco.toml', secret: secretKeyOf(spec.metadata.name, ref, name) });
   }
   return entries.sort((a, b) => a.name.localeCompare(b.name));
 }

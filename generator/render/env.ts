@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { parseEnv } from 'node:util';
 import { LocoError } from '../errors.ts';
 import { parseSecretRef } from '../config/formats.ts';
-import type { AppSpec } from '../config/spec.ts';
+import type { AppSpec, SecretSource } from '../config/spec.ts';
+import { externalSecretName } from './external-secrets.ts';
 import { appTypeTemplate } from '../../templates/app-types.ts';
 import { metadata } from './labels.ts';
 
@@ -87,14 +88,21 @@ export function envConfigMap(app: string, data: Record<string, string>): { name:
   return { name, doc: { apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(app, name), data } };
 }
 
-/** `env:` entries for [Env.Secrets], sorted by name. */
+/** `env:` entries for [Env.Secrets], sorted by name: existing Secrets, or the Secret of a store's ExternalSecret. */
 export function secretEnv(spec: AppSpec): Array<Record<string, unknown>> {
   return Object.keys(spec.env.secrets)
     .sort()
     .map((name) => {
-      const ref = parseSecretRef(spec.env.secrets[name])!;
-      return { name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } };
+      const ref = secretKeyOf(spec.metadata.name, spec.env.secrets[name], name);
+      return { name, valueFrom: { secretKeyRef: ref } };
     });
+}
+
+/** The Secret and key a variable of [Env.Secrets] is read from. */
+export function secretKeyOf(app: string, source: SecretSource, variable: string): { name: string; key: string } {
+  if (typeof source !== 'string') return { name: externalSecretName(app, source.store), key: variable };
+  const ref = parseSecretRef(source)!;
+  return { name: ref.name, key: ref.key };
 }
 
 /**

@@ -13,6 +13,9 @@ import { imageVersion, parseImageRef } from './image.ts';
 import { hasPodMonitor, podMonitor } from './metrics.ts';
 import { autoscaler, disruptionBudget, hasAutoscaler, hasDisruptionBudget, namespaceObject, networkPolicyPatch } from './policies.ts';
 import { backendTrafficPolicy, certificate, certificateReferenceGrant, grpcServicePatch, needsCertificate, route, type RouteTls } from './routes.ts';
+import type { PlatformFacts } from './platform.ts';
+import { egressObjects } from './egress.ts';
+import { externalRefsByStore, externalSecretObject } from './external-secrets.ts';
 import { SEALED_SECRETS_FILE, sealedEnv, sealedSecretObject, type SealedValues } from './sealed-secrets.ts';
 import { workloadPatch } from './workload.ts';
 import { renderBase } from './base.ts';
@@ -35,6 +38,7 @@ export interface OverlayInput {
   configVersion: '0.1' | 1;
   /** Values sealed by `loco secrets set` for this profile (ciphertext only). */
   sealedSecrets?: SealedValues;
+  platform?: PlatformFacts;
 }
 
 export function renderOverlay(input: OverlayInput): Map<string, string> {
@@ -74,6 +78,8 @@ export function renderOverlay(input: OverlayInput): Map<string, string> {
   if (hasDisruptionBudget(spec)) addResource('pdb.yaml', disruptionBudget(spec));
   if (hasPodMonitor(spec)) addResource('podmonitor.yaml', podMonitor(spec));
 
+  for (const [store, refs] of externalRefsByStore(spec, input.platform?.secretStores)) addResource(`externalsecret-${store}.yaml`, externalSecretObject(app, store, refs));
+  for (const [file, doc] of egressObjects(spec, workspace, input.platform?.cni)) addResource(file, doc);
   const sealed = input.sealedSecrets ?? {};
   if (Object.keys(sealed).length) addResource(SEALED_SECRETS_FILE, sealedSecretObject(app, namespace, sealed));
   const secretEntries = [...secretEnv(spec), ...sealedEnv(spec, sealed)].sort((a, b) => (String(a.name) < String(b.name) ? -1 : 1));

@@ -16,6 +16,7 @@ import { imageReferenceProblem } from '../image-reference.ts';
 import { renderOverlay } from './overlay.ts';
 import type { SealedValues } from './sealed-secrets.ts';
 import type { RouteTls } from './routes.ts';
+import type { PlatformFacts } from './platform.ts';
 
 export interface RenderInput {
   config: LocoConfig;
@@ -41,6 +42,8 @@ export interface RenderInput {
   tracingEndpoint?: string;
   /** The platform's LOCO_METRICS_ENDPOINT, injected into every app. */
   metricsEndpoint?: string;
+  /** Secret stores and CNI of the platform (see render/platform.ts). */
+  platform?: PlatformFacts;
 }
 
 /** Repository-relative path → file text, keys sorted. */
@@ -121,6 +124,7 @@ export function renderApp(input: RenderInput): RenderedTree {
     ...(input.tls ? { tls: input.tls } : {}),
     ...platformEndpoints(input),
     ...(input.sealedSecrets ? { sealedSecrets: input.sealedSecrets } : {}),
+    ...(input.platform ? { platform: input.platform } : {}),
   });
   for (const [file, text] of overlay) files.push([`apps/${app}/overlays/${input.profile}/${file}`, text]);
   files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

@@ -49,7 +49,18 @@ function scalarSchema(field: ScalarField): Schema {
     case 'string-map':
       return { ...base, type: 'object', additionalProperties: { type: 'string' } };
     case 'secret-map':
-      return { ...base, type: 'object', propertyNames: { pattern: ENV_NAME.source }, additionalProperties: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[-._a-zA-Z0-9]+$' } };
+      return {
+        ...base, type: 'object', propertyNames: { pattern: ENV_NAME.source },
+        additionalProperties: {
+          oneOf: [
+            { type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[-._a-zA-Z0-9]+$', description: '"<secret>/<key>" of an existing Secret' },
+            {
+              type: 'object', additionalProperties: false, required: ['Store', 'Key'], description: 'a key of one of the platform\'s secret stores (External Secrets)',
+              properties: { Store: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' }, Key: { type: 'string', minLength: 1, maxLength: 1024 }, Property: { type: 'string', minLength: 1 } },
+            },
+          ],
+        },
+      };
   }
 }
 

@@ -27,7 +27,7 @@ function typeText(f: ScalarField): string {
     case 'string-map':
       return 'table name = "value"';
     case 'secret-map':
-      return 'table NAME = "secret/key"';
+      return 'table NAME = "secret/key" or { Store, Key }';
     default:
       return f.kind;
   }

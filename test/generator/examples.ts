@@ -45,8 +45,12 @@ export function renderExample(example: Example, profile: string, all: Example[])
     workspace: WORKSPACE,
     otherApps: all.map((e) => ({ name: e.config.name, url: appUrl(WORKSPACE, e.config.name, profile) })),
     ...(example.envFile !== undefined ? { envFile: example.envFile } : {}),
+    platform: PLATFORM,
   });
 }
+
+/** The platform the examples render for: two secret stores, and Cilium (host names in Network.Egress). */
+export const PLATFORM = { secretStores: ['aws-ssm', 'vault'], cni: 'cilium' };
 
 /** Writes a rendered tree under `root`, as the GitOps repository would hold it. */
 export function writeTree(root: string, tree: RenderedTree): void {

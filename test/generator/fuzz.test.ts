@@ -14,7 +14,7 @@ import type { Field, ProfileField, ScalarField } from '../../generator/config/fi
 import { profileFields, rootFields } from '../../generator/config/fields.ts';
 import { LocoError, parseConfig, profileNames, renderApp, type RenderedTree } from '../../generator/index.ts';
 import { kustomizeBuild, validateManifests } from '../support/manifests.ts';
-import { loadExamples, writeTree } from './examples.ts';
+import { loadExamples, PLATFORM, writeTree } from './examples.ts';
 
 const RUNS = Number(process.env.LOCO_FUZZ_RUNS ?? 1000);
 const KUSTOMIZE_SAMPLE = 16;
@@ -144,7 +144,7 @@ function checkText(text: string): void {
   }
   acceptedCount++;
   for (const profile of profileNames(config)) {
-    const tree = renderApp({ config, configText: text, profile, image: 'reg.example/acme/app:1.0', workspace: 'acme--fuzz', envFile: 'FROM_FILE=1\n', otherApps: [{ name: 'other', url: 'http://other' }] });
+    const tree = renderApp({ config, configText: text, profile, image: 'reg.example/acme/app:1.0', workspace: 'acme--fuzz', envFile: 'FROM_FILE=1\n', otherApps: [{ name: 'other', url: 'http://other' }], platform: PLATFORM });
     const result = validateManifests(standaloneDocs(tree));
     assert.deepEqual(result.errors, [], text);
     // Keep a spread of accepted trees for the (slower) Kustomize check.

@@ -52,10 +52,17 @@ function validatorFor(file: string): (doc: unknown) => boolean {
     if (!ajv) {
       // CRD schemas carry Go (RE2) patterns; the one construct JavaScript lacks is the `(?i)`
       // flag group (PrometheusRule: `^(?i)(abort|warn)?$`), which becomes the `i` flag.
-      const goRegExp = (pattern: string, flags: string) =>
-        pattern.includes('(?i)') ? new RegExp(pattern.replaceAll('(?i)', ''), `${flags}i`) : new RegExp(pattern, flags);
+      // Cilium's use RE2's one-letter Unicode classes (`\PC`: not a control character), which
+      // JavaScript writes `\P{C}` under the `u` flag ajv sets.
+      const goRegExp = (pattern: string, flags: string) => {
+        const js = pattern.replace(/\\([pP])([A-Z])/g, '\\$1{$2}');
+        return js.includes('(?i)') ? new RegExp(js.replaceAll('(?i)', ''), `${flags}i`) : new RegExp(js, flags);
+      };
       ajv = new Ajv({ strict: false, allErrors: true, code: { regExp: Object.assign(goRegExp, { code: 'new RegExp' }) } });
       addFormats(ajv);
+      // Kubernetes formats ajv-formats lacks (Cilium's CIDR fields, Gateway host names).
+      ajv.addFormat('cidr', /^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$|^[0-9a-fA-F:]+\/[0-9]{1,3}$/);
+      ajv.addFormat('idn-hostname', true);
     }
     const schema = JSON.parse(readFileSync(file, 'utf8'));
     delete schema.$schema;
