@@ -26,6 +26,9 @@ try {
   const { app } = server;
   const { bootstrap } = app.loco;
   app.log.info({ url: server.url, dataDir: options.dataDir, systems: configuredSystems(options, app.loco.database.kind) }, `Loco API listening on ${server.url}`);
+  if (bootstrap.renewed) {
+    app.log.warn({ adminTokenPath: bootstrap.adminTokenPath }, `The first-start admin token had expired: wrote a new one (90 days) to ${bootstrap.adminTokenPath} (mode 0600); run loco login --token with it, then loco tokens create for a token of your own`);
+  }
   if (bootstrap.created) {
     app.log.info({ adminTokenPath: bootstrap.adminTokenPath }, `First start: created org "default", workspace "default" and user "admin"; the admin's API token is in ${bootstrap.adminTokenPath} (mode 0600)`);
   }
