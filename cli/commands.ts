@@ -129,14 +129,17 @@ export function declareCommands(cli: CAC, bind: Bind): void {
     .example('  $ loco destroy api --yes'),
   async () => (await changes()).destroy);
 
-  bind(wait(cli.command('promote [app] [id]', 'Promote a release by pull request: promote <app> --from dev --to prod | list | show | approve | merge | close <id>')
+  bind(wait(cli.command('promote [app] [id] [profile]', 'Promote a release by pull request: promote <app> --from dev --to prod | list | show | approve | merge | close <id> | rules get | rules set <profile> --approvals N')
     .option('--from <profile>', 'Source profile (its latest succeeded release)')
     .option('--deployment <id>', 'Promote this release of the source profile instead of the latest')
     .option('--status <status>', 'promote list: only open, approved, merged, closed or superseded')
     .option('--to <profile>', 'Target profile')
-    .option('--config <file>', 'loco.toml naming the app'))
+    .option('--config <file>', 'loco.toml naming the app')
+    .option('--approvals <n>', 'promote rules set <profile>: approvals a change to it needs before a merge (0 = none)')
+    .option('--emergency-rollback <on|off>', 'promote rules set: whether loco rollback --emergency may skip review'))
     .example('  $ loco promote api --from dev --to prod')
     .example('  $ loco promote list')
+    .example('  $ loco promote rules set prod --approvals 2')
     .example('  $ loco promote approve prm_01JD3X && loco promote merge prm_01JD3X'),
   async () => (await import('./commands/promote.ts')).promote);
 

@@ -23,6 +23,7 @@ import {
   type Member,
   type Domain,
   type Promotion,
+  type PromotionRules,
   type ScaleBody,
   type SecretsOfProfile,
   type TokenSummary,
@@ -213,6 +214,9 @@ export function createLocoClient(options: ClientOptions) {
     approvePromotion: (id: string) => post<Promotion>(`/promotions/${enc(id)}/approve`, {}),
     mergePromotion: (id: string) => post<{ promotion: Promotion; deployment: Deployment }>(`/promotions/${enc(id)}/merge`, {}),
     closePromotion: (id: string) => post<Promotion>(`/promotions/${enc(id)}/close`, {}),
+    getPromotionRules: (w: WorkspaceRef) => get<PromotionRules>(`${ws(w)}/promotion-rules`),
+    /** Replaces the rules: send every profile's rule (getPromotionRules first to change one). */
+    setPromotionRules: (w: WorkspaceRef, rules: Partial<PromotionRules>) => json<PromotionRules>('PUT', `${ws(w)}/promotion-rules`, { json: rules }),
 
     /**
      * Every event of a deployment, live: reads the SSE stream and, when it drops, reconnects

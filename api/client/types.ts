@@ -130,6 +130,12 @@ export interface Promotion {
   updatedAt: string;
 }
 
+/** GET/PUT …/promotion-rules: approvals per profile (unset: prod/production 1, others 0) and emergency rollbacks. */
+export interface PromotionRules {
+  profiles: Record<string, { approvals: number }>;
+  emergencyRollback: boolean;
+}
+
 export interface CreateDeploymentBody {
   config: string;
   profile: string;

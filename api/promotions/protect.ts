@@ -7,7 +7,7 @@ import type { WorkspaceAccess } from '../auth/access.ts';
 import { promotionRules } from './rules.ts';
 
 const rulesHint = (access: WorkspaceAccess, profile: string) =>
-  `a workspace admin can lift the rule with PUT /api/v1/orgs/${access.org}/workspaces/${access.workspace}/promotion-rules {"profiles":{"${profile}":{"approvals":0}}}`;
+  `a workspace admin can lift the rule: loco promote rules set ${profile} --approvals 0 -w ${access.org}/${access.workspace} (PUT …/promotion-rules)`;
 
 /** A deploy (new image or config) to a protected profile must be a promotion. */
 export function refuseDirectDeploy(access: WorkspaceAccess, app: string, profile: string): void {

@@ -1,7 +1,8 @@
 // loco promote: a release that succeeded in one profile goes to another by pull request
 // (issue 7). `promote <app> --from dev --to prod` opens it; `list`, `show <id>`,
 // `approve <id>`, `merge <id>` and `close <id>` handle it when the workspace's repositories are
-// local (on GitHub, review and merge happen there and the API tracks the merge by webhook).
+// local (on GitHub, review and merge happen there and the API tracks the merge by webhook);
+// `rules get|set` shows and changes the approvals each profile needs (promote-rules.ts).
 
 import kleur from 'kleur';
 import { LocoError } from '../../generator/errors.ts';
@@ -10,10 +11,12 @@ import type { Action } from '../action.ts';
 import { resolveApp } from '../app-config.ts';
 import { followDeployment, waitOptions } from '../follow.ts';
 import { paintStatus, printFields, printJson, printTable } from '../output.ts';
+import { promoteRules } from './promote-rules.ts';
 
 const ACTIONS = new Set(['list', 'show', 'approve', 'merge', 'close']);
 
-export const promote: Action = async (ctx, [first, second], flags) => {
+export const promote: Action = async (ctx, [first, second, third], flags) => {
+  if (first === 'rules') return promoteRules(ctx, second, third, flags);
   const action = typeof first === 'string' && ACTIONS.has(first) ? first : 'open';
   const client = await ctx.client();
 

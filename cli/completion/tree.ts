@@ -10,7 +10,7 @@ import { profileValues } from './profiles.ts';
 /** Subcommands that cac sees as the value of a command's first argument. */
 const subcommands: Record<string, Record<string, string>> = {
   env: { list: 'List the variables', set: 'Set K=V …', unset: 'Remove K …' },
-  promote: { list: 'Open and past promotions', show: 'One promotion', approve: 'Approve a promotion', merge: 'Merge an approved promotion', close: 'Close without merging' },
+  promote: { list: 'Open and past promotions', show: 'One promotion', approve: 'Approve a promotion', merge: 'Merge an approved promotion', close: 'Close without merging', rules: 'Approvals per profile: rules get | rules set <profile> --approvals N' },
   workspace: { list: 'Workspaces you can see', create: 'Create <org>/<name> (org admins)' },
   audit: { verify: 'Check the git history as an audit trail' },
   members: { list: 'Members and their roles', add: 'Add <user> --role R (prints an invitation code when they have no token)', invite: 'A new invitation code for <user>', remove: 'Remove <user>' },
