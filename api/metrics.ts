@@ -113,6 +113,21 @@ export function createMetrics(deps: { em: () => EntityManager }): LocoMetrics {
     },
   });
 
+  // The database pool (pg's Pool under MikroORM), read at scrape time: in use, idle, and callers
+  // waiting for a connection (the embedded database has a pool of one, so waits show up there).
+  new Gauge({
+    name: 'loco_db_pool_connections',
+    help: 'Database pool connections by state (in-use, idle) and callers waiting for one (waiting)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      const pool = (await deps.em().getConnection().getNativeClient()) as { totalCount: number; idleCount: number; waitingCount: number };
+      this.set({ state: 'in-use' }, pool.totalCount - pool.idleCount);
+      this.set({ state: 'idle' }, pool.idleCount);
+      this.set({ state: 'waiting' }, pool.waitingCount);
+    },
+  });
+
   // DORA figures over the last 30 days, per workspace, app and profile: computed once per scrape
   // (the four gauges share one read) from the same records as GET …/dora.
   let dora: { at: number; rows: Promise<{ workspace: string; figures: DoraFigures }[]> } | undefined;

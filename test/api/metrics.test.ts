@@ -77,6 +77,10 @@ describe('GET /metrics', () => {
       if (commit) assert.ok(!text.includes(commit.slice(0, 7)), 'commit SHAs are not labels');
     }
     for (const f of families) assert.match(f.name, /^loco_/, 'every metric name starts with loco_');
+    // the embedded database's pool of one: one connection, idle or in use, and the waiters
+    const pool = Object.fromEntries(family('loco_db_pool_connections').metrics.map((m) => [m.labels?.state, Number(m.value)]));
+    assert.deepEqual(Object.keys(pool).sort(), ['idle', 'in-use', 'waiting']);
+    assert.equal(pool.idle + pool['in-use'], 1, `the embedded pool holds one connection: ${JSON.stringify(pool)}`);
     for (const f of families) for (const m of f.metrics) assert.ok(!Object.keys(m.labels ?? {}).some((l) => /^(id|deployment|commit|sha|path|url)$/.test(l)), `${f.name} has no unbounded label`);
   });
 
