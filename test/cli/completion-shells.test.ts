@@ -128,7 +128,7 @@ test('fish: completions through complete -C, and files stay on where a file goes
   const got = answers(run.stdout);
   assert.deepEqual(got.get('loco aud'), ['audit']);
   assert.deepEqual(got.get('loco audit '), ['verify']);
-  assert.deepEqual(got.get('loco members ')?.sort(), ['add', 'list', 'remove']);
+  assert.deepEqual(got.get('loco members ')?.sort(), ['add', 'invite', 'list', 'remove']);
   assert.deepEqual(got.get('loco members add rosa --role '), ['admin', 'deploy', 'read']);
   assert.deepEqual(got.get('loco -o json deploy --prof'), ['--profile']);
   assert.deepEqual(got.get('loco deploy --profile ')?.sort(), ['euwest1', 'useast1']);
