@@ -109,6 +109,30 @@ export class RegistryClient {
     return body.tags ?? [];
   }
 
+  /**
+   * The registry's repositories whose names start with `prefix` (the catalog API, followed page
+   * by page); null when the registry does not offer its catalog to Loco (401/403/404), so the
+   * caller falls back to what it knows.
+   */
+  async repositories(prefix: string): Promise<string[] | null> {
+    const found: string[] = [];
+    let path: string | null = `/v2/_catalog?n=1000`;
+    while (path) {
+      const response = await this.#request('GET', path, 'registry:catalog:*');
+      if (response.status === 401 || response.status === 403 || response.status === 404) {
+        await response.body?.cancel();
+        return null;
+      }
+      await this.#expectOk(response, 'list its repositories');
+      const body = (await response.json()) as { repositories?: string[] | null };
+      for (const name of body.repositories ?? []) if (name.startsWith(prefix)) found.push(name);
+      // RFC 5988 Link: </v2/_catalog?last=x&n=1000>; rel="next"
+      const next = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get('link') ?? '');
+      path = next ? next[1] : null;
+    }
+    return found;
+  }
+
   /** Deletes a manifest by digest (every tag pointing at it goes with it); false when it was already gone. */
   async deleteManifest(repository: string, digest: string): Promise<boolean> {
     const response = await this.#request('DELETE', `/v2/${repository}/manifests/${digest}`, `repository:${repository}:delete`);

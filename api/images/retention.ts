@@ -57,13 +57,36 @@ export async function pruneImages(em: EntityManager, input: { workspaceId: strin
     [input.workspaceId],
   );
   const referenced = referencedImages(rows, input.keep);
-  // every repository the workspace ever deployed from, under its prefix
+  // Deployments still on their way to a commit hold images no release references yet: keep those too.
+  const inFlight = await em.execute<{ image: string }[]>(
+    `select image from deployments where workspace_id = ? and commit is null and finished_at is null`,
+    [input.workspaceId],
+  );
+  for (const row of inFlight) {
+    const ref = parseImageReference(row.image);
+    if (typeof ref === 'string' || !ref.digest) continue;
+    const repository = `${registryHost(ref)}/${ref.path}`;
+    if (!referenced.has(repository)) referenced.set(repository, new Set());
+    referenced.get(repository)!.add(ref.digest);
+  }
+  const underPrefix = (repository: string) => prefixes.some((p) => repository.startsWith(p.endsWith('/') ? p : `${p}/`));
+  // every repository the workspace ever deployed from, under its prefix …
   const repositories = new Set<string>();
-  for (const row of rows) {
+  for (const row of [...rows, ...inFlight]) {
     const ref = parseImageReference(row.image);
     if (typeof ref === 'string') continue;
     const repository = `${registryHost(ref)}/${ref.path}`;
-    if (prefixes.some((p) => repository.startsWith(p.endsWith('/') ? p : `${p}/`))) repositories.add(repository);
+    if (underPrefix(repository)) repositories.add(repository);
+  }
+  // … and those the registry lists under the prefix: images built and pushed whose deploy never
+  // committed (refused by the vulnerability gate, say) would otherwise stay forever.
+  for (const prefix of prefixes) {
+    const ref = parseImageReference(`${prefix.replace(/\/+$/, '')}/x:x`);
+    if (typeof ref === 'string') continue;
+    const host = registryHost(ref);
+    const pathPrefix = repositoryPath(ref).replace(/x$/, '');
+    const listed = await new RegistryClient(endpointFor(ref, input.settings)).repositories(pathPrefix);
+    for (const name of listed ?? []) repositories.add(`${host}/${name}`);
   }
   const result: PruneResult = { dryRun: input.dryRun, keep: input.keep, kept: [], deleted: [] };
   for (const repository of [...repositories].sort()) {

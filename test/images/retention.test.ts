@@ -37,11 +37,13 @@ describe('loco images prune against a real registry', { timeout: 180_000 }, () =
     }
     await pushImage(registry, 'default/default/api', 'never-deployed');
     await pushImage(registry, 'acme/other/api', 'v1');
+    // built and pushed under the workspace's prefix, but its deploy never committed
+    await pushImage(registry, 'default/default/worker', 'abc1234-k7q2');
 
     const dry = await call(api.app, api.adminToken, 'POST', `${ws}/images/prune`, {});
     assert.equal(dry.statusCode, 200, dry.body);
     assert.equal(dry.json().dryRun, true);
-    assert.deepEqual(dry.json().deleted.map((d: { tags: string[] }) => d.tags[0]).sort(), ['never-deployed', 'v1', 'v2']);
+    assert.deepEqual(dry.json().deleted.map((d: { tags: string[] }) => d.tags[0]).sort(), ['abc1234-k7q2', 'never-deployed', 'v1', 'v2']);
     assert.deepEqual(await tagsOf('default/default/api'), ['never-deployed', 'v1', 'v2', 'v3', 'v4', 'v5'], 'a dry run deletes nothing');
 
     const real = await call(api.app, api.adminToken, 'POST', `${ws}/images/prune`, { dryRun: false });
@@ -50,6 +52,7 @@ describe('loco images prune against a real registry', { timeout: 180_000 }, () =
     assert.deepEqual(await tagsOf('default/default/api'), ['v3', 'v4', 'v5']);
     const gone = await fetch(`http://${registry.host}/v2/default/default/api/manifests/${digests[0]}`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
     assert.equal(gone.status, 404);
+    assert.deepEqual(await tagsOf('default/default/worker'), [], 'a repository found only in the registry\'s catalog is pruned too');
     assert.deepEqual(await tagsOf('acme/other/api'), ['v1'], 'another workspace\'s repository is not touched');
   });
 });
