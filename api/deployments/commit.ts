@@ -5,7 +5,7 @@
 
 import { LocoError } from '../../generator/errors.ts';
 import { appScope, parseConfig, platformEndpoints, renderApp, type PlatformEndpoints, type PlatformFacts, type RouteTls } from '../../generator/index.ts';
-import type { Author, ChangeResult, GitopsStore } from '../gitops/index.ts';
+import type { Author, ChangeRequest, ChangeResult, GitopsStore } from '../gitops/index.ts';
 import type { Deployment } from '../db/entities.ts';
 import { applyOverrideChange, overridesPath, type OverrideChange } from './overrides.ts';
 import { otherAppsAt } from './other-apps.ts';
@@ -134,23 +134,31 @@ export async function filesOfChange(ctx: CommitContext, d: Deployment, head: str
   }
 }
 
-async function commitOnce(ctx: CommitContext, d: Deployment, head: string, rendered: (files: number) => void): Promise<ChangeResult> {
+/**
+ * The change the deployment makes on `head`: render → files → ChangeRequest. The runner's group
+ * commit applies many of these at once (store.applyChanges); `rendered` hears the file count.
+ */
+export async function changeFor(ctx: CommitContext, d: Deployment, head: string, rendered: (files: number) => void = () => {}): Promise<ChangeRequest> {
   const base = { slug: ctx.slug, subject: subjectFor(d), trailers: trailersFor(d), author: ctx.author, baseCommit: head, ...(ctx.precondition ? { precondition: ctx.precondition } : {}) };
   switch (d.changeType) {
     case 'rollback': {
       const files = await rollbackFiles(ctx.store, ctx.slug, head, rollbackTarget(d), d.app, d.profile);
-      return ctx.store.applyChange({ ...base, scope: rollbackScope(d.app, d.profile, files), files });
+      return { ...base, scope: rollbackScope(d.app, d.profile, files), files };
     }
     case 'delete':
-      return ctx.store.applyChange({ ...base, scope: [`apps/${d.app}/`], files: new Map() });
+      return { ...base, scope: [`apps/${d.app}/`], files: new Map() };
     default: {
       const files = await renderChange(ctx, d, head);
       rendered(files.size);
       const orphaned = orphanedBaseScope(await ctx.store.readFiles(ctx.slug, head, `apps/${d.app}/`), d.app, d.profile);
       const scope = [...appScope(d.app, d.profile), ...(editsOverrides(d) ? [overridesPath(d.app)] : []), ...orphaned];
-      return ctx.store.applyChange({ ...base, scope, files });
+      return { ...base, scope, files };
     }
   }
+}
+
+async function commitOnce(ctx: CommitContext, d: Deployment, head: string, rendered: (files: number) => void): Promise<ChangeResult> {
+  return ctx.store.applyChange(await changeFor(ctx, d, head, rendered));
 }
 
 /** Commits the deployment's change; retries when another change moved the head under it. */

@@ -52,13 +52,14 @@ export async function readNote(ts: TreeStore, head: string | null, commit: strin
 }
 
 /**
- * Writes a notes commit on top of `head` in which `commit`'s note is `text`; returns its id.
- * The new tree is flat (as isomorphic-git and git write small notes trees); a fanned-out tree
- * left by the git CLI is read and rewritten flat, which git reads the same.
+ * Writes a notes commit on top of `head` that sets the note of every commit in `notes` (a group
+ * commit's outcomes at once); returns its id. The new tree is flat (as isomorphic-git and git
+ * write small notes trees); a fanned-out tree left by the git CLI is read and rewritten flat,
+ * which git reads the same.
  */
-export async function writeNoteCommit(ts: TreeStore, head: string | null, commit: string, text: string, message: string, who: Author): Promise<string> {
+export async function writeNotesCommit(ts: TreeStore, head: string | null, notes: Map<string, string>, message: string, who: Author): Promise<string> {
   const blobs = head ? await noteBlobs(ts, head) : new Map<string, string>();
-  blobs.set(commit, await git.writeBlob({ fs: gitFs, gitdir: ts.gitdir, blob: new TextEncoder().encode(text) }));
+  for (const [commit, text] of notes) blobs.set(commit, await git.writeBlob({ fs: gitFs, gitdir: ts.gitdir, blob: new TextEncoder().encode(text) }));
   const tree = await git.writeTree({
     fs: gitFs,
     gitdir: ts.gitdir,

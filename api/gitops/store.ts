@@ -7,7 +7,7 @@ import { LocoError } from '../../generator/errors.ts';
 import { gitFs } from './git-fs.ts';
 import type { GitHost } from './git-host.ts';
 import { readHistory } from './history.ts';
-import { readNote, readNotes, writeNoteCommit } from './notes.ts';
+import { readNote, readNotes, writeNotesCommit } from './notes.ts';
 import { mergeOutcomeNote, parseOutcomeNotes } from './outcome-notes.ts';
 import { mergeBranchLocally } from './merge.ts';
 import { withRepoLock } from './repo-lock.ts';
@@ -15,9 +15,11 @@ import { readRef } from './ref-cas.ts';
 import { FORMAT_FILE, REPO_FORMAT_VERSION, skeletonFiles } from './skeleton.ts';
 import { formatCommitMessage } from './trailers.ts';
 import { applyTreeEdit, type TreeStore } from './tree-edit.ts';
+import { ObjectStage, readCommitHead, writeCommitObject, writeTreeObject } from './object-stage.ts';
+import { writePack } from './pack-write.ts';
 import { changedPaths, readFilesAt, scopeDiffers, treeOfCommit } from './tree-read.ts';
 import { fileDiff } from '../../generator/unified-diff.ts';
-import type { Author, ChangeRequest, ChangeResult, GitopsStore, MergeRequest, MergeResult, TreeDiff } from './types.ts';
+import type { Author, BatchResult, OutcomeNote, ChangeRequest, ChangeResult, GitopsStore, MergeRequest, MergeResult, TreeDiff } from './types.ts';
 
 const SLUG = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 const BRANCH = /^(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9][A-Za-z0-9._\/-]{0,199}$/;
@@ -69,21 +71,8 @@ export function createStore(ctx: StoreContext): GitopsStore {
   async function writeCommit(ts: TreeStore, tree: string, parents: string[], message: string, author: Author): Promise<string> {
     let timestamp = Math.floor(Date.now() / 1000);
     // Keep committer time monotonic along a branch so history can stop at `since`.
-    for (const p of parents) {
-      const { commit } = await git.readCommit({ fs: gitFs, gitdir: ts.gitdir, oid: p, cache: ts.cache });
-      timestamp = Math.max(timestamp, commit.committer.timestamp);
-    }
-    return git.writeCommit({
-      fs: gitFs,
-      gitdir: ts.gitdir,
-      commit: {
-        message,
-        tree,
-        parent: parents,
-        author: { name: author.name, email: author.email, timestamp, timezoneOffset: 0 },
-        committer: { name: ctx.committer.name, email: ctx.committer.email, timestamp, timezoneOffset: 0 },
-      },
-    });
+    for (const p of parents) timestamp = Math.max(timestamp, (await readCommitHead(ts, p)).timestamp);
+    return writeCommitObject(ts, { tree, parent: parents, message, author, committer: ctx.committer, timestamp });
   }
 
   async function commitExists(slug: string, oid: string): Promise<boolean> {
@@ -106,55 +95,133 @@ export function createStore(ctx: StoreContext): GitopsStore {
     throw new LocoError('not-found.commit', `commit ${oid} is not in the ${slug} GitOps repository`, 'use a full 40-character commit id from `loco history`');
   }
 
-  async function apply(change: ChangeRequest): Promise<ChangeResult> {
-    const { slug } = change;
-    const branch = change.branch ?? 'main';
+  /** The paths whose objects decide a conflict: the scope, plus files it does not cover. */
+  function conflictScope(change: ChangeRequest): string[] {
+    const dirs = change.scope.filter((p) => p.endsWith('/'));
+    return [...change.scope, ...[...change.files.keys()].filter((f) => !dirs.some((d) => f.startsWith(d)))];
+  }
+
+  /** Where the branch starts: its head, or (a new branch) the start point's head. */
+  async function parentOf(slug: string, branch: string, startPoint: string | undefined, head: string | null, ts: TreeStore): Promise<string> {
+    if (head) return head;
+    const start = startPoint ?? 'main';
+    let parent: string | null = null;
+    if (branch !== start) {
+      await host.refresh(slug, start);
+      parent = await readRef(ts.gitdir, host.refName(start));
+    }
+    if (!parent) {
+      throw new LocoError('not-found.repository', `the ${slug} GitOps repository has no branch ${branch === start ? branch : start}`, 'create the workspace repository first (ensureRepository)');
+    }
+    return parent;
+  }
+
+  /** One change as the next commit of the chain on `tip` (objects go to the stage of `os`). */
+  async function chainOne(os: TreeStore, change: ChangeRequest, tip: { commit: string; tree: string; time: number }): Promise<ChangeResult & { tree: string }> {
+    await change.precondition?.();
+    const tree = (await applyTreeEdit(os, tip.tree, { scope: change.scope, files: change.files })) ?? (await writeTreeObject(os, []));
+    if (tree === tip.tree) return { status: 'unchanged', commit: tip.commit, tree };
+    if (change.baseCommit && change.baseCommit !== tip.commit) {
+      const baseTree = await treeOfCommit(os, await requireCommit(change.slug, change.baseCommit));
+      if (await scopeDiffers(os, baseTree, tip.tree, conflictScope(change))) {
+        throw new LocoError(
+          'conflict.commit',
+          `the files of this change were changed since ${change.baseCommit.slice(0, 7)} (now at ${tip.commit.slice(0, 7)})`,
+          'redeploy from the current state: fetch the latest config and run the change again',
+          { data: { baseCommit: change.baseCommit, head: tip.commit } },
+        );
+      }
+    }
+    const message = formatCommitMessage(change.subject, change.trailers, change.body);
+    const commit = await writeCommitObject(os, { tree, parent: [tip.commit], message, author: change.author, committer: ctx.committer, timestamp: tip.time });
+    return { status: 'committed', commit, parent: tip.commit, tree };
+  }
+
+  /**
+   * Group commit: the changes, in order, as a chain of commits (one per change) on one branch,
+   * all new objects in one pack, one compare-and-swap of the branch. A change that fails (its
+   * precondition, a conflict, a bad path) fails alone and leaves no object behind.
+   */
+  async function applyBatch(changes: ChangeRequest[]): Promise<BatchResult[]> {
+    if (changes.length === 0) return [];
+    const { slug } = changes[0];
+    const branch = changes[0].branch ?? 'main';
+    if (changes.some((c) => c.slug !== slug || (c.branch ?? 'main') !== branch)) throw new Error('applyChanges: every change of a batch goes to one repository and branch');
     checkSlug(slug);
     checkBranch(branch);
-    checkPaths([...change.scope, ...change.files.keys()]);
-    // The paths whose objects decide a conflict: the scope, plus files it does not cover.
-    const dirs = change.scope.filter((p) => p.endsWith('/'));
-    const scope = [...change.scope, ...[...change.files.keys()].filter((f) => !dirs.some((d) => f.startsWith(d)))];
-    const message = formatCommitMessage(change.subject, change.trailers, change.body);
+    const invalid = changes.map((c) => {
+      try {
+        checkPaths([...c.scope, ...c.files.keys()]);
+        return null;
+      } catch (error) {
+        return error;
+      }
+    });
     const ts = treeStore(slug);
     return locked(slug, async () => {
       await host.refresh(slug, branch);
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        await change.precondition?.();
         const head = await readRef(ts.gitdir, host.refName(branch));
-        let parent = head;
-        if (!parent) {
-          const start = change.startPoint ?? 'main';
-          if (branch !== start) {
-            await host.refresh(slug, start);
-            parent = await readRef(ts.gitdir, host.refName(start));
+        const parent = await parentOf(slug, branch, changes[0].startPoint, head, ts);
+        // A lone change writes loose objects, which the packer gathers in bulk later; a batch
+        // stages its objects and writes them as one pack.
+        const stage = changes.length > 1 ? new ObjectStage() : undefined;
+        const os: TreeStore = stage ? { gitdir: ts.gitdir, cache: ts.cache, stage } : ts;
+        const start = await readCommitHead(os, parent);
+        let tip = { commit: parent, tree: start.tree, time: Math.max(Math.floor(Date.now() / 1000), start.timestamp) };
+        const results: BatchResult[] = [];
+        for (const [i, change] of changes.entries()) {
+          if (invalid[i]) {
+            results.push({ status: 'failed', error: invalid[i] });
+            continue;
           }
-          if (!parent) {
-            throw new LocoError('not-found.repository', `the ${slug} GitOps repository has no branch ${branch === start ? branch : start}`, 'create the workspace repository first (ensureRepository)');
-          }
-        }
-        const headTree = await treeOfCommit(ts, parent);
-        const tree = (await applyTreeEdit(ts, headTree, { scope: change.scope, files: change.files }))
-          ?? (await git.writeTree({ fs: gitFs, gitdir: ts.gitdir, tree: [] }));
-        if (tree === headTree) return { status: 'unchanged', commit: parent };
-        if (change.baseCommit && change.baseCommit !== parent) {
-          const baseTree = await treeOfCommit(ts, await requireCommit(slug, change.baseCommit));
-          if (await scopeDiffers(ts, baseTree, headTree, scope)) {
-            throw new LocoError(
-              'conflict.commit',
-              `the files of this change were changed since ${change.baseCommit.slice(0, 7)} (now at ${parent.slice(0, 7)})`,
-              'redeploy from the current state: fetch the latest config and run the change again',
-              { data: { baseCommit: change.baseCommit, head: parent } },
-            );
+          const mark = stage?.mark() ?? 0;
+          try {
+            const { tree, ...result } = await chainOne(os, change, tip);
+            results.push(result);
+            if (result.status === 'committed') tip = { ...tip, commit: result.commit, tree };
+          } catch (error) {
+            stage?.rollback(mark);
+            results.push({ status: 'failed', error });
           }
         }
-        const commit = await writeCommit(ts, tree, [parent], message, change.author);
-        if (await host.publish(slug, branch, head, commit)) return { status: 'committed', commit, parent };
+        if (tip.commit === parent) return results;
+        if (stage) await writePack(ts.gitdir, stage.objects);
+        if (await host.publish(slug, branch, head, tip.commit)) return results;
         // Lost a race with a writer outside this lock (another machine, a native git push):
-        // re-read the head and re-apply the change on it.
+        // re-read the head and re-apply the changes on it. The pack written stays unreachable
+        // until the packer's next repack drops it.
         await host.refresh(slug, branch);
       }
       throw new LocoError('unavailable.commit-contention', `the ${slug} GitOps repository kept moving while committing`, 'retry the change');
+    });
+  }
+
+  async function apply(change: ChangeRequest): Promise<ChangeResult> {
+    const [result] = await applyBatch([change]);
+    if (result.status === 'failed') throw result.error;
+    return result;
+  }
+
+  /** Outcome notes of several commits as one notes commit (one lock, one ref update). */
+  async function recordOutcomes(slug: string, outcomes: { commit: string; note: OutcomeNote }[]): Promise<void> {
+    checkSlug(slug);
+    if (outcomes.length === 0) return;
+    const ts = treeStore(slug);
+    await locked(slug, async () => {
+      await host.refreshNotes(slug);
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const head = await readRef(ts.gitdir, host.notesRef);
+        const texts = new Map<string, string>();
+        for (const { commit, note } of outcomes) texts.set(commit, mergeOutcomeNote(texts.get(commit) ?? (await readNote(ts, head, commit)), note));
+        const message = outcomes.length === 1
+          ? `Outcome of ${outcomes[0].note.deploymentId} on ${outcomes[0].commit.slice(0, 7)}: ${outcomes[0].note.outcome}${outcomes[0].note.reason ? ` (${outcomes[0].note.reason})` : ''}\n`
+          : `Outcomes of ${outcomes.length} deployments: ${outcomes.map((o) => `${o.note.deploymentId} ${o.note.outcome}`).join(', ')}\n`;
+        const next = await writeNotesCommit(ts, head, texts, message, ctx.committer);
+        if (await host.publishNotes(slug, head, next)) return;
+        await host.refreshNotes(slug);
+      }
+      throw new LocoError('unavailable.commit-contention', `the outcome notes of the ${slug} GitOps repository kept moving`, 'retry the change');
     });
   }
 
@@ -207,6 +274,7 @@ export function createStore(ctx: StoreContext): GitopsStore {
     },
 
     applyChange: apply,
+    applyChanges: applyBatch,
     createBranchCommit: (change) => apply(change),
 
     async restore(request) {
@@ -269,21 +337,10 @@ export function createStore(ctx: StoreContext): GitopsStore {
     },
 
     async recordOutcome(slug, commit, note) {
-      checkSlug(slug);
-      const ts = treeStore(slug);
-      await locked(slug, async () => {
-        await host.refreshNotes(slug);
-        for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-          const head = await readRef(ts.gitdir, host.notesRef);
-          const text = mergeOutcomeNote(await readNote(ts, head, commit), note);
-          const message = `Outcome of ${note.deploymentId} on ${commit.slice(0, 7)}: ${note.outcome}${note.reason ? ` (${note.reason})` : ''}\n`;
-          const next = await writeNoteCommit(ts, head, commit, text, message, ctx.committer);
-          if (await host.publishNotes(slug, head, next)) return;
-          await host.refreshNotes(slug);
-        }
-        throw new LocoError('unavailable.commit-contention', `the outcome notes of the ${slug} GitOps repository kept moving`, 'retry the change');
-      });
+      await recordOutcomes(slug, [{ commit, note }]);
     },
+
+    recordOutcomes,
 
     async outcomes(slug, commits) {
       checkSlug(slug);

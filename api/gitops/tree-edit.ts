@@ -2,9 +2,8 @@
 // changed paths: the cost of a commit follows the size of the change, not of the repository.
 
 import { createHash } from 'node:crypto';
-import git from 'isomorphic-git';
 import type { TreeEntry } from 'isomorphic-git';
-import { gitFs } from './git-fs.ts';
+import { readTreeEntries, writeBlobObject, writeTreeObject, type ObjectStore } from './object-stage.ts';
 
 export interface TreeEdit {
   /** 'dir/' owns a whole directory, 'a/b' one file (see ChangeRequest.scope). */
@@ -58,10 +57,8 @@ export function blobOid(content: Uint8Array): string {
   return createHash('sha1').update(`blob ${content.byteLength}\0`).update(content).digest('hex');
 }
 
-export interface TreeStore {
-  gitdir: string;
-  cache: object;
-}
+/** The repository (and, during a group commit, its stage of new objects) that trees are edited in. */
+export type TreeStore = ObjectStore;
 
 /**
  * Returns the oid of `baseTree` with `edit` applied (null: the result is empty), writing
@@ -73,7 +70,7 @@ export async function applyTreeEdit(store: TreeStore, baseTree: string | null, e
 
 async function rewrite(store: TreeStore, oldOid: string | null, node: EditNode, ownedAbove: boolean): Promise<string | null> {
   const owned = ownedAbove || node.owned;
-  const oldEntries: TreeEntry[] = oldOid ? (await git.readTree({ fs: gitFs, gitdir: store.gitdir, oid: oldOid, cache: store.cache })).tree : [];
+  const oldEntries: TreeEntry[] = oldOid ? await readTreeEntries(store, oldOid) : [];
   const entries = new Map<string, TreeEntry>();
   for (const e of oldEntries) {
     if (!owned || node.children.has(e.path)) entries.set(e.path, e);
@@ -90,14 +87,14 @@ async function rewrite(store: TreeStore, oldOid: string | null, node: EditNode, 
   }
   if (!changed) return oldOid;
   if (entries.size === 0) return null;
-  return git.writeTree({ fs: gitFs, gitdir: store.gitdir, tree: [...entries.values()] });
+  return writeTreeObject(store, [...entries.values()]);
 }
 
 async function rewriteFile(store: TreeStore, old: TreeEntry | undefined, content: Uint8Array | null): Promise<TreeEntry | null> {
   if (content === null) return null;
   const oid = blobOid(content);
   if (old?.type === 'blob' && old.oid === oid) return old;
-  await git.writeBlob({ fs: gitFs, gitdir: store.gitdir, blob: content });
+  await writeBlobObject(store, content);
   const mode = old?.type === 'blob' && old.mode !== '120000' ? old.mode : '100644';
   return { mode, path: old?.path ?? '', oid, type: 'blob' };
 }

@@ -1,9 +1,8 @@
 // Reading trees by path: the object at a path, the files under a prefix, and which paths
 // differ between two trees. Equal subtree ids are skipped, so unchanged apps cost nothing.
 
-import git from 'isomorphic-git';
 import type { TreeEntry } from 'isomorphic-git';
-import { gitFs } from './git-fs.ts';
+import { readBlobBytes, readCommitHead, readTreeEntries } from './object-stage.ts';
 import type { TreeStore } from './tree-edit.ts';
 
 export interface PathObject {
@@ -16,11 +15,11 @@ function segmentsOf(p: string): string[] {
 }
 
 async function entriesOf(store: TreeStore, tree: string): Promise<TreeEntry[]> {
-  return (await git.readTree({ fs: gitFs, gitdir: store.gitdir, oid: tree, cache: store.cache })).tree;
+  return readTreeEntries(store, tree);
 }
 
 export async function treeOfCommit(store: TreeStore, commit: string): Promise<string> {
-  return (await git.readCommit({ fs: gitFs, gitdir: store.gitdir, oid: commit, cache: store.cache })).commit.tree;
+  return (await readCommitHead(store, commit)).tree;
 }
 
 /** The object at `p` inside `tree` ('' is the tree itself), or null. */
@@ -43,7 +42,7 @@ export async function readFilesAt(store: TreeStore, tree: string, prefix: string
   if (!start) return files;
   const visit = async (obj: PathObject, at: string): Promise<void> => {
     if (obj.type === 'blob') {
-      files.set(at, (await git.readBlob({ fs: gitFs, gitdir: store.gitdir, oid: obj.oid, cache: store.cache })).blob);
+      files.set(at, await readBlobBytes(store, obj.oid));
     } else if (obj.type === 'tree') {
       for (const e of await entriesOf(store, obj.oid)) await visit({ oid: e.oid, type: e.type }, at ? `${at}/${e.path}` : e.path);
     }

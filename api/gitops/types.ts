@@ -42,6 +42,9 @@ export type ChangeResult =
   | { status: 'committed'; commit: string; parent: string }
   | { status: 'unchanged'; commit: string };
 
+/** One change of a group commit: its commit, or why it alone did not land. */
+export type BatchResult = ChangeResult | { status: 'failed'; error: unknown };
+
 export interface HistoryQuery {
   app?: string;
   profile?: string;
@@ -130,6 +133,12 @@ export interface GitopsStore {
   ensureRepository(slug: string): Promise<{ created: boolean; head: string; formatVersion: number }>;
   applyChange(change: ChangeRequest): Promise<ChangeResult>;
   /**
+   * Group commit of changes to one repository and branch, in order: one commit per change
+   * (each its own subject and trailers, parent = the previous one), one pack, one ref update.
+   * A change that fails (precondition, conflict) fails alone: its result says why, the rest land.
+   */
+  applyChanges(changes: ChangeRequest[]): Promise<BatchResult[]>;
+  /**
    * applyChange on a branch made from `startPoint` (default main) when missing. A change that
    * leaves the start point's files as they are is 'unchanged' and creates no branch.
    */
@@ -148,6 +157,8 @@ export interface GitopsStore {
    * the host with the branch), replacing an earlier outcome of the same deployment.
    */
   recordOutcome(slug: string, commit: string, note: OutcomeNote): Promise<void>;
+  /** recordOutcome of several commits at once: one notes commit (a group commit's outcomes). */
+  recordOutcomes(slug: string, outcomes: { commit: string; note: OutcomeNote }[]): Promise<void>;
   /** The outcomes git records, by commit (of `commits` only when given). */
   outcomes(slug: string, commits?: Iterable<string>): Promise<Map<string, OutcomeNote[]>>;
   openPullRequest(request: OpenPullRequest): Promise<PullRequest>;

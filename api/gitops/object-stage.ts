@@ -1,0 +1,126 @@
+// Objects of a group commit held in memory until the whole chain is known, then written as one
+// pack (pack-write.ts) instead of one loose file per object. Reads of a commit being built look
+// here first and fall back to the repository; a TreeStore without a stage writes loose objects
+// through isomorphic-git, as before.
+
+import { createHash } from 'node:crypto';
+import git from 'isomorphic-git';
+import type { TreeEntry } from 'isomorphic-git';
+import { gitFs } from './git-fs.ts';
+import type { Author } from './types.ts';
+
+export type ObjectType = 'blob' | 'tree' | 'commit';
+
+export interface StagedObject {
+  type: ObjectType;
+  content: Uint8Array;
+}
+
+export class ObjectStage {
+  /** oid → object, in the order written (a rollback drops the tail). */
+  readonly objects = new Map<string, StagedObject>();
+  /** Parsed trees of staged tree objects: a chain re-reads the trees its previous commit wrote. */
+  readonly trees = new Map<string, TreeEntry[]>();
+  readonly commits = new Map<string, { tree: string; parent: string[]; timestamp: number }>();
+
+  put(type: ObjectType, content: Uint8Array): string {
+    const oid = createHash('sha1').update(`${type} ${content.byteLength}\0`).update(content).digest('hex');
+    if (!this.objects.has(oid)) this.objects.set(oid, { type, content });
+    return oid;
+  }
+
+  /** A point to roll back to when a change of the batch fails after writing some objects. */
+  mark(): number {
+    return this.objects.size;
+  }
+
+  rollback(mark: number): void {
+    let i = 0;
+    for (const oid of [...this.objects.keys()]) {
+      if (i++ < mark) continue;
+      this.objects.delete(oid);
+      this.trees.delete(oid);
+      this.commits.delete(oid);
+    }
+  }
+}
+
+/** Where objects are read from and written to: the repository, plus a stage during a group commit. */
+export interface ObjectStore {
+  gitdir: string;
+  cache: object;
+  stage?: ObjectStage;
+}
+
+/** Git's tree order: names compared as if directories ended in '/'. */
+function treeOrder(a: TreeEntry, b: TreeEntry): number {
+  const x = a.mode === '040000' ? `${a.path}/` : a.path;
+  const y = b.mode === '040000' ? `${b.path}/` : b.path;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+export function serializeTree(entries: TreeEntry[]): Uint8Array {
+  const parts: Buffer[] = [];
+  for (const e of [...entries].sort(treeOrder)) {
+    parts.push(Buffer.from(`${e.mode.replace(/^0/, '')} ${e.path}\0`, 'utf8'), Buffer.from(e.oid, 'hex'));
+  }
+  return Buffer.concat(parts);
+}
+
+export interface CommitFields {
+  tree: string;
+  parent: string[];
+  message: string;
+  author: Author;
+  committer: Author;
+  timestamp: number;
+}
+
+/** The commit object as isomorphic-git writes it (UTC, message normalised to end in one newline). */
+export function serializeCommit(c: CommitFields): Uint8Array {
+  const who = (p: Author) => `${p.name} <${p.email}> ${c.timestamp} +0000`;
+  const message = c.message.replace(/\r/g, '').replace(/^\n+/, '').replace(/\n+$/, '') + '\n';
+  const parents = c.parent.map((p) => `parent ${p}\n`).join('');
+  return Buffer.from(`tree ${c.tree}\n${parents}author ${who(c.author)}\ncommitter ${who(c.committer)}\n\n${message}`, 'utf8');
+}
+
+export async function readTreeEntries(os: ObjectStore, oid: string): Promise<TreeEntry[]> {
+  const staged = os.stage?.trees.get(oid);
+  if (staged) return staged;
+  return (await git.readTree({ fs: gitFs, gitdir: os.gitdir, oid, cache: os.cache })).tree;
+}
+
+export async function readBlobBytes(os: ObjectStore, oid: string): Promise<Uint8Array> {
+  const staged = os.stage?.objects.get(oid);
+  if (staged?.type === 'blob') return staged.content;
+  return (await git.readBlob({ fs: gitFs, gitdir: os.gitdir, oid, cache: os.cache })).blob;
+}
+
+export async function readCommitHead(os: ObjectStore, oid: string): Promise<{ tree: string; parent: string[]; timestamp: number }> {
+  const staged = os.stage?.commits.get(oid);
+  if (staged) return staged;
+  const { commit } = await git.readCommit({ fs: gitFs, gitdir: os.gitdir, oid, cache: os.cache });
+  return { tree: commit.tree, parent: commit.parent, timestamp: commit.committer.timestamp };
+}
+
+export async function writeBlobObject(os: ObjectStore, content: Uint8Array): Promise<string> {
+  if (os.stage) return os.stage.put('blob', content);
+  return git.writeBlob({ fs: gitFs, gitdir: os.gitdir, blob: content });
+}
+
+export async function writeTreeObject(os: ObjectStore, entries: TreeEntry[]): Promise<string> {
+  if (!os.stage) return git.writeTree({ fs: gitFs, gitdir: os.gitdir, tree: entries });
+  const oid = os.stage.put('tree', serializeTree(entries));
+  os.stage.trees.set(oid, [...entries].sort(treeOrder));
+  return oid;
+}
+
+export async function writeCommitObject(os: ObjectStore, c: CommitFields): Promise<string> {
+  if (!os.stage) {
+    const person = (p: Author) => ({ name: p.name, email: p.email, timestamp: c.timestamp, timezoneOffset: 0 });
+    return git.writeCommit({ fs: gitFs, gitdir: os.gitdir, commit: { message: c.message, tree: c.tree, parent: c.parent, author: person(c.author), committer: person(c.committer) } });
+  }
+  const oid = os.stage.put('commit', serializeCommit(c));
+  os.stage.commits.set(oid, { tree: c.tree, parent: c.parent, timestamp: c.timestamp });
+  return oid;
+}
