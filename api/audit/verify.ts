@@ -42,7 +42,8 @@ export interface Finding {
     | 'deployment.outcome-mismatch'
     | 'route.unclaimed'
     | 'route.foreign-host'
-    | 'route.claim-not-in-git';
+    | 'route.claim-not-in-git'
+    | 'history-index.mismatch';
   message: string;
   hint: string;
   commit?: string;

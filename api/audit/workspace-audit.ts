@@ -10,6 +10,8 @@ import type { Principal } from '../auth/authenticate.ts';
 import type { HistoryEntry } from '../gitops/index.ts';
 import type { LocoServices } from '../services.ts';
 import { planRebuild } from './rebuild-plan.ts';
+import { verifyIndex } from './verify-index.ts';
+import { readIndex, replaceIndex } from '../history/history-index.ts';
 import { countInGit, verifyHistory, type Finding, type RecordedDeployment } from './verify.ts';
 import { compareRoutes, overlaysInTree, routesInTree } from '../routing/routes-in-git.ts';
 import { takeClaims } from '../routing/claims.ts';
@@ -50,7 +52,9 @@ export async function verifyWorkspace(loco: LocoServices, access: WorkspaceAcces
     configDigest: r.config_digest as string, status: r.status as string, commit: (r.commit as string | null) ?? null,
     finished: r.finished_at !== null && r.finished_at !== undefined, reason: (r.reason as string | null) ?? null,
   }));
-  const findings = [...verifyHistory({ history, deployments, outcomes }), ...(history.length ? await routeFindings(loco, em, access, history[0].commit) : [])];
+  // the index as it stands, not topped up first: a top-up that finds main's line changed reindexes it, which would hide what differed
+  const index = await readIndex(em, access.workspaceId);
+  const findings = [...verifyHistory({ history, deployments, outcomes }), ...verifyIndex(history, index), ...(history.length ? await routeFindings(loco, em, access, history[0].commit) : [])];
   return { ok: findings.length === 0, commits: history.length, deployments: deployments.length, inGit: countInGit(history, outcomes), findings };
 }
 
@@ -178,5 +182,7 @@ export async function rebuildWorkspace(loco: LocoServices, access: WorkspaceAcce
       }
     }
   });
+  // the history index from the history just read, so the first history read needs no walk
+  await replaceIndex(em, access.workspaceId, history);
   return { apps: plan.apps.length, deployments: plan.deployments.length, promotions, claims, skipped };
 }

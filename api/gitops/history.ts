@@ -9,7 +9,7 @@ import type { TreeStore } from './tree-edit.ts';
 import type { HistoryEntry, HistoryQuery } from './types.ts';
 import { LocoError } from '../../generator/errors.ts';
 
-function toMillis(value: Date | string | undefined, name: string): number | undefined {
+export function toMillis(value: Date | string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const ms = value instanceof Date ? value.getTime() : Date.parse(value);
   if (Number.isNaN(ms)) {

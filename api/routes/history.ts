@@ -1,10 +1,12 @@
-// The workspace's history: git commits (newest first) with their trailers, joined with what
-// the database knows of each deployment's outcome and promotion (PR, approver).
+// The workspace's history: git commits (newest first) with their trailers, read from the history
+// index (api/history/history-index.ts), joined with what the database knows of each deployment's
+// outcome and promotion (PR, approver).
 
 import type { FastifyPluginAsync } from 'fastify';
 import { requirePrincipal } from '../auth/authenticate.ts';
 import { workspaceAccess } from '../auth/access.ts';
 import { outcomeOf, type OutcomeNote } from '../gitops/index.ts';
+import { indexedHistory } from '../history/history-index.ts';
 import { name, problemResponses, workspaceParams } from './schemas.ts';
 
 const entrySchema = {
@@ -52,7 +54,8 @@ const historyRoutes: FastifyPluginAsync = async (app) => {
     const query = request.query as { app?: string; profile?: string; actor?: string; since?: string; until?: string; limit: number };
     const em = app.loco.em();
     const access = await workspaceAccess(em, principal, org, ws, 'read');
-    const entries = await app.loco.store.history(access.slug, query);
+    // main's commits from the history index (topped up from git first), not a walk through git
+    const entries = await indexedHistory(em, app.loco.store, access.workspaceId, access.slug, query);
     // Git's own record of how each commit's deployment ended: all there is once the records are
     // gone (`loco destroy`, a rebuilt database); the database is newer while one is in flight.
     const notes = await app.loco.store.outcomes(access.slug, entries.map((e) => e.commit));

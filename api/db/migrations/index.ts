@@ -4,5 +4,6 @@ import { Migration20250301000000_promotion_review } from './Migration20250301000
 import { Migration20250414000000_route_claims } from './Migration20250414000000_route_claims.ts';
 import { Migration20261202000000_tokens_invitations } from './Migration20261202000000_tokens_invitations.ts';
 import { Migration20261202010000_secrets_change } from './Migration20261202010000_secrets_change.ts';
+import { Migration20261202020000_history_index } from './Migration20261202020000_history_index.ts';
 
-export const migrations = [Migration20250101000000_initial, Migration20250301000000_promotion_review, Migration20250414000000_route_claims, Migration20261202000000_tokens_invitations, Migration20261202010000_secrets_change];
+export const migrations = [Migration20250101000000_initial, Migration20250301000000_promotion_review, Migration20250414000000_route_claims, Migration20261202000000_tokens_invitations, Migration20261202010000_secrets_change, Migration20261202020000_history_index];
