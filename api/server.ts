@@ -36,6 +36,7 @@ import appSettingsRoutes from './routes/app-settings.ts';
 import secretsRoutes from './routes/secrets.ts';
 import deploymentRoutes from './routes/deployments.ts';
 import imageRoutes from './routes/images.ts';
+import registryRoutes from './routes/registry.ts';
 import eventRoutes from './routes/events.ts';
 import historyRoutes from './routes/history.ts';
 import authRoutes from './routes/auth.ts';
@@ -129,7 +130,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
     await app.register(webPlugin);
     await app.register(healthRoutes);
     await app.register(async (api) => {
-      for (const plugin of [meRoutes, orgRoutes, memberRoutes, appRoutes, appSettingsRoutes, secretsRoutes, deploymentRoutes, imageRoutes, eventRoutes, historyRoutes, authRoutes, promotionRoutes, auditRoutes, doraRoutes, webhookRoutes, domainRoutes]) {
+      for (const plugin of [meRoutes, orgRoutes, memberRoutes, appRoutes, appSettingsRoutes, secretsRoutes, deploymentRoutes, imageRoutes, registryRoutes, eventRoutes, historyRoutes, authRoutes, promotionRoutes, auditRoutes, doraRoutes, webhookRoutes, domainRoutes]) {
         await api.register(plugin);
       }
     }, { prefix: '/api/v1' });

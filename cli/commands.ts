@@ -52,10 +52,12 @@ export function declareCommands(cli: CAC, bind: Bind): void {
 
   bind(wait(cli.command('deploy', 'Deploy the app of the nearest loco.toml and wait for the outcome')
     .option('--profile <profile>', 'Profile to deploy (required when the file has several)')
-    .option('--image <ref>', 'Prebuilt image to deploy (else build with docker or podman)')
+    .option('--image <ref>', 'Prebuilt image to deploy (else build, push to the workspace\'s repository and deploy that)')
+    .option('--builder <name>', 'Build with podman, buildah or docker (default: LOCO_BUILDER, else the first on PATH)')
     .option('--config <file>', 'loco.toml to use (default: found from here upward)')
     .option('--force', 'Deploy even when the API would refuse a change that prunes a lot (--confirm-prune)'))
     .example('  $ loco deploy --profile dev --image registry.example.com/acme/api:1.4.2')
+    .example('  $ loco deploy --profile dev --builder buildah    # builds ./Dockerfile, pushes <registry>/<org>/<workspace>/<app>:<sha>-<rand>')
     .example('  $ LOCO_TOKEN=$DEPLOY_TOKEN loco deploy --profile dev --non-interactive --timeout 5m'),
   async () => (await import('./commands/deploy.ts')).deploy);
 

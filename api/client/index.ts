@@ -24,6 +24,7 @@ import {
   type Domain,
   type Promotion,
   type PromotionRules,
+  type RegistryCredential,
   type ScaleBody,
   type SecretsOfProfile,
   type TokenSummary,
@@ -172,6 +173,7 @@ export function createLocoClient(options: ClientOptions) {
     /** Everything a deploy would check (access, protection, config, render), recording nothing. */
     checkDeployment: (w: WorkspaceRef, name: string, body: CreateDeploymentBody) =>
       post<{ dryRun: true; app: string; profile: string; configDigest: string }>(`${app(w, name)}/deployments`, { ...body, dryRun: true }),
+    registryCredential: (w: WorkspaceRef, name: string, profile: string) => post<RegistryCredential>(`${app(w, name)}/registry-credential`, { profile }),
     listDeployments: (w: WorkspaceRef, name: string, query?: Query) => get<Deployment[]>(`${app(w, name)}/deployments`, query),
     getDeployment: (id: string) => get<Deployment>(`/deployments/${enc(id)}`),
     listEvents: (id: string) => get<DeploymentEvent[]>(`/deployments/${enc(id)}/events`),

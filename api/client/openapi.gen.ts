@@ -329,6 +329,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org}/workspaces/{ws}/apps/{app}/registry-credential": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Where loco deploy pushes the image it builds for this app, and a five-minute deploy token for the builder to log in to the registry with */
+        post: operations["postOrgsWorkspacesAppsRegistryCredentialByOrgWsApp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{org}/workspaces/{ws}/apps/{app}/rollbacks": {
         parameters: {
             query?: never;
@@ -702,6 +719,23 @@ export interface paths {
         put?: never;
         /** Merge an approved promotion into main as one commit and track the target profile's deployment */
         post: operations["postPromotionsMergeById"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/registry/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The registry's token realm (docker token protocol): Basic auth with a Loco token as the password; grants pull/push under the caller's workspaces for at most 5 minutes */
+        get: operations["getRegistryToken"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3073,6 +3107,97 @@ export interface operations {
             };
         };
     };
+    postOrgsWorkspacesAppsRegistryCredentialByOrgWsApp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description lowercase letters, digits and dashes */
+                app: string;
+                /** @description lowercase letters, digits and dashes */
+                org: string;
+                /** @description lowercase letters, digits and dashes */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description lowercase letters, digits and dashes */
+                    profile: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        expiresAt: string;
+                        /** @description a deploy token for this app and profile, valid 5 minutes; the registry exchanges it at GET /api/v1/registry/token */
+                        password: string;
+                        /** @description the registry is reached over plain HTTP (listed as http://… in LOCO_IMAGE_REGISTRIES) */
+                        plainHttp: boolean;
+                        /** @description host[:port] of the registry */
+                        registry: string;
+                        /** @description <registry>/<org>/<workspace>/<app> */
+                        repository: string;
+                        username: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     postOrgsWorkspacesAppsRollbacksByOrgWsApp: {
         parameters: {
             query?: never;
@@ -5417,6 +5542,83 @@ export interface operations {
             };
             /** @description Default Response */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRegistryToken: {
+        parameters: {
+            query?: {
+                account?: string;
+                client_id?: string;
+                offline_token?: string;
+                /** @description repository:<org>/<workspace>/<app>:push,pull (repeatable) */
+                scope?: string[];
+                service?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        access_token?: string;
+                        expires_in?: number;
+                        issued_at?: string;
+                        token?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -11,6 +11,9 @@ export type Deployment = components['schemas']['Deployment'];
 /** GET …/apps/:app/secrets: where and with what to seal, and the names already sealed (never values). */
 export type SecretsOfProfile = paths['/api/v1/orgs/{org}/workspaces/{ws}/apps/{app}/secrets']['get']['responses'][200]['content']['application/json'];
 
+/** POST …/apps/:app/registry-credential: where `loco deploy` pushes what it builds, and the builder's five-minute login. */
+export type RegistryCredential = paths['/api/v1/orgs/{org}/workspaces/{ws}/apps/{app}/registry-credential']['post']['responses'][200]['content']['application/json'];
+
 export interface DeploymentEvent {
   seq: number;
   deploymentId: string;

@@ -8,6 +8,7 @@ import { LocoError } from '../../generator/errors.ts';
 import { parseImageReference, type ImageReference } from '../../generator/image-reference.ts';
 import { checkRegistryPolicy, checkSize, endpointFor, megabytes, repositoryPath, sizeCap, type ImageSettings, type Platform, type WorkspaceImagePolicy } from './policy.ts';
 import { RegistryClient, type Descriptor, type Manifest } from './registry-client.ts';
+import { ownTokenFor } from './registry-token.ts';
 import { gate, refuseFindings, scanWithTrivy, waiverTrailer } from './vulnerabilities.ts';
 
 export interface ImageEvent {
@@ -54,7 +55,8 @@ export function checkImagePolicy(input: Omit<PinInput, 'now'>): ImageReference {
 
 export async function pinImage(input: PinInput): Promise<PinnedImage> {
   const ref = checkImagePolicy(input);
-  const client = new RegistryClient(endpointFor(ref, input.settings));
+  const endpoint = endpointFor(ref, input.settings);
+  const client = new RegistryClient(endpoint, { ownToken: ownTokenFor(input.settings.tokenIssuer, endpoint) });
   const repository = repositoryPath(ref);
   const wanted = ref.digest ?? ref.tag ?? 'latest';
   let top: Manifest | null;

@@ -5,6 +5,7 @@
 import { LocoError } from '../../generator/errors.ts';
 import type { ImageReference } from '../../generator/image-reference.ts';
 import type { RegistryEndpoint } from './registry-client.ts';
+import { registryTokenIssuerFromEnv, type RegistryTokenIssuer } from './registry-token.ts';
 
 export const SEVERITIES = ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -24,6 +25,8 @@ export interface ImageSettings {
   trivyUrl?: string;
   /** The cluster's platform, checked in image indexes (LOCO_IMAGE_PLATFORM, default linux/amd64). */
   platform: Platform;
+  /** Loco signs the registry's tokens (LOCO_REGISTRY_TOKEN_KEY): `loco deploy` can build and push to it. */
+  tokenIssuer?: RegistryTokenIssuer;
 }
 
 export interface VulnWaiver {
@@ -51,7 +54,7 @@ function parsePlatform(text: string): Platform {
   return { os, architecture, ...(variant ? { variant } : {}) };
 }
 
-/** Reads LOCO_IMAGE_* and LOCO_TRIVY_URL; a malformed value is a start-up error naming the variable. */
+/** Reads LOCO_IMAGE_*, LOCO_REGISTRY_TOKEN_* and LOCO_TRIVY_URL; a malformed value is a start-up error naming the variable. */
 export function imageSettingsFromEnv(env: NodeJS.ProcessEnv): ImageSettings {
   const settings: ImageSettings = { registries: null, platform: env.LOCO_IMAGE_PLATFORM ? parsePlatform(env.LOCO_IMAGE_PLATFORM) : DEFAULT_PLATFORM };
   if (env.LOCO_IMAGE_REGISTRIES?.trim()) {
@@ -69,6 +72,8 @@ export function imageSettingsFromEnv(env: NodeJS.ProcessEnv): ImageSettings {
     if (!Number.isFinite(mb) || mb <= 0) throw new LocoError('config.invalid-setting', `LOCO_IMAGE_MAX_MB=${JSON.stringify(env.LOCO_IMAGE_MAX_MB)} is not a positive number`, 'set it to a number of megabytes such as 500, or unset it for no cap');
     settings.maxBytes = Math.round(mb * 1_000_000);
   }
+  const issuer = registryTokenIssuerFromEnv(env, settings.registries);
+  if (issuer) settings.tokenIssuer = issuer;
   if (env.LOCO_TRIVY_URL) settings.trivyUrl = env.LOCO_TRIVY_URL.replace(/\/+$/, '');
   return settings;
 }

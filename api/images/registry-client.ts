@@ -45,6 +45,8 @@ export interface RegistryClientOptions {
   fetch?: typeof globalThis.fetch;
   /** Per request; a registry that does not answer in time counts as unreachable. */
   timeoutMs?: number;
+  /** A token Loco signs itself for a scope (the registry Loco is the realm of), instead of asking the realm. */
+  ownToken?: (scope: string) => string | undefined;
 }
 
 interface Challenge {
@@ -66,6 +68,7 @@ export class RegistryClient {
   readonly #endpoint: RegistryEndpoint;
   readonly #fetch: typeof globalThis.fetch;
   readonly #timeoutMs: number;
+  readonly #ownToken: ((scope: string) => string | undefined) | undefined;
   /** Tokens by scope, reused for the next request of the same repository and action. */
   readonly #tokens = new Map<string, string>();
 
@@ -73,6 +76,7 @@ export class RegistryClient {
     this.#endpoint = endpoint;
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#timeoutMs = options.timeoutMs ?? 15_000;
+    this.#ownToken = options.ownToken;
   }
 
   get base(): string {
@@ -160,7 +164,7 @@ export class RegistryClient {
     const challenge = parseBearerChallenge(response.headers.get('www-authenticate'));
     if (!challenge) return response;
     await response.body?.cancel();
-    const token = await this.#token(challenge, scope);
+    const token = this.#ownToken?.(challenge.scope ?? scope) ?? await this.#token(challenge, scope);
     this.#tokens.set(scope, token);
     response = await this.#send(method, path, { ...headers, authorization: `Bearer ${token}` });
     return response;

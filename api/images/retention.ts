@@ -8,6 +8,7 @@ import { LocoError } from '../../generator/errors.ts';
 import { parseImageReference } from '../../generator/image-reference.ts';
 import { endpointFor, registryHost, repositoryPath, type ImageSettings, type WorkspaceImagePolicy } from './policy.ts';
 import { RegistryClient } from './registry-client.ts';
+import { ownTokenFor } from './registry-token.ts';
 
 export interface PruneResult {
   dryRun: boolean;
@@ -92,7 +93,8 @@ export async function pruneImages(em: EntityManager, input: { workspaceId: strin
   for (const repository of [...repositories].sort()) {
     const ref = parseImageReference(`${repository}:x`);
     if (typeof ref === 'string') continue;
-    const client = new RegistryClient(endpointFor(ref, input.settings));
+    const endpoint = endpointFor(ref, input.settings);
+    const client = new RegistryClient(endpoint, { ownToken: ownTokenFor(input.settings.tokenIssuer, endpoint) });
     const path = repositoryPath(ref);
     const byDigest = new Map<string, string[]>();
     for (const tag of await client.tags(path)) {

@@ -2,13 +2,12 @@
 // API for a deployment, print its id at once and follow it to the outcome.
 
 import { randomUUID } from 'node:crypto';
-import { dirname, relative, resolve } from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { LocoError } from '../../generator/errors.ts';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Action } from '../action.ts';
 import { buildSettings, envFileFor, loadConfig, pickProfile, warningLines } from '../app-config.ts';
 import { createView, followDeployment, waitOptions } from '../follow.ts';
-import { buildAndPush, findEngine } from '../image.ts';
+import { buildAndPush, pickBuilder, uniqueTag } from '../image.ts';
 
 export const deploy: Action = async (ctx, _args, flags) => {
   const wait = waitOptions(flags);
@@ -26,18 +25,18 @@ export const deploy: Action = async (ctx, _args, flags) => {
     const build = buildSettings(loaded.config);
     let image = typeof flags.image === 'string' ? flags.image : build.image;
     if (!image) {
-      const engine = findEngine(ctx.debug);
-      const repository = process.env.LOCO_REGISTRY ? `${process.env.LOCO_REGISTRY.replace(/\/+$/, '')}/${loaded.app}` : undefined;
-      if (!repository) {
-        throw new LocoError('usage.no-registry', 'cannot build the image: no registry to push it to', 'set LOCO_REGISTRY=<registry>/<team>, or pass --image <registry>/<app>:<tag>');
-      }
+      const builder = pickBuilder(typeof flags.builder === 'string' ? flags.builder : process.env.LOCO_BUILDER || undefined, ctx.debug);
+      // Where to push and a five-minute login for the builder; refused here when this Loco
+      // issues no registry credentials (LOCO_REGISTRY_TOKEN_KEY unset), before any build.
+      const credential = await client.registryCredential(workspace, loaded.app, profile);
       // Ask the API first (placeholder tag): a protected profile, a bad config or a refused
       // prune should cost seconds, not a ten-minute build.
-      await client.checkDeployment(workspace, loaded.app, { config: loaded.text, profile, image: `${repository}:to-be-built`, ...(envFile !== undefined ? { envFile } : {}), ...(flags.force ? { confirmPrune: true } : {}) });
-      view.phase(`Building ${repository} with ${engine}`);
+      await client.checkDeployment(workspace, loaded.app, { config: loaded.text, profile, image: `${credential.repository}:to-be-built`, ...(envFile !== undefined ? { envFile } : {}), ...(flags.force ? { confirmPrune: true } : {}) });
       const appDir = dirname(resolve(loaded.file));
       const contextDir = resolve(appDir, build.context);
-      image = await buildAndPush({ engine, contextDir, dockerfile: relative(contextDir, resolve(appDir, build.dockerfile)), repository, tag: sourceTag(appDir), log: (l) => ctx.debug(`build: ${l}`) });
+      const tag = uniqueTag(appDir);
+      view.phase(`Building ${credential.repository}:${tag} with ${builder}`);
+      image = await buildAndPush({ builder, contextDir, dockerfile: dockerfileOf(appDir, build.dockerfile), credential, tag, log: (l) => ctx.debug(`build: ${l}`) });
       view.phase(`Pushed ${image}`);
     }
 
@@ -56,13 +55,9 @@ export const deploy: Action = async (ctx, _args, flags) => {
   }
 };
 
-/** The git commit of the app's folder when there is one, so image tags say what they hold. */
-function sourceTag(dir: string): string {
-  try {
-    const sha = execFileSync('git', ['-C', dir, 'rev-parse', '--short=12', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['-C', dir, 'status', '--porcelain', '.'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return dirty ? `${sha}-dirty-${Date.now().toString(36)}` : sha;
-  } catch {
-    return `build-${Date.now().toString(36)}`;
-  }
+/** Build.DockerfilePath, or a Containerfile when the default Dockerfile is missing (podman's and buildah's own name). */
+function dockerfileOf(appDir: string, written: string): string {
+  const path = resolve(appDir, written);
+  const containerfile = resolve(appDir, 'Containerfile');
+  return written === 'Dockerfile' && !existsSync(path) && existsSync(containerfile) ? containerfile : path;
 }

@@ -90,7 +90,7 @@ export interface PushedImage {
  * Writes an OCI layout and copies it to `registry/repository:tag` with skopeo. One architecture
  * gives a plain image manifest; several give an image index.
  */
-export async function pushImage(registry: TestRegistry, repository: string, tag: string, options: { layerBytes?: number; architectures?: string[] } = {}): Promise<PushedImage> {
+export async function pushImage(registry: TestRegistry, repository: string, tag: string, options: { layerBytes?: number; architectures?: string[]; creds?: string } = {}): Promise<PushedImage> {
   const dir = await mkdtemp(join(tmpdir(), 'loco-oci-'));
   try {
     await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
@@ -111,7 +111,7 @@ export async function pushImage(registry: TestRegistry, repository: string, tag:
       top = { mediaType: 'application/vnd.oci.image.index.v1+json', ...index };
     }
     await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ ...top, annotations: { 'org.opencontainers.image.ref.name': tag } }] }));
-    await run('skopeo', ['copy', '--quiet', '--all', '--preserve-digests', '--dest-tls-verify=false', `oci:${dir}:${tag}`, `docker://${registry.host}/${repository}:${tag}`], { timeout: 120_000 });
+    await run('skopeo', ['copy', '--quiet', '--all', '--preserve-digests', '--dest-tls-verify=false', ...(options.creds ? ['--dest-creds', options.creds] : []), `oci:${dir}:${tag}`, `docker://${registry.host}/${repository}:${tag}`], { timeout: 120_000 });
     return { digest: top.digest, platforms };
   } finally {
     await rm(dir, { recursive: true, force: true });
