@@ -3,6 +3,8 @@
 # runs (api/, generator/, templates/, web/, the GitOps skeleton and those dependencies) on the
 # official Node 24 image, as the unprivileged `node` user, with node itself as PID 1 so SIGTERM
 # reaches the API's graceful shutdown (it ends event streams and hands back leases in < 10 s).
+# node runs api/telemetry.ts first (--import, as `npm start` does): with OTEL_EXPORTER_OTLP_ENDPOINT
+# set it registers the loader hook and starts tracing before the API loads pg; unset, it does nothing.
 #
 # NODE_IMAGE: the Node 24 base (a mirror of node:24-bookworm-slim, for registries behind a proxy).
 # NODE_EXTRA_CA_CERTS: a CA bundle path inside the build stage, for npm behind a TLS-intercepting proxy.
@@ -38,4 +40,4 @@ USER 1000:1000
 VOLUME ["/data"]
 EXPOSE 7420
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "api/main.ts"]
+ENTRYPOINT ["node", "--import", "./api/telemetry.ts", "api/main.ts"]

@@ -1,7 +1,9 @@
-// Tracing end to end: a real API process with OTEL_EXPORTER_OTLP_ENDPOINT pointing at a small
-// OTLP/HTTP receiver (JSON, as the official exporter sends it), a deploy followed through the
-// Argo CD double to `succeeded`, then one trace that holds the deploy request, the commit and
-// the outcome, with the loco.* attributes; the deployment's first event names that trace.
+// Tracing end to end: a real API process started as `npm start` starts it (the tracing preload
+// first) on PostgreSQL, with OTEL_EXPORTER_OTLP_ENDPOINT pointing at a small OTLP/HTTP receiver
+// (JSON, as the official exporter sends it), a deploy followed through the Argo CD double to
+// `succeeded`, then one trace that holds the deploy request, the commit and the outcome, with the
+// loco.* attributes, and under them the database queries and the calls to Argo CD; the
+// deployment's first event names that trace.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,14 +11,15 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { startArgoCdDouble, type ArgoCdDouble } from '../doubles/argocd/server.ts';
 import { startApi, tempDir, type RunningApi } from '../cli/harness.ts';
-import { config } from './helpers.ts';
+import { config, createTestDatabase, type TestDatabase } from './helpers.ts';
 
 interface OtlpSpan {
   traceId: string;
   spanId: string;
   parentSpanId?: string;
   name: string;
-  attributes?: { key: string; value: { stringValue?: string } }[];
+  kind?: number;
+  attributes?: { key: string; value: { stringValue?: string; intValue?: number | string } }[];
   links?: { traceId: string; spanId: string }[];
 }
 
@@ -60,45 +63,66 @@ async function startReceiver(): Promise<{ url: string; spans: OtlpSpan[]; conten
 
 const attr = (s: OtlpSpan, key: string) => s.attributes?.find((a) => a.key === key)?.value.stringValue;
 
+// OTLP's SpanKind numbers
+const SPAN_KIND_SERVER = 2;
+const SPAN_KIND_CLIENT = 3;
+
+/** Whether `span` sits under `ancestor` (following parent ids through the spans received). */
+function isUnder(spans: OtlpSpan[], span: OtlpSpan, ancestor: OtlpSpan): boolean {
+  for (let at: OtlpSpan | undefined = span; at?.parentSpanId; at = spans.find((s) => s.traceId === span.traceId && s.spanId === at!.parentSpanId)) {
+    if (at.parentSpanId === ancestor.spanId) return true;
+  }
+  return false;
+}
+
+const attrOf = (s: OtlpSpan, key: string) => s.attributes?.find((a) => a.key === key)?.value;
+
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let argocd: ArgoCdDouble;
+let database: TestDatabase;
 let api: RunningApi;
+/** The one deploy both tests read: its id and the trace its first event names. */
+let deployed: { id: string; traceId: string | undefined; events: string };
 
 before(async () => {
   receiver = await startReceiver();
+  database = await createTestDatabase('postgresql'); // queries through `pg`, which the preload instruments
   const dataDir = tempDir('data');
   argocd = await startArgoCdDouble({ repoPath: (slug) => join(dataDir, 'repos', `${slug}.git`) });
   api = await startApi({
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50',
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50', DATABASE_URL: database.url!,
     LOCO_ARGOCD_URL: argocd.url, LOCO_ARGOCD_TOKEN: argocd.token, LOCO_ARGOCD_HEALTHY_SECONDS: '0.2',
   }, dataDir);
-});
-after(async () => {
-  await api?.stop();
-  await argocd?.stop();
-  await receiver?.close();
-});
 
-test('one trace spans the deploy request, the commit and the outcome, with the deployment, workspace, app and profile', { timeout: 120_000 }, async () => {
   const headers = { authorization: `Bearer ${api.adminToken}`, 'content-type': 'application/json' };
   const posted = await fetch(`${api.url}/api/v1/orgs/default/workspaces/default/apps/web/deployments`, {
     method: 'POST', headers, body: JSON.stringify({ config: config('web'), profile: 'dev', image: 'registry.example.com/acme/web:1' }),
   });
   assert.equal(posted.status, 202, await posted.clone().text());
   const { id } = (await posted.json()) as { id: string };
-
   // follow the deployment to its outcome, as the CLI does
   const stream = await fetch(`${api.url}/api/v1/deployments/${id}/events`, { headers: { ...headers, accept: 'text/event-stream' } });
-  const text = await stream.text(); // the API ends the stream after the terminal event
+  const events = await stream.text(); // the API ends the stream after the terminal event
+  const first = JSON.parse(/data: (.*)/.exec(events)![1]) as { data?: { trace?: { traceId: string } } };
+  deployed = { id, traceId: first.data?.trace?.traceId, events };
+});
+after(async () => {
+  await api?.stop();
+  await argocd?.stop();
+  await receiver?.close();
+  await database?.drop();
+});
+
+test('one trace spans the deploy request, the commit and the outcome, with the deployment, workspace, app and profile', { timeout: 120_000 }, async () => {
+  const { id, traceId, events: text } = deployed;
   assert.match(text, /event: succeeded/);
-  const first = JSON.parse(/data: (.*)/.exec(text)![1]) as { data?: { trace?: { traceId: string } } };
-  const traceId = first.data?.trace?.traceId;
   assert.match(traceId ?? '', /^[0-9a-f]{32}$/, 'the first event names the trace');
 
   const outcome = await receiver.waitFor((s) => s.name === 'loco.outcome' && attr(s, 'loco.deployment') === id);
   const commit = await receiver.waitFor((s) => s.name === 'loco.commit' && attr(s, 'loco.deployment') === id);
-  // @fastify/otel's request span is the root (the http instrumentation cannot patch node:http under ESM)
+  // the http instrumentation's server span is the root; @fastify/otel's route spans nest in it
   const request = await receiver.waitFor((s) => s.traceId === traceId && !s.parentSpanId);
+  assert.equal(request.kind, SPAN_KIND_SERVER, 'the root is the incoming deploy request');
   for (const span of [outcome, commit]) {
     assert.equal(span.traceId, traceId, `${span.name} is in the request's trace`);
     assert.equal(attr(span, 'loco.workspace'), 'default/default');
@@ -116,6 +140,33 @@ test('one trace spans the deploy request, the commit and the outcome, with the d
   assert.match(metrics, /loco_deployments_total\{workspace="default\/default",app="web",profile="dev",change_type="deploy",outcome="succeeded",reason=""\} 1/);
   // the tracker read Argo CD's reconciled states and timed how late it saw them
   assert.match(metrics, /loco_tracker_lag_seconds_count [1-9]/);
+});
+
+test("the deploy's trace holds its database queries and its calls to Argo CD, under the request, the commit and the outcome", { timeout: 120_000 }, async () => {
+  const { id, traceId } = deployed;
+  const request = await receiver.waitFor((s) => s.traceId === traceId && !s.parentSpanId);
+  const commit = await receiver.waitFor((s) => s.name === 'loco.commit' && attr(s, 'loco.deployment') === id);
+  const outcome = await receiver.waitFor((s) => s.name === 'loco.outcome' && attr(s, 'loco.deployment') === id);
+  const isQuery = (s: OtlpSpan) => s.traceId === traceId && s.name.startsWith('pg.query') && attr(s, 'db.system.name') === 'postgresql';
+  const isArgoCdCall = (s: OtlpSpan) => s.traceId === traceId && s.kind === SPAN_KIND_CLIENT && String(attr(s, 'url.full')).startsWith(argocd.url);
+  // the request inserted the deployment, the commit read it and recorded its events, the outcome's
+  // tracking asked Argo CD for the application and recorded what it saw
+  const { spans } = receiver;
+  await receiver.waitFor((s) => isQuery(s) && isUnder(spans, s, request));
+  await receiver.waitFor((s) => isQuery(s) && isUnder(spans, s, commit));
+  await receiver.waitFor((s) => isQuery(s) && isUnder(spans, s, outcome));
+  const call = await receiver.waitFor((s) => isArgoCdCall(s) && isUnder(spans, s, outcome));
+
+  const query = spans.find((s) => isQuery(s) && isUnder(spans, s, commit))!;
+  assert.match(attr(query, 'db.query.text') ?? '', /^(select|insert|update|delete|with|begin|commit)\b/i, 'a query span names its statement');
+  const texts = spans.filter(isQuery).map((s) => attr(s, 'db.query.text') ?? '');
+  assert.ok(texts.some((t) => /insert into "?deployments"?/i.test(t)), 'the deployment was inserted within its trace');
+  assert.deepEqual(texts.filter((t) => t.includes(id) || t.includes('registry.example.com')), [], 'no inlined value (the deployment id, the image) reaches the trace');
+  assert.match(attr(call, 'http.request.method') ?? '', /^(GET|POST|PUT|PATCH)$/);
+  assert.equal(Number(attrOf(call, 'http.response.status_code')?.intValue), 200);
+  // no query or call of the deploy escaped into a trace of its own
+  const strays = spans.filter((s) => s.traceId !== traceId && (attr(s, 'url.full') ?? '').startsWith(argocd.url) && /\/applications\/[^/]*web/.test(attr(s, 'url.full') ?? ''));
+  assert.deepEqual(strays.map((s) => s.name), [], "every call about the app's Argo CD application is in the deploy's trace");
 });
 
 test('without OTEL_EXPORTER_OTLP_ENDPOINT the first event carries no trace', async () => {

@@ -1,4 +1,5 @@
-// Test harness for the CLI end-to-end tests: a real API process (`node api/main.ts`) on a free
+// Test harness for the CLI end-to-end tests: a real API process (`npm start`'s
+// `node --import ./api/telemetry.ts api/main.ts`) on a free
 // port with its own data directory (embedded database, local repositories), and the real
 // `loco` binary run as a subprocess with its own config folder.
 
@@ -12,6 +13,8 @@ import type { DeviceFlowDouble, GitHubAccount } from '../doubles/github/device-f
 
 export const root = new URL('../..', import.meta.url).pathname;
 export const bin = join(root, 'cli/bin.js');
+/** node's arguments for the API, as `npm start` and the image run it: the tracing preload first. */
+export const apiArgs = ['--import', new URL('../../api/telemetry.ts', import.meta.url).href, join(root, 'api/main.ts')];
 
 /**
  * A loopback port that refuses connections and that nothing else can start listening on while
@@ -49,11 +52,11 @@ export interface RunningApi {
 }
 
 /**
- * Starts `node api/main.ts` on port 0 and resolves with the URL it says it listens on (a port
+ * Starts the API (with the preload) on port 0 and resolves with the URL it says it listens on (a port
  * picked beforehand and released could be taken by anything in between).
  */
 export async function startApi(env: Record<string, string> = {}, dataDir = tempDir('data')): Promise<RunningApi> {
-  const child: ChildProcess = spawn(process.execPath, [join(root, 'api/main.ts')], {
+  const child: ChildProcess = spawn(process.execPath, apiArgs, {
     cwd: dataDir,
     env: { ...process.env, LOCO_DATA_DIR: dataDir, LOCO_PORT: '0', LOCO_HOST: '127.0.0.1', DATABASE_URL: '', LOCO_ARGOCD_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,6 +10,8 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chmod, cp, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,6 +32,7 @@ describe('container image (Dockerfile)', { skip }, () => {
   let image: { user: string; entrypoint: string[]; env: string[]; sizeMiB: number };
   let mountPoint: string;
   let container: string;
+  let receiver: Server | undefined;
 
   const buildah = async (args: string[], timeout = 600_000) => (await run(BUILDAH, [...root, ...args], { maxBuffer: 64 << 20, timeout, env: { ...process.env, STORAGE_DRIVER: 'vfs' } })).stdout.trim();
 
@@ -57,11 +60,12 @@ describe('container image (Dockerfile)', { skip }, () => {
     if (container) await buildah(['umount', container]).catch(() => {});
     if (container) await buildah(['rm', container]).catch(() => {});
     if (work) await rm(work, { recursive: true, force: true }).catch(() => {});
+    receiver?.close();
   });
 
   test('runs as the unprivileged node user, with node as PID 1 running the API, listening on all interfaces', () => {
     assert.equal(image.user, '1000:1000');
-    assert.deepEqual(image.entrypoint, ['node', 'api/main.ts'], 'node itself is the entrypoint (no sh -c), so SIGTERM reaches the API');
+    assert.deepEqual(image.entrypoint, ['node', '--import', './api/telemetry.ts', 'api/main.ts'], 'node itself is the entrypoint (no sh -c), so SIGTERM reaches the API; the tracing preload runs first');
     assert.ok(image.env.includes('LOCO_HOST=0.0.0.0'), `LOCO_HOST=0.0.0.0 in ${image.env.join(' ')}`);
     assert.ok(image.env.includes('LOCO_DATA_DIR=/data'));
   });
@@ -79,9 +83,25 @@ describe('container image (Dockerfile)', { skip }, () => {
     assert.ok(image.sizeMiB < 400, `the image adds ${image.sizeMiB.toFixed(0)} MiB to Node's (limit 400)`);
   });
 
-  test('the image starts the API: /healthz and /readyz answer, and SIGTERM stops it cleanly', async () => {
+  test('the image starts the API: /healthz and /readyz answer, requests are traced, and SIGTERM stops it cleanly', async () => {
+    // an OTLP/HTTP receiver on the host network: the image's production dependencies hold the
+    // preload's loader hook and the SDK
+    let traced = '';
+    const tracesArrived = new Promise<void>((resolve) => {
+      receiver = createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => (body += c)).on('end', () => {
+          traced += body;
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+          if (traced.includes('/api/v1/deployments/dep_traced')) resolve();
+        });
+      });
+    });
+    await new Promise<void>((ok) => receiver!.listen(0, '127.0.0.1', ok));
+    const otlp = `http://127.0.0.1:${(receiver!.address() as AddressInfo).port}`;
     const child = spawn(BUILDAH, [...root, 'run', '--isolation', 'chroot', '--network', 'host',
-      '--env', 'LOCO_PORT=0', '--env', 'LOCO_HOST=127.0.0.1', container, '--', 'node', 'api/main.ts'], {
+      '--env', 'LOCO_PORT=0', '--env', 'LOCO_HOST=127.0.0.1', '--env', `OTEL_EXPORTER_OTLP_ENDPOINT=${otlp}`, '--env', 'OTEL_BSP_SCHEDULE_DELAY=50',
+      container, '--', ...image.entrypoint], {
       env: { ...process.env, STORAGE_DRIVER: 'vfs' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -103,6 +123,8 @@ describe('container image (Dockerfile)', { skip }, () => {
       const body = await ready.json() as { status: string };
       assert.equal(ready.status, 200, JSON.stringify(body));
       assert.equal(body.status, 'ready');
+      await fetch(`${url}/api/v1/deployments/dep_traced`); // 401 without a token, traced all the same
+      await tracesArrived;
       for (const line of output.trim().split('\n')) assert.doesNotThrow(() => JSON.parse(line), `every line the API prints is JSON: ${line}`);
       // SIGTERM to the API itself, as the kubelet's runtime sends it to PID 1 (buildah run would
       // answer a signal of its own by killing the process; chroot isolation shares host pids)
