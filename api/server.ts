@@ -46,6 +46,7 @@ import doraRoutes from './routes/dora.ts';
 import webhookRoutes from './routes/webhooks.ts';
 import webPlugin from '../web/plugin.ts';
 import healthRoutes from './routes/health.ts';
+import { bindTenant, tenantOfRequest } from './http/request-log.ts';
 
 export type { LocoOptions } from './options.ts';
 
@@ -105,9 +106,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
     });
     // Every log line of a request names the tenant it concerns, once the route's params are known.
     app.addHook('preHandler', async (request, reply) => {
-      const p = (request.params ?? {}) as { org?: string; ws?: string; app?: string };
-      // reply.log too: fastify's "request completed" line is written through it
-      if (p.org && p.ws) request.log = reply.log = request.log.child({ workspace: `${p.org}/${p.ws}`, ...(p.app ? { app: p.app } : {}) });
+      bindTenant(request, reply, tenantOfRequest(request.routeOptions.url, request.params, request.query, request.body));
     });
     registerProblemHandlers(app);
     registerNulGuard(app);

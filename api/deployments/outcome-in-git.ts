@@ -43,12 +43,14 @@ async function noteFor(em: EntityManager, d: Target, final: FinalOutcome): Promi
 }
 
 export async function recordOutcomeInGit(deps: { em: EntityManager; store: GitopsStore; log: FastifyBaseLogger }, d: Target, final: FinalOutcome): Promise<void> {
+  let workspace: string | undefined;
   try {
     const { slug, note } = await noteFor(deps.em, d, final);
     if (!slug) return; // the workspace is gone
+    workspace = slug.replace('--', '/');
     await deps.store.recordOutcome(slug, d.commit, note);
   } catch (error) {
-    deps.log.warn({ err: error, deploymentId: d.id, commit: d.commit }, 'could not record the outcome in git (refs/notes/loco); the database still has it');
+    deps.log.warn({ err: error, deploymentId: d.id, ...(workspace ? { workspace } : {}), commit: d.commit }, 'could not record the outcome in git (refs/notes/loco); the database still has it');
   }
 }
 

@@ -250,7 +250,7 @@ export class DeploymentRunner {
         const made = await commitChange({ store: this.#deps.store, slug: workspace.slug, author, tls, precondition, ...endpoints, ...platform }, d);
         result = made.result;
         if (this.#deps.pauseAfterCommit) {
-          this.#deps.log.warn({ deploymentId: id, commit: result.commit }, 'crash point reached: committed, not yet recorded (LOCO_TEST_CRASH_POINT)');
+          this.#deps.log.warn({ deploymentId: id, workspace: workspace.slug.replace('--', '/'), app: d.app, profile: d.profile, commit: result.commit }, 'crash point reached: committed, not yet recorded (LOCO_TEST_CRASH_POINT)');
           await new Promise(() => {});
         }
         if (made.renderedFiles !== undefined) {

@@ -51,7 +51,7 @@ export function createPreflight(settings: KubernetesSettings | undefined, log: F
       const workloads = workloadDemands(files, request.app, request.profile);
       const cluster = await (await kubernetes()).readCluster(namespace);
       for (const part of [cluster.nodes, cluster.quotas]) {
-        if (part instanceof LocoError && part.cause) log.warn({ err: part.cause, code: part.code, namespace }, 'kubernetes preflight read failed');
+        if (part instanceof LocoError && part.cause) log.warn({ err: part.cause, code: part.code, namespace, workspace: request.slug.replace('--', '/'), app: request.app, profile: request.profile }, 'kubernetes preflight read failed');
       }
       const verdict = decidePreflight({ namespace, workloads, cluster });
       const events: NewEvent[] = verdict.warnings.map((w) => ({ type: 'warning', message: w.message, data: { preflight: true, ...w.data } }));
@@ -63,7 +63,7 @@ export function createPreflight(settings: KubernetesSettings | undefined, log: F
       return { events };
     } catch (error) {
       // Advisory: a fault in the preflight itself must not stop a deploy Argo CD could still apply.
-      log.error({ err: error, app: request.app, profile: request.profile }, 'kubernetes preflight failed');
+      log.error({ err: error, workspace: request.slug.replace('--', '/'), app: request.app, profile: request.profile }, 'kubernetes preflight failed');
       return { events: [{ type: 'warning', message: 'preflight skipped: internal error (see the API log); the deploy goes on', data: { preflight: true, check: 'skipped' } }] };
     }
   };

@@ -9,6 +9,7 @@ import { Deployment } from '../db/entities.ts';
 import { createDeployment, requestHash } from '../deployments/create.ts';
 import { refuseDirectDeploy, refuseDirectRollback } from '../promotions/protect.ts';
 import { loadDeployment } from '../deployments/load.ts';
+import { bindTenant, tenantOfDeployment } from '../http/request-log.ts';
 import { currentScopeFiles, prepareDeploy, refuseWidePrune } from '../deployments/prepare.ts';
 import { appendEvent, deploymentJson } from '../deployments/records.ts';
 import { claimsOfRelease, takeClaims } from '../routing/claims.ts';
@@ -80,6 +81,7 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
       requestHash: hash, confirmPrune: Boolean(body.confirmPrune), ...(body.idempotencyKey ? { idempotencyKey: body.idempotencyKey } : {}),
       summary: `deploy ${appName}@${body.profile}: ${body.image} (requested by ${principal.userName})`,
     });
+    bindTenant(request, reply, { deploymentId: deployment.id });
     if (created) {
       // The file deploys, but the user should hear what Loco ignored in it (as `loco validate` says).
       for (const w of warnings) {
@@ -111,10 +113,11 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/deployments/:id', {
     schema: { summary: 'One deployment', params: deploymentParams, response: { 200: deploymentRef, ...problemResponses } },
-  }, async (request) => {
+  }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const { id } = request.params as { id: string };
     const { deployment, access } = await loadDeployment(app.loco.em(), principal, id, 'read');
+    bindTenant(request, reply, tenantOfDeployment(deployment, access));
     return deploymentJson(deployment, access.org, access.workspace);
   });
 
@@ -131,6 +134,7 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
     const body = (request.body ?? {}) as { confirmPrune?: boolean; idempotencyKey?: string };
     const em = app.loco.em();
     const { deployment: target, access } = await loadDeployment(em, principal, id, 'deploy');
+    bindTenant(request, reply, tenantOfDeployment(target, access));
     if (!target.commit || target.changeType === 'delete') {
       throw new LocoError('conflict.rollback-target', `deployment ${id} made no commit to return to (status ${target.status})`, 'roll back to a deployment that was committed: see `loco history`');
     }

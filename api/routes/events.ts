@@ -6,6 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { requirePrincipal } from '../auth/authenticate.ts';
 import { loadDeployment } from '../deployments/load.ts';
+import { bindTenant, tenantOfDeployment } from '../http/request-log.ts';
 import { eventsAfter } from '../deployments/records.ts';
 import { startSse } from '../http/sse.ts';
 import { deploymentParams, problemResponses } from './schemas.ts';
@@ -26,7 +27,8 @@ const eventRoutes: FastifyPluginAsync = async (app) => {
     const principal = requirePrincipal(request);
     const { id } = request.params as { id: string };
     const em = app.loco.em();
-    await loadDeployment(em, principal, id, 'read');
+    const { deployment, access } = await loadDeployment(em, principal, id, 'read');
+    bindTenant(request, reply, tenantOfDeployment(deployment, access));
     const lastEventId = request.headers['last-event-id'];
     let after = Number(lastEventId || (request.query as { after?: number }).after || 0);
     if (!String(request.headers.accept ?? '').includes('text/event-stream')) return eventsAfter(em, id, after, 10000);
@@ -47,7 +49,7 @@ const eventRoutes: FastifyPluginAsync = async (app) => {
         if (events.length < 500) await woke;
       }
     } catch (error) {
-      request.log.error({ err: error, deploymentId: id }, 'event stream failed');
+      request.log.error({ err: error }, 'event stream failed'); // the request's logger names the deployment
     } finally {
       sse.end();
     }

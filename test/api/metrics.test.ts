@@ -103,7 +103,8 @@ describe('GET /metrics', () => {
 
 test('JSON log lines name the workspace, app, profile and deployment they concern', async () => {
   const lines: Record<string, unknown>[] = [];
-  const stream = { write: (line: string) => void lines.push(JSON.parse(line)) };
+  const raw: string[] = [];
+  const stream = { write: (line: string) => void (raw.push(line), lines.push(JSON.parse(line))) };
   const api = await startTestApi('pglite', { logger: { level: 'info', stream } });
   try {
     const { id } = await deploy(api, 'default', 'web');
@@ -112,8 +113,14 @@ test('JSON log lines name the workspace, app, profile and deployment they concer
       committed && { deploymentId: committed.deploymentId, workspace: committed.workspace, app: committed.app, profile: committed.profile },
       { deploymentId: id, workspace: 'default/default', app: 'web', profile: 'dev' },
     );
-    const request = lines.find((l) => l.msg === 'request completed' && l.workspace === 'default/default' && l.app === 'web');
-    assert.ok(request, 'the deploy request\'s own log lines carry the tenant');
+    const tenant = (l: Record<string, unknown> | undefined) => l && { deploymentId: l.deploymentId, workspace: l.workspace, app: l.app, profile: l.profile };
+    const completed = (url: string) => lines.find((l) => l.msg === 'request completed' && l.reqId === lines.find((r) => r.msg === 'incoming request' && (r.req as { url: string }).url === url)?.reqId);
+    const expected = { deploymentId: id, workspace: 'default/default', app: 'web', profile: 'dev' };
+    assert.deepEqual(tenant(completed('/api/v1/orgs/default/workspaces/default/apps/web/deployments')), expected, "the deploy request's lines carry the tenant and the deployment it made");
+    // a request that names only the deployment gets the rest once the deployment is loaded
+    assert.deepEqual(tenant(completed(`/api/v1/deployments/${id}/events`)), expected, "following a deployment's events logs its tenant");
+    assert.deepEqual(tenant(completed(`/api/v1/deployments/${id}`)), expected);
+    for (const line of raw) assert.ok((line.match(/"workspace":/g) ?? []).length <= 1, `no field is written twice: ${line}`);
   } finally {
     await api.close();
   }
