@@ -33,7 +33,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     await dirLock?.release();
     throw error;
   }
-  const clientUrl = options.databaseUrl ?? embedded!.url;
+  // The embedded database's clients reach PGlite in-process (embedded.ts); the URL only names
+  // the user and database pg reports.
+  const clientUrl = options.databaseUrl ?? 'postgres://postgres@localhost/postgres';
   const max = embedded ? 1 : (options.poolSize ?? 10);
   let orm: MikroORM;
   try {
@@ -42,6 +44,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       entities,
       extensions: [Migrator],
       pool: { min: 0, max },
+      ...(embedded ? { driverOptions: { Client: embedded.Client } } : {}),
       migrations: { migrationsList: migrations, snapshot: false, silent: true, transactional: true, allOrNothing: true },
       discovery: { warnWhenNoEntities: false },
       debug: false,
