@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
-import { Octokit, RequestError } from 'octokit';
+import type { Octokit } from 'octokit';
 import { LocoError } from '../../generator/errors.ts';
 import { gitFs } from './git-fs.ts';
 import type { GitHost } from './git-host.ts';
@@ -25,9 +25,22 @@ export interface GitHubHostOptions {
   fetch?: typeof fetch;
 }
 
+// octokit (a hundred modules) loads with the first GitHub call, not at start: without
+// LOCO_GITHUB_TOKEN the API never needs it.
+type OctokitModule = typeof import('octokit');
+let octokitModule: OctokitModule | undefined;
+async function loadOctokit(): Promise<OctokitModule> {
+  return (octokitModule ??= await import('octokit'));
+}
+
+/** Only octokit throws a RequestError, so before it has loaded nothing is one. */
+function isRequestError(error: unknown): error is InstanceType<OctokitModule['RequestError']> {
+  return octokitModule !== undefined && error instanceof octokitModule.RequestError;
+}
+
 function upstream(error: unknown, doing: string): LocoError {
   if (error instanceof LocoError) return error;
-  if (error instanceof RequestError) {
+  if (isRequestError(error)) {
     if (error.status === 401 || error.status === 403) {
       return new LocoError('upstream.github-auth', `GitHub refused to ${doing} (${error.status}: ${error.message})`, 'check that LOCO_GITHUB_TOKEN is valid and may administer repositories in LOCO_GITHUB_ORG', { cause: error });
     }
@@ -43,13 +56,14 @@ function upstream(error: unknown, doing: string): LocoError {
 
 export function createGitHubHost(options: GitHubHostOptions): GitHost {
   const { org } = options;
-  const octokit = new Octokit({
+  let client: Promise<Octokit> | undefined;
+  const octokit = () => (client ??= loadOctokit().then(({ Octokit }) => new Octokit({
     auth: options.token,
     ...(options.apiUrl ? { baseUrl: options.apiUrl } : {}),
     ...(options.fetch ? { request: { fetch: options.fetch } } : {}),
     // Fail fast instead of sleeping out a rate limit inside a deploy request.
     throttle: { onRateLimit: () => false, onSecondaryRateLimit: () => false },
-  });
+  })));
   const cloneUrls = new Map<string, string>();
   const mirrors = new Set<string>();
   const onAuth = () => ({ username: 'x-access-token', password: options.token });
@@ -74,9 +88,9 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
     let url = cloneUrls.get(slug);
     if (!url) {
       try {
-        url = (await octokit.rest.repos.get({ owner: org, repo: slug })).data.clone_url;
+        url = (await (await octokit()).rest.repos.get({ owner: org, repo: slug })).data.clone_url;
       } catch (error) {
-        if (error instanceof RequestError && error.status === 404) return null;
+        if (isRequestError(error) && error.status === 404) return null;
         throw upstream(error, `read repository ${org}/${slug}`);
       }
       cloneUrls.set(slug, url);
@@ -122,11 +136,11 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
     async prepare(slug) {
       let url: string;
       try {
-        url = (await octokit.rest.repos.get({ owner: org, repo: slug })).data.clone_url;
+        url = (await (await octokit()).rest.repos.get({ owner: org, repo: slug })).data.clone_url;
       } catch (error) {
-        if (!(error instanceof RequestError && error.status === 404)) throw upstream(error, `read repository ${org}/${slug}`);
+        if (!(isRequestError(error) && error.status === 404)) throw upstream(error, `read repository ${org}/${slug}`);
         try {
-          const created = await octokit.rest.repos.createInOrg({
+          const created = await (await octokit()).rest.repos.createInOrg({
             org,
             name: slug,
             private: true,
@@ -220,7 +234,7 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
 
     async protect(slug, branch) {
       try {
-        await octokit.rest.repos.updateBranchProtection({
+        await (await octokit()).rest.repos.updateBranchProtection({
           owner: org,
           repo: slug,
           branch,
@@ -241,16 +255,16 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
 
     async deleteBranch(slug, branch) {
       try {
-        await octokit.rest.git.deleteRef({ owner: org, repo: slug, ref: `heads/${branch}` });
+        await (await octokit()).rest.git.deleteRef({ owner: org, repo: slug, ref: `heads/${branch}` });
       } catch (error) {
-        if (!(error instanceof RequestError && (error.status === 404 || error.status === 422))) throw upstream(error, `delete branch ${branch} of ${org}/${slug}`);
+        if (!(isRequestError(error) && (error.status === 404 || error.status === 422))) throw upstream(error, `delete branch ${branch} of ${org}/${slug}`);
       }
       await git.deleteRef({ fs: gitFs, gitdir: gitdir(slug), ref: tracking(branch) }).catch(() => undefined);
     },
 
     async openPullRequest(slug, request) {
       try {
-        const { data } = await octokit.rest.pulls.create({ owner: org, repo: slug, head: request.branch, base: request.base, title: request.title, body: request.body });
+        const { data } = await (await octokit()).rest.pulls.create({ owner: org, repo: slug, head: request.branch, base: request.base, title: request.title, body: request.body });
         return { number: data.number, url: data.html_url, branch: request.branch, base: request.base };
       } catch (error) {
         throw upstream(error, `open a pull request from ${request.branch} in ${org}/${slug}`);
@@ -259,7 +273,7 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
 
     async mergePullRequest(slug, request) {
       try {
-        const { data } = await octokit.rest.pulls.merge({
+        const { data } = await (await octokit()).rest.pulls.merge({
           owner: org,
           repo: slug,
           pull_number: request.number,
@@ -271,7 +285,7 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
         });
         return data.sha;
       } catch (error) {
-        if (error instanceof RequestError && (error.status === 405 || error.status === 409)) {
+        if (isRequestError(error) && (error.status === 405 || error.status === 409)) {
           throw new LocoError('conflict.merge', `GitHub cannot merge pull request #${request.number}: ${error.message}`, 'check the pull request on GitHub (reviews, checks, conflicts) and merge it there, or promote again', { cause: error });
         }
         throw upstream(error, `merge pull request #${request.number} of ${org}/${slug}`);
