@@ -86,7 +86,8 @@ const registryRoutes: FastifyPluginAsync = async (app) => {
     const principal = await principalFor(app.loco.em(), `Bearer ${basicPassword(request.headers.authorization)}`, at);
     const em = app.loco.em();
     const access: Access[] = [];
-    for (const text of query.scope ?? []) {
+    // scopes come as repeated parameters; some clients join several with spaces in one
+    for (const text of (query.scope ?? []).flatMap((s) => s.split(' ')).filter(Boolean)) {
       const scope = parseScope(text);
       const granted = scope ? await grant(em, principal, scope) : null;
       if (granted) access.push(granted);

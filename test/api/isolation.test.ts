@@ -67,6 +67,7 @@ describe('isolation matrix', () => {
     { method: 'GET', path: `${W}/apps/api/status?profile=dev`, need: 'read' },
     { method: 'GET', path: `${W}/apps/api/logs?profile=dev`, need: 'read' },
     { method: 'GET', path: `${W}/apps/api/env?profile=dev`, need: 'read' },
+    { method: 'POST', path: `${W}/apps/api/registry-credential`, body: { profile: 'dev' }, need: 'deploy' },
     { method: 'PATCH', path: `${W}/apps/api/env?profile=dev`, body: { set: { A: 'b' } }, need: 'deploy' },
     { method: 'POST', path: `${W}/apps/api/scale`, body: { profile: 'dev', replicas: 2 }, need: 'deploy' },
     { method: 'GET', path: `${W}/history`, need: 'read' },
