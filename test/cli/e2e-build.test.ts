@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -92,6 +92,15 @@ function tarNames(blob: Buffer): string[] {
   return names;
 }
 
+/** The manifest digest the registry serves for default/default/web:<tag>, and the paths its layers hold. */
+async function imageFiles(tag: string): Promise<{ digest: string | null; names: string[] }> {
+  const { token } = await registryToken(api.adminToken, 'repository:default/default/web:pull');
+  const response = await registryGet(`/v2/default/default/web/manifests/${tag}`, token!, 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json');
+  const manifest = (await response.json()) as { layers: { digest: string }[] };
+  const names = await Promise.all(manifest.layers.map(async (l) => tarNames(Buffer.from(await (await registryGet(`/v2/default/default/web/blobs/${l.digest}`, token!)).arrayBuffer()))));
+  return { digest: response.headers.get('docker-content-digest'), names: names.flat() };
+}
+
 test('loco deploy without --image builds with buildah, pushes <registry>/<org>/<workspace>/<app>:<sha>-<rand> with a Loco-issued credential, leaves out what .gitignore lists, and commits the digest', { skip, timeout: 600_000 }, async () => {
   const dir = appDir(CONFIG, { Containerfile: 'FROM scratch\nCOPY . /app/\n', 'hello.txt': 'hello\n', 'secret.env': 'API_KEY=do-not-ship\n', '.gitignore': '# local only\nsecret.env\n' });
   execFileSync('git', ['init', '-q', dir]);
@@ -110,13 +119,51 @@ test('loco deploy without --image builds with buildah, pushes <registry>/<org>/<
   const { token } = await registryToken(api.adminToken, 'repository:default/default/web:pull');
   const tags = (await (await registryGet('/v2/default/default/web/tags/list', token!)).json()) as { tags: string[] };
   assert.ok(tags.tags.includes(tag), `the registry has the tag: ${tags.tags.join(', ')}`);
-  const manifestResponse = await registryGet(`/v2/default/default/web/manifests/${tag}`, token!, 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json');
-  assert.equal(manifestResponse.headers.get('docker-content-digest'), digest);
-  const manifest = (await manifestResponse.json()) as { layers: { digest: string }[] };
-  const names = (await Promise.all(manifest.layers.map(async (l) => tarNames(Buffer.from(await (await registryGet(`/v2/default/default/web/blobs/${l.digest}`, token!)).arrayBuffer()))))).flat();
+  const { digest: served, names } = await imageFiles(tag);
+  assert.equal(served, digest);
   assert.ok(names.some((n) => /(^|\/)app\/hello\.txt$/.test(n)), `the layer holds the app's file: ${names.join(', ')}`);
   assert.ok(!names.some((n) => /secret\.env/.test(n)), `the file .gitignore lists is not in the image: ${names.join(', ')}`);
   assert.ok(!names.some((n) => /(^|\/)\.git(\/|$)/.test(n)), 'nor is the .git folder');
+});
+
+/**
+ * A docker CLI double (no docker daemon runs here): it records what `loco deploy` hands docker —
+ * the context's .dockerignore at build time, the credentials in DOCKER_CONFIG at push time — and
+ * carries the build and push out with buildah, which reads the context's .dockerignore as docker does.
+ */
+function dockerDouble(): { path: string; seen: string } {
+  const bin = mkdtempSync(join(work, 'docker-'));
+  const seen = join(bin, 'seen');
+  writeFileSync(join(bin, 'docker'), `#!/bin/sh
+case "$1" in
+  build) shift; for last; do :; done
+    cp "$last/.dockerignore" '${seen}.dockerignore' 2>/dev/null
+    exec buildah build "$@" ;;
+  push) cp "$DOCKER_CONFIG/config.json" '${seen}.config.json'
+    exec buildah push --authfile "$DOCKER_CONFIG/config.json" --tls-verify=false "$2" "docker://$2" ;;
+  image) echo '[]' ;;
+  *) exit 1 ;;
+esac
+`, { mode: 0o755 });
+  return { path: `${bin}:${process.env.PATH}`, seen };
+}
+
+test('with docker, the .gitignore becomes a temporary .dockerignore, removed after the build, and the credential reaches docker through DOCKER_CONFIG', { skip, timeout: 600_000 }, async () => {
+  const docker = dockerDouble();
+  const dir = appDir(CONFIG, { Dockerfile: 'FROM scratch\nCOPY . /app/\n', 'hello.txt': 'hello\n', 'secret.env': 'API_KEY=do-not-ship\n', '.gitignore': 'secret.env\n' });
+  const result = await loco(['deploy', '--profile', 'dev', '--non-interactive', '-o', 'json'], { cwd: dir, env: { ...env, LOCO_BUILDER: 'docker', PATH: docker.path } });
+  assert.equal(result.code, 0, result.stderr + result.stdout);
+  const image = (JSON.parse(result.stdout).deployment as { image: string }).image;
+  const match = /:(nogit-[a-z0-9]{4})@(sha256:[0-9a-f]{64})$/.exec(image);
+  assert.ok(match, `not a git checkout: the tag says nogit, and the API pinned it: ${image}`);
+  assert.match(readFileSync(`${docker.seen}.dockerignore`, 'utf8'), /^\*\*\/secret\.env$[\s\S]*^\.dockerignore$/m);
+  assert.ok(!existsSync(join(dir, '.dockerignore')), 'the temporary .dockerignore is gone');
+  const auths = JSON.parse(readFileSync(`${docker.seen}.config.json`, 'utf8')).auths as Record<string, { auth: string }>;
+  assert.match(Buffer.from(auths[registry.host].auth, 'base64').toString(), /^loco:loco_dpl_/, 'a deploy token, not the user\'s own token');
+  const { digest, names } = await imageFiles(match[1]);
+  assert.equal(digest, match[2]);
+  assert.ok(names.some((n) => /app\/hello\.txt$/.test(n)), names.join(', '));
+  assert.ok(!names.some((n) => /secret\.env|\.dockerignore/.test(n)), names.join(', '));
 });
 
 test('the push credential is a five-minute deploy token; the registry refuses it for another workspace\'s prefix', { skip, timeout: 300_000 }, async () => {
