@@ -31,6 +31,7 @@ const optionValues: Record<string, Values> = {
   from: profileValues,
   to: profileValues,
   role: fixed([['admin', 'Manage members and settings'], ['deploy', 'Deployer: deploy, scale, env'], ['read', 'Viewer: read only']]),
+  builder: fixed([['podman', ''], ['buildah', ''], ['docker', 'needs its daemon']]),
   status: fixed([['open', ''], ['approved', ''], ['merged', ''], ['closed', ''], ['superseded', '']]),
 };
 
