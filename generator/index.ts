@@ -21,7 +21,7 @@ export {
 export { routeClaims, isHostUnder, type RouteClaim, type RouteTls } from './render/routes.ts';
 export { appUrlVariable, platformEndpoints, type PlatformEndpoints } from './render/env.ts';
 export { platformFactsFromEnv, type PlatformFacts } from './render/platform.ts';
-export { readSealedValues, sealedSecretName, sealingLabel, SEALED_SECRETS_FILE, type SealedValues } from './render/sealed-secrets.ts';
+export { sealedSecretName, sealingLabel, SEALED_SECRETS_FILE, type SealedValues } from './render/sealed-secrets.ts';
 export { effectiveEnv, type EnvEntry, type EnvSource } from './render/effective-env.ts';
 export { parseImageRef, type ImageRef } from './render/image.ts';
 export { LocoError, isLocoError } from './errors.ts';

@@ -3,10 +3,11 @@
 // rail against what the repository holds now.
 
 import { LocoError, type ProblemDetail } from '../../generator/errors.ts';
-import { appScope, configDigest, parseConfig, platformEndpoints, profileNames, readSealedValues, renderApp, type PlatformEndpoints, type PlatformFacts, type RouteTls } from '../../generator/index.ts';
+import { appScope, configDigest, parseConfig, platformEndpoints, profileNames, renderApp, type PlatformEndpoints, type PlatformFacts, type RouteTls } from '../../generator/index.ts';
 import type { GitopsStore } from '../gitops/index.ts';
 import { overridesPath } from './overrides.ts';
 import { sealedSecretsPath } from './sealed-secrets.ts';
+import { readSealedValues } from '../../generator/render/sealed-secrets-read.ts';
 import { otherAppsIn } from './other-apps.ts';
 import { pruneVerdict } from './prune-guard.ts';
 

@@ -2,7 +2,8 @@
 // (loco secrets set/unset) makes of them. Only ciphertext passes through here: the CLI seals
 // each value with the cluster's certificate before it sends it.
 
-import { readSealedValues, SEALED_SECRETS_FILE, type SealedValues } from '../../generator/index.ts';
+import { SEALED_SECRETS_FILE, type SealedValues } from '../../generator/index.ts';
+import { readSealedValues } from '../../generator/render/sealed-secrets-read.ts';
 import type { GitopsStore } from '../gitops/index.ts';
 
 export interface SecretsChange {

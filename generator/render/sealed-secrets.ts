@@ -7,7 +7,6 @@
 // EncryptionLabel (strict scope label = "<namespace>/<name>" of the SealedSecret itself, which
 // Unseal reads from the object's own metadata) and NewSealedSecret (base64 StdEncoding values).
 
-import { parse } from 'yaml';
 import { LocoError } from '../errors.ts';
 import type { AppSpec } from '../config/spec.ts';
 import { appLabels } from './labels.ts';
@@ -31,7 +30,7 @@ export function sealingLabel(namespace: string, app: string): string {
   return `${namespace}/${sealedSecretName(app)}`;
 }
 
-const sortedKeys = (o: Record<string, unknown>) => Object.keys(o).sort();
+export const sortedKeys = (o: Record<string, unknown>) => Object.keys(o).sort();
 
 export function sealedSecretObject(app: string, namespace: string, values: SealedValues): Record<string, unknown> {
   const name = sealedSecretName(app);
@@ -48,20 +47,6 @@ export function sealedSecretObject(app: string, namespace: string, values: Seale
       template: { metadata: { name, namespace, labels: appLabels(app) }, type: 'Opaque' },
     },
   };
-}
-
-/** Reads the sealed values back from the overlay's file (as committed by an earlier change). */
-export function readSealedValues(text: string | undefined): SealedValues {
-  if (text === undefined) return {};
-  const doc = parse(text) as { metadata?: { annotations?: Record<string, string> }; spec?: { encryptedData?: Record<string, string> } } | null;
-  const data = doc?.spec?.encryptedData ?? {};
-  let setAt: Record<string, string> = {};
-  try {
-    setAt = JSON.parse(doc?.metadata?.annotations?.[SET_AT_ANNOTATION] ?? '{}') as Record<string, string>;
-  } catch {
-    // a hand-edited annotation only loses the times, never the values
-  }
-  return Object.fromEntries(sortedKeys(data).map((n) => [n, { ciphertext: String(data[n]), setAt: String(setAt[n] ?? '') }]));
 }
 
 /** `env:` entries reading each sealed value from the unsealed Secret. */
