@@ -65,7 +65,7 @@ describe('container image (Dockerfile)', { skip }, () => {
 
   test('runs as the unprivileged node user, with node as PID 1 running the API, listening on all interfaces', () => {
     assert.equal(image.user, '1000:1000');
-    assert.deepEqual(image.entrypoint, ['node', '--import', './api/telemetry.ts', 'api/main.ts'], 'node itself is the entrypoint (no sh -c), so SIGTERM reaches the API; the tracing preload runs first');
+    assert.deepEqual(image.entrypoint, ['node', '--max-semi-space-size=8', '--import', './api/telemetry.ts', 'api/main.ts'], 'node itself is the entrypoint (no sh -c), so SIGTERM reaches the API; the tracing preload runs first');
     assert.ok(image.env.includes('LOCO_HOST=0.0.0.0'), `LOCO_HOST=0.0.0.0 in ${image.env.join(' ')}`);
     assert.ok(image.env.includes('LOCO_DATA_DIR=/data'));
   });
