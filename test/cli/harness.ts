@@ -1,7 +1,7 @@
-// Test harness for the CLI end-to-end tests: a real API process (`npm start`'s
-// `node --import ./api/telemetry.ts api/main.ts`) on a free
-// port with its own data directory (embedded database, local repositories), and the real
-// `loco` binary run as a subprocess with its own config folder.
+// Test harness for the CLI end-to-end tests: a real API process, started as `npm start` starts
+// it (`node --import ./api/telemetry.ts api/main.ts`), on a free port with its own data
+// directory (embedded database, local repositories), and the real `loco` binary run as a
+// subprocess with its own config folder.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
