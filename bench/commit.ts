@@ -2,6 +2,10 @@
 // apps at 10, 1,000 and 10,000 commits of history, beside the same change made with native
 // git plumbing (hash-object, mktree, commit-tree, update-ref) in the same repository.
 //
+// Then the same deploys as group commits (store.applyChanges: BENCH_BATCH changes per batch, a chain
+// of one commit each in one pack and one ref update), as commits per second beside one at a time.
+// Last line: one JSON object with the figures ({"commits_per_s": …, "lost": 0, …}).
+//
 //   npm run bench:commit            (BENCH_ROUNDS=30 to change the number of measured commits)
 
 import { execFileSync, spawn } from 'node:child_process';
@@ -14,6 +18,9 @@ import { createGitopsStore } from '../api/gitops/index.ts';
 const APPS = 500;
 const HISTORIES = [10, 1_000, 10_000];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 25);
+/** Group commits: this many batches of BATCH changes each (store.applyChanges, one pack and one ref update per batch). */
+const BATCHES = Number(process.env.BENCH_BATCHES ?? 5);
+const BATCH = Number(process.env.BENCH_BATCH ?? 20);
 /** Unmeasured commits first: the JIT and the pack index cache warm up. */
 const WARMUP = 3;
 const SLUG = 'bench-ws';
@@ -98,7 +105,9 @@ const root = mkdtempSync(path.join(tmpdir(), 'loco-bench-commit-'));
 try {
   console.log(`GitOps commit latency: one app's dev overlay changed in a repository of ${APPS} apps (${ROUNDS} commits each, median / p95)`);
   console.log(`node ${process.version}, ${git(root, ['--version'])}\n`);
-  const rows: string[][] = [['history', 'Loco (isomorphic-git)', 'native git plumbing', 'ratio (median)', 'first Loco commit', 'history(app, limit 20)']];
+  const rows: string[][] = [['history', 'Loco (isomorphic-git)', 'native git plumbing', 'ratio (median)', 'first Loco commit', 'history(app, limit 20)', 'commits/s one at a time', `commits/s in batches of ${BATCH}`]];
+  const runs: Record<string, number>[] = [];
+  let lost = 0;
   for (const commits of HISTORIES) {
     const dataDir = path.join(root, `h${commits}`);
     const gitdir = path.join(dataDir, 'repos', `${SLUG}.git`);
@@ -133,6 +142,28 @@ try {
       if (r >= WARMUP) native.push(performance.now() - nStart);
       nativeProcesses = gitProcesses - before;
     }
+    // Group commits: BATCHES × BATCH deploys of distinct apps; every one must be on main.
+    const countBefore = Number(git(gitdir, ['rev-list', '--count', 'main']));
+    const bStart = performance.now();
+    let batched = 0;
+    for (let b = 0; b < BATCHES; b++) {
+      const changes = Array.from({ length: BATCH }, (_, i) => {
+        const app = `app-${(b * BATCH + i) % APPS}`;
+        const files = appFiles(app, `img:batch-${commits}-${b}-${i}`);
+        return {
+          slug: SLUG,
+          scope: [`apps/${app}/loco.toml`, `apps/${app}/base/`, `apps/${app}/overlays/dev/`],
+          files: new Map(Object.entries(files).filter(([f]) => !f.includes('/overlays/prod/'))),
+          subject: `deploy(${app}@dev): img:batch-${b}-${i}`,
+          trailers: { 'Loco-App': app, 'Loco-Profile': 'dev', 'Loco-Change': 'deploy' },
+          author: { name: 'Bench', email: 'bench@example.com' },
+        };
+      });
+      const results = await store.applyChanges(changes);
+      batched += results.filter((r) => r.status === 'committed').length;
+    }
+    const batchMs = performance.now() - bStart;
+    lost += BATCHES * BATCH - (Number(git(gitdir, ['rev-list', '--count', 'main'])) - countBefore);
     const fsck = execFileSync('git', ['fsck', '--strict', '--no-dangling'], { cwd: gitdir, env: gitEnv, encoding: 'utf8' }).trim();
     if (fsck) throw new Error(`git fsck: ${fsck}`);
     // An audit read: one app's last 20 changes, found by walking first parents from the head.
@@ -142,13 +173,20 @@ try {
     if (found.length === 0) throw new Error('history found nothing');
     const l = stats(loco);
     const n = stats(native);
-    rows.push([`${commits.toLocaleString('en')} commits (built in ${(buildMs / 1000).toFixed(1)} s)`, `${ms(l.median)} / ${ms(l.p95)}`, `${ms(n.median)} / ${ms(n.p95)} (${nativeProcesses} git processes)`, `${(l.median / n.median).toFixed(2)}x`, ms(first), `${ms(historyMs)} (${found.length} found)`]);
+    const single = 1000 / (loco.reduce((a, b) => a + b, 0) / loco.length);
+    const grouped = (batched * 1000) / batchMs;
+    runs.push({ history: commits, commit_median_ms: l.median, commit_p95_ms: l.p95, native_median_ms: n.median, single_commits_per_s: single, commits_per_s: grouped, history_ms: historyMs });
+    rows.push([`${commits.toLocaleString('en')} commits (built in ${(buildMs / 1000).toFixed(1)} s)`, `${ms(l.median)} / ${ms(l.p95)}`, `${ms(n.median)} / ${ms(n.p95)} (${nativeProcesses} git processes)`, `${(l.median / n.median).toFixed(2)}x`, ms(first), `${ms(historyMs)} (${found.length} found)`, single.toFixed(0), grouped.toFixed(0)]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c])).join('  '));
   console.log('\nratio = Loco median / native median (below 1: Loco is faster). Loco includes the cross-process lock, the');
   console.log('compare of every file in the app\'s scope and the compare-and-swap; native writes the one changed blob and');
   console.log('the 5 trees above it (rev-parse, hash-object, ls-tree + mktree per level, commit-tree, update-ref).');
+  console.log(`commits/s in batches: ${BATCHES} group commits of ${BATCH} deploys each (one pack, one ref update per batch); goal (issue 17): >= 100 commits/s, 0 lost.`);
+  const largest = runs.at(-1)!;
+  const round = (n: number) => Math.round(n * 10) / 10;
+  console.log(JSON.stringify({ commits_per_s: round(largest.commits_per_s), single_commits_per_s: round(largest.single_commits_per_s), lost, batch: BATCH, history: largest.history, runs: runs.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))) }));
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

@@ -54,6 +54,18 @@ export async function recordOutcomeInGit(deps: { em: EntityManager; store: Gitop
   }
 }
 
+/** recordOutcomeInGit for a group commit's deployments (one workspace): one notes commit for all. */
+export async function recordOutcomesInGit(deps: { em: EntityManager; store: GitopsStore; log: FastifyBaseLogger }, slug: string, targets: (Target & { final: FinalOutcome })[]): Promise<void> {
+  if (targets.length === 0) return;
+  try {
+    const notes = [];
+    for (const t of targets) notes.push({ commit: t.commit, note: (await noteFor(deps.em, t, t.final)).note });
+    await deps.store.recordOutcomes(slug, notes);
+  } catch (error) {
+    deps.log.warn({ err: error, deploymentIds: targets.map((t) => t.id), workspace: slug.replace('--', '/') }, 'could not record the outcomes in git (refs/notes/loco); the database still has them');
+  }
+}
+
 /** The final state a deployment ended in, as the database holds it (null: not finished). */
 export async function finalOutcomeOf(em: EntityManager, id: string): Promise<(FinalOutcome & { commit: string | null }) | null> {
   const rows = await em.execute<{ status: string; reason: string | null; message: string | null; finished_at: string | null; commit: string | null }[]>(

@@ -154,3 +154,66 @@ export async function changeStatus(em: EntityManager, bus: EventBus, deploymentI
   });
   return true;
 }
+
+/** One deployment's part of a batch: events appended first (`rendered`), then its status change and event. */
+export interface BatchStatusChange {
+  deploymentId: string;
+  before?: NewEvent[];
+  change: StatusChange;
+  event: NewEvent;
+}
+
+/**
+ * changeStatus for a group commit's deployments: their status changes in one statement, then all
+ * their events (the `before` ones of every deployment, the status event of those that changed) in
+ * one more, in one transaction. Returns the ids whose status changed (the rest had finished).
+ */
+export async function changeStatuses(em: EntityManager, bus: EventBus, items: BatchStatusChange[]): Promise<Set<string>> {
+  if (items.length === 0) return new Set();
+  const rows = await em.transactional(async (tx) => {
+    const updates = items.map((i) => ({
+      id: i.deploymentId, status: i.change.status, reason: i.change.reason ?? null, message: i.change.message ?? null, next_step: i.change.nextStep ?? null,
+      commit: i.change.commit ?? null, finished: Boolean(i.change.finished), finished_at: i.change.finishedAt?.toISOString() ?? null,
+    }));
+    const changed = await tx.execute<Record<string, unknown>[]>(
+      `with input as (select * from jsonb_to_recordset(?::jsonb) as x(id text, status text, reason text, message text, next_step text, commit text, finished boolean, finished_at timestamptz))
+       update deployments d set status = i.status, reason = coalesce(i.reason, d.reason), message = coalesce(i.message, d.message), next_step = coalesce(i.next_step, d.next_step),
+              commit = coalesce(i.commit, d.commit), finished_at = case when i.finished then coalesce(i.finished_at, now()) else d.finished_at end, updated_at = now(),
+              lease_owner = case when i.finished then null else d.lease_owner end, lease_expires_at = case when i.finished then null else d.lease_expires_at end
+         from input i
+        where d.id = i.id and d.finished_at is null
+        returning d.id, d.app, d.profile, d.change_type,
+          (select o.name || '/' || w.name from workspaces w join orgs o on o.id = w.org_id where w.id = d.workspace_id) as workspace,
+          extract(epoch from now() - d.created_at) as since_request`,
+      [JSON.stringify(updates)],
+    );
+    const ids = new Set(changed.map((r) => String(r.id)));
+    const events = items.flatMap((i) => [...(i.before ?? []), ...(ids.has(i.deploymentId) ? [i.event] : [])].map((e, k) => ({
+      deployment_id: i.deploymentId, k: k + 1, type: e.type, message: e.message, data: e.data ?? null,
+    })));
+    if (events.length > 0) {
+      // each deployment's counter moves by its number of events; the events take the numbers in between
+      await tx.execute(
+        `with input as (select * from jsonb_to_recordset(?::jsonb) as x(deployment_id text, k int, type text, message text, data jsonb)),
+              counts as (select deployment_id, count(*)::int as n from input group by deployment_id),
+              bumped as (update deployments d set last_event_seq = d.last_event_seq + c.n, updated_at = now() from counts c where d.id = c.deployment_id returning d.id, d.last_event_seq, c.n)
+         insert into events (deployment_id, seq, time, type, message, data)
+         select i.deployment_id, b.last_event_seq - b.n + i.k, clock_timestamp(), i.type, i.message, i.data from input i join bumped b on b.id = i.deployment_id order by i.deployment_id, i.k`,
+        [JSON.stringify(events)],
+      );
+    }
+    return changed;
+  });
+  const changedIds = new Set<string>();
+  for (const row of rows) {
+    const id = String(row.id);
+    changedIds.add(id);
+    const item = items.find((i) => i.deploymentId === id)!;
+    bus.statusChanged({
+      deploymentId: id, workspace: String(row.workspace), app: String(row.app), profile: String(row.profile), changeType: String(row.change_type),
+      status: item.change.status, reason: item.change.reason ?? null, finished: Boolean(item.change.finished), sinceRequestSeconds: Number(row.since_request),
+    });
+  }
+  for (const i of items) bus.notify(i.deploymentId);
+  return changedIds;
+}

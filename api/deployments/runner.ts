@@ -10,14 +10,14 @@ import { LocoError } from '../../generator/errors.ts';
 import type { PlatformEndpoints } from '../../generator/index.ts';
 import { argoApplicationName, argoProjectName } from '../../generator/names.ts';
 import { Deployment, User, Workspace } from '../db/entities.ts';
-import type { ChangeResult, GitopsStore } from '../gitops/index.ts';
+import type { BatchResult, ChangeRequest, ChangeResult, GitopsStore } from '../gitops/index.ts';
 import type { PreflightFn } from '../kubernetes/preflight.ts';
 import type { EventBus } from './bus.ts';
-import { commitChange, filesOfChange, subjectFor, type CommitContext } from './commit.ts';
+import { changeFor, filesOfChange, subjectFor, type CommitContext } from './commit.ts';
 import { verifiedDomains } from '../routing/custom-domains.ts';
 import { headOrCreate } from './prepare.ts';
-import { finalOutcomeOf, recordOutcomeInGit } from './outcome-in-git.ts';
-import { appendEvent, changeStatus, NO_ARGOCD, type NewEvent, type StatusChange } from './records.ts';
+import { finalOutcomeOf, recordOutcomeInGit, recordOutcomesInGit } from './outcome-in-git.ts';
+import { appendEvent, changeStatus, changeStatuses, NO_ARGOCD, type BatchStatusChange, type NewEvent, type StatusChange } from './records.ts';
 import { findCommitOf, reconcileWorkspace } from './reconcile.ts';
 import type { PlatformFacts } from '../../generator/index.ts';
 import { releaseAt, type TrackFn } from './tracking.ts';
@@ -54,12 +54,62 @@ export interface RunnerDeps {
 // merged pull request): a local merge is checked in api/promotions/review.ts before it lands.
 const PREFLIGHT_CHANGES = new Set(['deploy', 'rollback', 'scale', 'promote']);
 
+/** Changes a newer release of the same app/profile replaces while they wait (#newerRelease). */
+const RELEASES = new Set(['deploy', 'rollback']);
+const NEWER_RELEASES = new Set(['deploy', 'rollback', 'promote']);
+
+interface Waiter {
+  id: string;
+  carriedBefore: boolean;
+  done: (d: Deployment | null) => void;
+  failed: (error: unknown) => void;
+}
+
+/** A deployment of a group commit whose commit is on main (made now, found from an earlier carrier, or unchanged). */
+interface Landed {
+  d: Deployment;
+  result: ChangeResult;
+  earlier: boolean;
+  rendered?: number;
+}
+
+function supersededBy(d: Deployment, newer: string): LocoError {
+  return new LocoError('conflict.superseded', `superseded by ${newer} before it was committed`, `follow ${newer}: \`loco status ${d.app} --profile ${d.profile}\``, { data: { by: newer } });
+}
+
+/**
+ * The batch cut where an app comes round again: every change of one store.applyChanges call is
+ * rendered on the same head, so two changes of one app (an env change after a deploy) go to
+ * consecutive calls, the second rendered on the first's commit. Request order is kept.
+ */
+export function segmentsByApp<T extends { app: string }>(changes: T[]): T[][] {
+  const segments: T[][] = [];
+  let current: T[] = [];
+  let apps = new Set<string>();
+  for (const c of changes) {
+    if (apps.has(c.app) || current.length >= MAX_BATCH) {
+      segments.push(current);
+      current = [];
+      apps = new Set();
+    }
+    current.push(c);
+    apps.add(c.app);
+  }
+  if (current.length > 0) segments.push(current);
+  return segments;
+}
+
+/** At most this many commits per group commit: a GitHub push of more falls back to isomorphic-git's slower one. */
+const MAX_BATCH = 100;
+
 export class DeploymentRunner {
   readonly #deps: RunnerDeps;
   /** Deployments carried by this process → abort their tracking. */
   readonly #carried = new Map<string, AbortController>();
   /** One commit at a time per workspace repository, in the order deployments arrive. */
   readonly #queues = new Map<string, Promise<unknown>>();
+  /** Deployments waiting for their workspace's next group commit. */
+  readonly #waiting = new Map<string, Waiter[]>();
   #scanTimer?: NodeJS.Timeout;
   #renewTimer?: NodeJS.Timeout;
   #stopped = true;
@@ -185,7 +235,8 @@ export class DeploymentRunner {
       const traced = tracingOn() ? await this.#traceOf(d) : undefined;
       const inSpan = <T>(name: string, work: () => Promise<T>) => (traced ? inDeploymentSpan(name, traced.info, traced.parent, work) : work());
       if (d.status === 'pending') {
-        d = await this.exclusive(d.workspaceId, () => inSpan('loco.commit', () => this.#commit(id, claim.carriedBefore)));
+        const workspaceId = d.workspaceId;
+        d = await inSpan('loco.commit', () => this.#commitGrouped(workspaceId, id, claim.carriedBefore));
         if (!d || d.finishedAt || this.#deps.holdAfterCommit) return;
       }
       if (controller.signal.aborted) return;
@@ -223,71 +274,189 @@ export class DeploymentRunner {
     return next;
   }
 
-  /** pending → committed (or failed). Returns the deployment as it stands afterwards. */
-  async #commit(id: string, carriedBefore: boolean): Promise<Deployment | null> {
-    const { bus } = this.#deps;
+  /**
+   * pending → committed (or failed), as part of the workspace's next group commit: every
+   * deployment of the workspace that is waiting when the repository's turn comes is committed
+   * in one go (#commitBatch). Resolves with the deployment as it stands afterwards (null: it failed).
+   */
+  #commitGrouped(workspaceId: string, id: string, carriedBefore: boolean): Promise<Deployment | null> {
+    return new Promise((done, failed) => {
+      const waiter = { id, carriedBefore, done, failed };
+      const queued = this.#waiting.get(workspaceId);
+      if (queued) {
+        queued.push(waiter);
+        return;
+      }
+      this.#waiting.set(workspaceId, [waiter]);
+      void this.exclusive(workspaceId, async () => {
+        const waiters = this.#waiting.get(workspaceId) ?? [];
+        this.#waiting.delete(workspaceId);
+        try {
+          const out = await this.#commitBatch(waiters);
+          for (const w of waiters) w.done(out.get(w.id) ?? null);
+        } catch (error) {
+          for (const w of waiters) w.failed(error);
+        }
+      });
+    });
+  }
+
+  /**
+   * One group commit: the workspace's waiting deployments in request order (created_at, id),
+   * as a chain of commits (one per deployment) per store.applyChanges call. Each deployment that
+   * cannot land — superseded inside the batch or by a newer one, preflight rejection, render
+   * error, conflict — fails alone; the rest land, and their statuses and events are written
+   * for the batch at once.
+   */
+  async #commitBatch(waiters: Waiter[]): Promise<Map<string, Deployment | null>> {
+    const { store } = this.#deps;
     const em = this.#deps.orm.em.fork();
-    const d = await em.findOne(Deployment, { id });
-    if (!d || d.finishedAt || d.status !== 'pending') return d;
-    const [workspace, user] = await Promise.all([em.findOneOrFail(Workspace, { id: d.workspaceId }), em.findOne(User, { id: d.actorUserId })]);
-    const author = { name: user?.name ?? d.actor, email: user?.email ?? `${user?.name ?? 'loco'}@users.noreply.loco` };
-    // An earlier carrier may have committed it and died before recording that: record its commit, never commit twice.
-    const earlier = carriedBefore ? await findCommitOf(this.#deps.store, workspace.slug, id, d.createdAt) : null;
+    const out = new Map<string, Deployment | null>();
+    const loaded = await em.find(Deployment, { id: { $in: waiters.map((w) => w.id) } });
+    for (const d of loaded) out.set(d.id, d);
+    const pending = loaded.filter((d) => !d.finishedAt && d.status === 'pending')
+      .sort((x, y) => x.createdAt.getTime() - y.createdAt.getTime() || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    if (pending.length === 0) return out;
+    const carriedBefore = new Set(waiters.filter((w) => w.carriedBefore).map((w) => w.id));
+    const workspace = await em.findOneOrFail(Workspace, { id: pending[0].workspaceId });
+    const users = new Map((await em.find(User, { id: { $in: [...new Set(pending.map((d) => d.actorUserId))] } })).map((u) => [u.id, u]));
     // rendered with the custom domains verified now: a route on one gets its Certificate
-    const tls = { customDomains: await verifiedDomains(em, d.workspaceId), issuer: this.#deps.certificateIssuer };
+    const tls = { customDomains: await verifiedDomains(em, workspace.id), issuer: this.#deps.certificateIssuer };
     const endpoints = this.#deps.endpoints ? { endpoints: this.#deps.endpoints } : {};
     const platform = this.#deps.platform ? { platform: this.#deps.platform } : {};
-    if (!earlier && PREFLIGHT_CHANGES.has(d.changeType) && !(await this.#preflight(em, d, { store: this.#deps.store, slug: workspace.slug, author, tls, ...endpoints, ...platform }))) return null;
-    let result: ChangeResult = { status: 'committed', commit: earlier ?? '', parent: '' };
-    if (!earlier) {
-      try {
-        // Asked under the repository lock, so no replica commits a newer deploy of this app/profile
-        // between the answer and our commit: the newest request always ends up on main.
-        const precondition = async () => {
-          const newer = await this.#newerRelease(d);
-          if (newer) throw new LocoError('conflict.superseded', `superseded by ${newer} before it was committed`, `follow ${newer}: \`loco status ${d.app} --profile ${d.profile}\``, { data: { by: newer } });
-        };
-        const made = await commitChange({ store: this.#deps.store, slug: workspace.slug, author, tls, precondition, ...endpoints, ...platform }, d);
-        result = made.result;
-        if (this.#deps.pauseAfterCommit) {
-          this.#deps.log.warn({ deploymentId: id, workspace: workspace.slug.replace('--', '/'), app: d.app, profile: d.profile, commit: result.commit }, 'crash point reached: committed, not yet recorded (LOCO_TEST_CRASH_POINT)');
+    const ctxOf = (d: Deployment): CommitContext => {
+      const user = users.get(d.actorUserId);
+      const author = { name: user?.name ?? d.actor, email: user?.email ?? `${user?.name ?? 'loco'}@users.noreply.loco` };
+      // Asked under the repository lock, so no replica commits a newer deploy of this app/profile
+      // between the answer and our commit: the newest request always ends up on main.
+      const precondition = async () => {
+        const newer = await this.#newerRelease(d);
+        if (newer) throw supersededBy(d, newer);
+      };
+      return { store, slug: workspace.slug, author, tls, precondition, ...endpoints, ...platform };
+    };
+    const fail = async (d: Deployment, error: unknown) => {
+      out.set(d.id, null);
+      await this.#failCommit(em, d, workspace.slug, error);
+    };
+
+    const landed: Landed[] = [];
+    const toCommit: Deployment[] = [];
+    for (const d of pending) {
+      // An earlier carrier may have committed it and died before recording that: record its commit, never commit twice.
+      const earlier = carriedBefore.has(d.id) ? await findCommitOf(store, workspace.slug, d.id, d.createdAt) : null;
+      if (earlier) landed.push({ d, result: { status: 'committed', commit: earlier, parent: '' }, earlier: true });
+      else toCommit.push(d);
+    }
+    const kept: Deployment[] = [];
+    for (const [i, d] of toCommit.entries()) {
+      // the newest deploy of an app/profile in the batch is the one committed (as #newerRelease decides between batches)
+      const newer = RELEASES.has(d.changeType) ? toCommit.slice(i + 1).find((n) => n.appId === d.appId && n.profile === d.profile && NEWER_RELEASES.has(n.changeType)) : undefined;
+      if (newer) await fail(d, supersededBy(d, newer.id));
+      else if (PREFLIGHT_CHANGES.has(d.changeType) && !(await this.#preflight(em, d, ctxOf(d)))) out.set(d.id, null);
+      else kept.push(d);
+    }
+    for (const segment of segmentsByApp(kept)) {
+      let todo = segment;
+      // a change that lost its base to a writer outside this batch is rendered again on the new head, as commitChange does
+      for (let round = 0; todo.length > 0; round++) {
+        const head = await headOrCreate(store, workspace.slug);
+        const planned: { d: Deployment; request: ChangeRequest; rendered?: number }[] = [];
+        for (const d of todo) {
+          try {
+            let rendered: number | undefined;
+            const request = await changeFor(ctxOf(d), d, head, (n) => (rendered = n));
+            planned.push(rendered === undefined ? { d, request } : { d, request, rendered });
+          } catch (error) {
+            await fail(d, error);
+          }
+        }
+        let results: BatchResult[];
+        try {
+          results = await store.applyChanges(planned.map((p) => p.request));
+        } catch (error) {
+          results = planned.map(() => ({ status: 'failed', error }));
+        }
+        if (this.#deps.pauseAfterCommit && results.some((r) => r.status === 'committed')) {
+          for (const [i, r] of results.entries()) {
+            if (r.status === 'committed') this.#deps.log.warn({ deploymentId: planned[i].d.id, workspace: workspace.slug.replace('--', '/'), app: planned[i].d.app, profile: planned[i].d.profile, commit: r.commit }, 'crash point reached: committed, not yet recorded (LOCO_TEST_CRASH_POINT)');
+          }
           await new Promise(() => {});
         }
-        if (made.renderedFiles !== undefined) {
-          await appendEvent(em, bus, id, { type: 'rendered', message: `rendered ${made.renderedFiles} files for ${d.app}@${d.profile}`, data: { files: made.renderedFiles } });
+        const retry: Deployment[] = [];
+        for (const [i, result] of results.entries()) {
+          const { d, rendered } = planned[i];
+          if (result.status !== 'failed') landed.push({ d, result, earlier: false, ...(rendered === undefined ? {} : { rendered }) });
+          else if (round < 5 && result.error instanceof LocoError && result.error.code === 'conflict.commit') retry.push(d);
+          else await fail(d, result.error);
         }
-      } catch (error) {
-        if (error instanceof LocoError && error.code === 'conflict.superseded') {
-          await changeStatus(em, bus, id, { status: 'failed', reason: 'superseded', finished: true, message: error.message, nextStep: error.hint },
-            { type: 'failed', message: error.message, data: { reason: 'superseded', ...error.data } });
-          return null;
-        }
-        const known = error instanceof LocoError;
-        if (!known) this.#deps.log.error({ err: error, deploymentId: id, workspace: workspace.slug.replace('--', '/'), app: d.app, profile: d.profile }, 'commit failed');
-        const reason = known && error.family === 'config' ? 'invalid-config' : known && error.family === 'conflict' ? 'commit-conflict' : 'commit-failed';
-        await changeStatus(em, bus, id, {
-          status: 'failed', reason, finished: true,
-          message: known ? error.message : 'the commit could not be made (internal error; see the API log)',
-          nextStep: known ? error.hint : 'try again; if it persists, ask your Loco operator to check the API log',
-        }, { type: 'failed', message: known ? error.message : 'the commit could not be made', data: { reason, ...(known ? { code: error.code } : {}) } });
-        return null;
+        todo = retry;
       }
     }
-    const short = result.commit.slice(0, 7);
-    const unchanged = result.status === 'unchanged';
-    const what = unchanged ? `commit ${short} already holds this state; nothing new was committed`
-      : earlier ? `commit ${short} on main is this deployment's (an earlier carrier made it and stopped before recording it)` : `committed ${short}: ${subjectFor(d)}`;
+    await this.#recordCommitted(em, workspace.slug, landed);
+    for (const l of landed) if (l.result.status !== 'unchanged') await this.#supersedeOlder(l.d, l.result.commit);
+    if (landed.length > 0) for (const d of await em.fork().find(Deployment, { id: { $in: landed.map((l) => l.d.id) } })) out.set(d.id, d);
+    return out;
+  }
+
+  /** The deployment's commit could not be made: failed, with the reason its error says. */
+  async #failCommit(em: EntityManager, d: Deployment, slug: string, error: unknown): Promise<void> {
+    const { bus } = this.#deps;
+    if (error instanceof LocoError && error.code === 'conflict.superseded') {
+      await changeStatus(em, bus, d.id, { status: 'failed', reason: 'superseded', finished: true, message: error.message, nextStep: error.hint },
+        { type: 'failed', message: error.message, data: { reason: 'superseded', ...error.data } });
+      return;
+    }
+    const known = error instanceof LocoError;
+    if (!known) this.#deps.log.error({ err: error, deploymentId: d.id, workspace: slug.replace('--', '/'), app: d.app, profile: d.profile }, 'commit failed');
+    const reason = known && error.family === 'config' ? 'invalid-config' : known && error.family === 'conflict' ? 'commit-conflict' : 'commit-failed';
+    await changeStatus(em, bus, d.id, {
+      status: 'failed', reason, finished: true,
+      message: known ? error.message : 'the commit could not be made (internal error; see the API log)',
+      nextStep: known ? error.hint : 'try again; if it persists, ask your Loco operator to check the API log',
+    }, { type: 'failed', message: known ? error.message : 'the commit could not be made', data: { reason, ...(known ? { code: error.code } : {}) } });
+  }
+
+  /**
+   * Records the batch's commits: `rendered` and `committed` events and the committed status of
+   * every deployment in one statement each. Without Argo CD that ends them, so their outcome
+   * notes go into git first, as one notes commit (see #finish).
+   */
+  async #recordCommitted(em: EntityManager, slug: string, landed: Landed[]): Promise<void> {
+    if (landed.length === 0) return;
     const finished = !this.#deps.track && !this.#deps.holdAfterCommit;
-    const committed = { status: 'committed' as const, commit: result.commit, message: finished ? `${what}. ${NO_ARGOCD}` : what };
-    const event = {
-      type: 'committed',
-      message: finished ? `${what}. ${NO_ARGOCD}` : `${what}; waiting for Argo CD`,
-      data: { commit: result.commit, unchanged, ...(finished ? { terminal: true, argocd: false } : {}) },
-    };
-    if (finished) await this.#finish(em, d, committed, event);
-    else await changeStatus(em, bus, id, committed, event);
-    if (!unchanged) await this.#supersedeOlder(d, result.commit);
-    return em.fork().findOne(Deployment, { id });
+    const finishedAt = new Date();
+    const items: BatchStatusChange[] = landed.map(({ d, result, earlier, rendered }) => {
+      const short = result.commit.slice(0, 7);
+      const unchanged = result.status === 'unchanged';
+      const what = unchanged ? `commit ${short} already holds this state; nothing new was committed`
+        : earlier ? `commit ${short} on main is this deployment's (an earlier carrier made it and stopped before recording it)` : `committed ${short}: ${subjectFor(d)}`;
+      return {
+        deploymentId: d.id,
+        ...(rendered !== undefined ? { before: [{ type: 'rendered', message: `rendered ${rendered} files for ${d.app}@${d.profile}`, data: { files: rendered } }] } : {}),
+        change: { status: 'committed', commit: result.commit, message: finished ? `${what}. ${NO_ARGOCD}` : what, ...(finished ? { finished: true, finishedAt } : {}) },
+        event: {
+          type: 'committed',
+          message: finished ? `${what}. ${NO_ARGOCD}` : `${what}; waiting for Argo CD`,
+          data: { commit: result.commit, unchanged, ...(finished ? { terminal: true, argocd: false } : {}) },
+        },
+      };
+    });
+    if (!finished) {
+      await changeStatuses(em, this.#deps.bus, items);
+      return;
+    }
+    const git = { em, store: this.#deps.store, log: this.#deps.log };
+    const open = new Set((await em.execute<{ id: string }[]>(`select id from deployments where id in (${landed.map(() => '?').join(',')}) and finished_at is null`, landed.map((l) => l.d.id))).map((r) => r.id));
+    const targets = items.filter((i) => open.has(i.deploymentId)).map((i) => ({ id: i.deploymentId, workspaceId: landed[0].d.workspaceId, commit: i.change.commit!, final: { status: 'committed', message: i.change.message ?? null, finishedAt } }));
+    await recordOutcomesInGit(git, slug, targets);
+    const changed = await changeStatuses(em, this.#deps.bus, items);
+    // finished elsewhere meanwhile (superseded): the note says the outcome that won
+    for (const t of targets) {
+      if (changed.has(t.id)) continue;
+      const actual = await finalOutcomeOf(em, t.id);
+      if (actual) await recordOutcomeInGit(git, { id: t.id, workspaceId: t.workspaceId, commit: actual.commit ?? t.commit }, actual);
+    }
   }
 
   /** Runs the Kubernetes preflight and records what it found; false when it rejected (and failed) the deployment. */

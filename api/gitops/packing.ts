@@ -9,9 +9,15 @@
 // pack is complete (git renames its .idx into place last) before any loose file goes, so a reader
 // never misses an object; but it cannot recover from a pack deleted under it, which `gc` or
 // `repack -a -d` would do.
+//
+// Group commits (store.applyChanges) write a pack each, so packs pile up too. Past `maxPacks`,
+// `git repack -a` (no -d) writes one pack of everything reachable beside them, `git
+// prune-packed` drops the loose copies, and the packs it replaced are only listed as retired;
+// they are deleted at a later run, `retireAfterMs` on, long after any reader that listed them
+// has read what it looked for.
 
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 export interface PackingOptions {
@@ -19,12 +25,16 @@ export interface PackingOptions {
   checkEveryCommits?: number;
   /** Pack when at least this many loose objects are found (default 5000; git's own gc.auto is 6700). */
   minLooseObjects?: number;
+  /** Gather the packs into one when a repository has this many (default 50; each group commit adds one). */
+  maxPacks?: number;
+  /** Delete the packs a gathering replaced only this long after it (default 10 minutes). */
+  retireAfterMs?: number;
   /** The git executable (default `git`, looked up on PATH). */
   git?: string;
   /** Where to say that packing is skipped or failed (default: nowhere). */
   log?: (message: string) => void;
   /** Called, still under the repository lock, after a run that packed: for tests and metrics. */
-  onPacked?: (slug: string, packed: { looseObjects: number }) => void;
+  onPacked?: (slug: string, packed: { looseObjects: number; gatheredPacks?: number }) => void;
 }
 
 export interface Packer {
@@ -49,9 +59,47 @@ export function countLooseObjects(gitdir: string): number {
   return count;
 }
 
+/** Names (pack-<hash>) of the packs in the repository, without those retired by an earlier gathering. */
+export function listPacks(gitdir: string): string[] {
+  const dir = path.join(gitdir, 'objects', 'pack');
+  const retired = new Set(readRetired(gitdir)?.packs ?? []);
+  return readdirSync(dir).filter((f) => f.endsWith('.idx')).map((f) => f.slice(0, -'.idx'.length)).filter((name) => !retired.has(name));
+}
+
+const retiredFile = (gitdir: string) => path.join(gitdir, 'objects', 'pack', 'loco-retired.json');
+
+function readRetired(gitdir: string): { at: number; packs: string[] } | null {
+  try {
+    return JSON.parse(readFileSync(retiredFile(gitdir), 'utf8')) as { at: number; packs: string[] };
+  } catch {
+    return null;
+  }
+}
+
+/** Deletes the packs retired at least `afterMs` ago (index first, so no reader finds a pack without it). */
+function deleteRetired(gitdir: string, afterMs: number, now: number): void {
+  const retired = readRetired(gitdir);
+  if (!retired || now - retired.at < afterMs) return;
+  for (const name of retired.packs) {
+    rmSync(path.join(gitdir, 'objects', 'pack', `${name}.idx`), { force: true });
+    rmSync(path.join(gitdir, 'objects', 'pack', `${name}.pack`), { force: true });
+  }
+  rmSync(retiredFile(gitdir), { force: true });
+}
+
+/** One pack of everything reachable, beside the packs there are; the loose copies of packed objects go. */
+async function gatherPacks(git: string, gitdir: string): Promise<void> {
+  await run(git, ['--git-dir', gitdir, 'repack', '-a', '-q']);
+  await run(git, ['--git-dir', gitdir, 'prune-packed', '-q']);
+}
+
 function repack(git: string, gitdir: string): Promise<void> {
+  return run(git, ['--git-dir', gitdir, 'repack', '-d', '-q']);
+}
+
+function run(git: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(git, ['--git-dir', gitdir, 'repack', '-d', '-q'], { timeout: REPACK_TIMEOUT_MS }, (error, _stdout, stderr) => {
+    execFile(git, args, { timeout: REPACK_TIMEOUT_MS }, (error, _stdout, stderr) => {
       if (!error) return resolve();
       reject(Object.assign(error, { message: `${error.message.split('\n')[0]}${stderr ? `: ${stderr.trim()}` : ''}` }));
     });
@@ -61,6 +109,8 @@ function repack(git: string, gitdir: string): Promise<void> {
 export function createPacker(locked: RepoLocked, options: PackingOptions = {}): Packer {
   const every = options.checkEveryCommits ?? 100;
   const minLoose = options.minLooseObjects ?? 5000;
+  const maxPacks = options.maxPacks ?? 50;
+  const retireAfterMs = options.retireAfterMs ?? 10 * 60_000;
   const git = options.git ?? 'git';
   const log = options.log ?? (() => undefined);
   const commits = new Map<string, number>();
@@ -69,7 +119,17 @@ export function createPacker(locked: RepoLocked, options: PackingOptions = {}): 
 
   async function packIfDue(slug: string, gitdir: string): Promise<void> {
     // Counted under the lock: another process may have packed since this one decided to look.
+    deleteRetired(gitdir, retireAfterMs, Date.now());
     const looseObjects = countLooseObjects(gitdir);
+    const packs = listPacks(gitdir);
+    if (packs.length >= maxPacks && !readRetired(gitdir)) {
+      await gatherPacks(git, gitdir);
+      // the new pack holds every reachable object; the old ones wait out their readers
+      const fresh = listPacks(gitdir).filter((name) => !packs.includes(name));
+      if (fresh.length > 0) writeFileSync(retiredFile(gitdir), JSON.stringify({ at: Date.now(), packs }));
+      options.onPacked?.(slug, { looseObjects, gatheredPacks: packs.length });
+      return;
+    }
     if (looseObjects < minLoose) return;
     await repack(git, gitdir);
     options.onPacked?.(slug, { looseObjects });

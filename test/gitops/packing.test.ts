@@ -127,3 +127,41 @@ test('without git on the API host, commits go on unpacked and that is said once'
   assert.equal(gitCli(gitdir, 'rev-list', '--count', 'main'), '8');
   assert.equal(gitCli(gitdir, 'fsck', '--strict'), '');
 });
+
+test('the packs of group commits are gathered into one; the packs it replaced go only at a later run', { timeout: 60_000 }, async (t) => {
+  const dataDir = tempDir(t, 'packing');
+  const runs: { looseObjects: number; gatheredPacks?: number }[] = [];
+  let atGathering: string[] = [];
+  const packFiles = () => readdirSync(path.join(store.gitdir(SLUG), 'objects', 'pack')).filter((f) => f.endsWith('.pack')).sort();
+  const store = createGitopsStore({ dataDir, packing: {
+    checkEveryCommits: 1, minLooseObjects: 1_000_000, maxPacks: 3, retireAfterMs: 0,
+    onPacked: (_slug, packed) => {
+      runs.push(packed);
+      atGathering = packFiles();
+    },
+  } });
+  await store.ensureRepository(SLUG);
+  const gitdir = store.gitdir(SLUG);
+  const batch = async (n: number) => {
+    const results = await store.applyChanges([nth(3 * n), nth(3 * n + 1), nth(3 * n + 2)]);
+    assert.deepEqual(results.map((r) => r.status), ['committed', 'committed', 'committed']);
+  };
+  for (let n = 0; n < 3; n++) await batch(n);
+  const before = packFiles();
+  assert.equal(before.length, 3, 'one pack per group commit');
+  const historyBefore = await store.history(SLUG, { limit: 1000 });
+  // the packer looks after the branch moved and queues for the lock: the next writer waits for it
+  await batch(3);
+  assert.equal(runs.filter((r) => r.gatheredPacks).length, 1, JSON.stringify(runs));
+  assert.equal(atGathering.length, 4, 'the gathered pack beside the three it replaced');
+  for (const f of before) assert.ok(atGathering.includes(f), `${f} is kept until a later run`);
+  await batch(4); // the run after batch 3 deleted the retired packs before this one got the lock
+  const after = packFiles();
+  assert.ok(before.every((f) => !after.includes(f)), `retired packs are gone: ${after.join(', ')}`);
+  assert.ok(after.length <= 3, after.join(', '));
+  assert.equal(gitCli(gitdir, 'fsck', '--strict'), '');
+  const historyAfter = await store.history(SLUG, { limit: 1000 });
+  assert.deepEqual(historyAfter.slice(6), historyBefore);
+  assert.equal(gitCli(gitdir, 'rev-list', '--count', 'main'), '16');
+  assert.match((await store.readFiles(SLUG, historyBefore.at(-2)!.commit, 'apps/app-0/overlays/dev/')).get('apps/app-0/overlays/dev/kustomization.yaml')!, /app-0:0$/m);
+});
