@@ -16,6 +16,7 @@ import type { EventBus } from './bus.ts';
 import { changeFor, filesOfChange, subjectFor, type CommitContext } from './commit.ts';
 import { verifiedDomains } from '../routing/custom-domains.ts';
 import { headOrCreate } from './prepare.ts';
+import { newerInBatch, segmentsByApp } from './batch-plan.ts';
 import { finalOutcomeOf, recordOutcomeInGit, recordOutcomesInGit } from './outcome-in-git.ts';
 import { appendEvent, changeStatus, changeStatuses, NO_ARGOCD, type BatchStatusChange, type NewEvent, type StatusChange } from './records.ts';
 import { findCommitOf, reconcileWorkspace } from './reconcile.ts';
@@ -54,10 +55,6 @@ export interface RunnerDeps {
 // merged pull request): a local merge is checked in api/promotions/review.ts before it lands.
 const PREFLIGHT_CHANGES = new Set(['deploy', 'rollback', 'scale', 'promote']);
 
-/** Changes a newer release of the same app/profile replaces while they wait (#newerRelease). */
-const RELEASES = new Set(['deploy', 'rollback']);
-const NEWER_RELEASES = new Set(['deploy', 'rollback', 'promote']);
-
 interface Waiter {
   id: string;
   carriedBefore: boolean;
@@ -76,31 +73,6 @@ interface Landed {
 function supersededBy(d: Deployment, newer: string): LocoError {
   return new LocoError('conflict.superseded', `superseded by ${newer} before it was committed`, `follow ${newer}: \`loco status ${d.app} --profile ${d.profile}\``, { data: { by: newer } });
 }
-
-/**
- * The batch cut where an app comes round again: every change of one store.applyChanges call is
- * rendered on the same head, so two changes of one app (an env change after a deploy) go to
- * consecutive calls, the second rendered on the first's commit. Request order is kept.
- */
-export function segmentsByApp<T extends { app: string }>(changes: T[]): T[][] {
-  const segments: T[][] = [];
-  let current: T[] = [];
-  let apps = new Set<string>();
-  for (const c of changes) {
-    if (apps.has(c.app) || current.length >= MAX_BATCH) {
-      segments.push(current);
-      current = [];
-      apps = new Set();
-    }
-    current.push(c);
-    apps.add(c.app);
-  }
-  if (current.length > 0) segments.push(current);
-  return segments;
-}
-
-/** At most this many commits per group commit: a GitHub push of more falls back to isomorphic-git's slower one. */
-const MAX_BATCH = 100;
 
 export class DeploymentRunner {
   readonly #deps: RunnerDeps;
@@ -351,7 +323,7 @@ export class DeploymentRunner {
     const kept: Deployment[] = [];
     for (const [i, d] of toCommit.entries()) {
       // the newest deploy of an app/profile in the batch is the one committed (as #newerRelease decides between batches)
-      const newer = RELEASES.has(d.changeType) ? toCommit.slice(i + 1).find((n) => n.appId === d.appId && n.profile === d.profile && NEWER_RELEASES.has(n.changeType)) : undefined;
+      const newer = newerInBatch(toCommit, i);
       if (newer) await fail(d, supersededBy(d, newer.id));
       else if (PREFLIGHT_CHANGES.has(d.changeType) && !(await this.#preflight(em, d, ctxOf(d)))) out.set(d.id, null);
       else kept.push(d);

@@ -139,3 +139,19 @@ test('a workspace whose GitHub repository does not exist yet has no head', async
 test('a bad token is an upstream auth error that names the fix', async () => {
   await assert.rejects(newStore('badtoken', 'wrong').ensureRepository('acme-five'), (e) => isLocoError(e) && e.code === 'upstream.github-auth' && /LOCO_GITHUB_TOKEN/.test(e.hint));
 });
+
+test('a group commit reaches GitHub as one push of the whole chain', async () => {
+  const store = newStore('batch');
+  await store.ensureRepository('acme-batch');
+  const pushesBefore = github.gitRequests.filter((r) => r.path.endsWith('/git-receive-pack')).length;
+  const changes = ['api', 'web', 'jobs'].map((app) => deploy('acme-batch', app, 'dev', appFiles('dev', `${app}:1`)));
+  const results = await store.applyChanges(changes);
+  assert.deepEqual(results.map((r) => r.status), ['committed', 'committed', 'committed']);
+  const remote = onGitHub('acme-batch');
+  const last = results[2];
+  assert.equal(gitCli(remote, 'rev-parse', 'main'), last.commit);
+  assert.equal(github.gitRequests.filter((r) => r.path.endsWith('/git-receive-pack')).length, pushesBefore + 1);
+  assert.deepEqual(gitCli(remote, 'log', '-3', '--reverse', '--format=%(trailers:key=Loco-Deployment,valueonly,separator=)', 'main').split('\n'), changes.map((c) => c.trailers['Loco-Deployment']));
+  assert.equal(gitCli(remote, 'fsck', '--strict'), '');
+  assert.deepEqual(github.violations, []);
+});
