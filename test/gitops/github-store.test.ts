@@ -149,7 +149,7 @@ test('a group commit reaches GitHub as one push of the whole chain', async () =>
   assert.deepEqual(results.map((r) => r.status), ['committed', 'committed', 'committed']);
   const remote = onGitHub('acme-batch');
   const last = results[2];
-  assert.equal(gitCli(remote, 'rev-parse', 'main'), last.commit);
+  assert.equal(gitCli(remote, 'rev-parse', 'main'), last.status === 'committed' ? last.commit : 'no commit');
   assert.equal(github.gitRequests.filter((r) => r.path.endsWith('/git-receive-pack')).length, pushesBefore + 1);
   assert.deepEqual(gitCli(remote, 'log', '-3', '--reverse', '--format=%(trailers:key=Loco-Deployment,valueonly,separator=)', 'main').split('\n'), changes.map((c) => c.trailers['Loco-Deployment']));
   assert.equal(gitCli(remote, 'fsck', '--strict'), '');
