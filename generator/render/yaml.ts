@@ -17,6 +17,11 @@ const NOT_STRINGS = [
 // A plain scalar may not start with an indicator, hold ": " or " #", or end in a space or colon.
 const PLAIN_UNSAFE = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;
 const NEEDS_ESCAPES = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u;
+// Most rendered strings are names, keys, paths and image references: a letter, then word
+// characters, dots, slashes and dashes. Such a string is plain unless it is a boolean or null
+// word; one test instead of the ten below (a short CLI run executes them cold).
+const SIMPLE = /^[A-Za-z][\w./-]*$/;
+const WORDS = new Set(['true', 'True', 'TRUE', 'false', 'False', 'FALSE', 'null', 'Null', 'NULL']);
 const DOUBLE_QUOTED_MULTILINE_MIN = 40;
 
 interface Context {
@@ -131,6 +136,7 @@ function plain(value: string, ctx: Context): string {
 }
 
 function scalarString(value: string, ctx: Context): string {
+  if (SIMPLE.test(value) && !WORDS.has(value)) return value;
   return NEEDS_ESCAPES.test(value) ? doubleQuoted(value, ctx) : plain(value, ctx);
 }
 

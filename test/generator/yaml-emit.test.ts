@@ -14,7 +14,7 @@ const RUNS = Number(process.env.LOCO_FUZZ_RUNS ?? 3000);
 const reference = (doc: unknown) => stringify(doc, { lineWidth: 0, sortMapEntries: false, aliasDuplicateObjects: false });
 
 const pieces = ['a', 'Z', '0', '7', '-', '?', ':', ': ', ' #', '#', ',', '[', ']', '{', '}', '&', '*', '!', '|', '>', "'", '"', '%', '@', '`',
-  ' ', '  ', '\t', '\n', '\n\n', ' \n', '\n ', '---', '...', 'true', 'null', '~', 'NaN', '.inf', '0x1F', '0o7', '1e3', '1.5', '+', '\\',
+  ' ', '  ', '\t', '\n', '\n\n', ' \n', '\n ', '---', '...', 'true', 'True', 'FALSE', 'null', 'NULL', '~', '.', '/', '_', 'NaN', '.inf', '0x1F', '0o7', '1e3', '1.5', '+', '\\',
   '\x01', '\x7f', '\u0085', '\u00a0', '\u2028', 'é', '日本', '\ud800', 'x'.repeat(50)];
 const text = fc.array(fc.constantFrom(...pieces), { maxLength: 8 }).map((p) => p.join(''));
 const scalar = fc.oneof(text, text, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constantFrom(-0, 0.1, 1e21, 5e-7));
