@@ -166,6 +166,18 @@ test('with docker, the .gitignore becomes a temporary .dockerignore, removed aft
   assert.ok(!names.some((n) => /secret\.env|\.dockerignore/.test(n)), names.join(', '));
 });
 
+test('with no builder named, podman (the first of podman, buildah, docker on PATH) builds; a .dockerignore wins over the .gitignore', { skip: skip || (!existsSync('/usr/bin/podman') && 'podman is missing'), timeout: 600_000 }, async () => {
+  const dir = appDir(CONFIG, { Containerfile: 'FROM scratch\nCOPY . /app/\n', 'hello.txt': 'hello\n', 'notes.md': 'draft\n', 'secret.env': 'x\n', '.dockerignore': 'notes.md\n', '.gitignore': 'hello.txt\n' });
+  const result = await loco(['deploy', '--profile', 'dev', '--non-interactive'], { cwd: dir, env: { ...env, LOCO_BUILDER: undefined } });
+  assert.equal(result.code, 0, result.stderr + result.stdout);
+  assert.match(result.stdout + result.stderr, /Building \S+\/default\/default\/web:nogit-[a-z0-9]{4} with podman/);
+  const tag = /web:(nogit-[a-z0-9]{4})@sha256/.exec(result.stdout)![1];
+  const { names } = await imageFiles(tag);
+  assert.ok(names.some((n) => /app\/hello\.txt$/.test(n)), `.gitignore is not read when a .dockerignore exists: ${names.join(', ')}`);
+  assert.ok(names.some((n) => /app\/secret\.env$/.test(n)), names.join(', '));
+  assert.ok(!names.some((n) => /notes\.md/.test(n)), `the .dockerignore is honoured: ${names.join(', ')}`);
+});
+
 test('the push credential is a five-minute deploy token; the registry refuses it for another workspace\'s prefix', { skip, timeout: 300_000 }, async () => {
   const answer = await apiRequest(api, 'POST', '/orgs/default/workspaces/default/apps/web/registry-credential', { profile: 'dev' });
   assert.equal(answer.status, 200);
