@@ -115,6 +115,7 @@ test('loco deploy without --image builds with buildah, pushes <registry>/<org>/<
   const match = new RegExp(`^${repository.replace(/[.]/g, '\\.')}:(${sha.slice(0, 7)}-[a-z0-9]{4})@(sha256:[0-9a-f]{64})$`).exec(deployment.image);
   assert.ok(match, `the deployment commits the pushed tag pinned by digest: ${deployment.image}`);
   const [, tag, digest] = match;
+  assert.match(result.stdout, new RegExp(`pinned [^"]*web:${tag}@${digest} to ${digest}`), 'the API resolved what it commits through the registry');
 
   const { token } = await registryToken(api.adminToken, 'repository:default/default/web:pull');
   const tags = (await (await registryGet('/v2/default/default/web/tags/list', token!)).json()) as { tags: string[] };
