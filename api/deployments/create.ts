@@ -104,7 +104,7 @@ export async function createDeployment(em: EntityManager, bus: EventBus, input: 
       await tx.flush();
       // The request's trace (when tracing is on) goes on the first event: the deployment id leads to
       // the trace, and the runner continues it (trace.ts).
-      const traceRef = activeTraceRef();
+      const traceRef = activeTraceRef({ id: row.id, workspace: `${input.access.org}/${input.access.workspace}`, app: input.app, profile: input.profile });
       await appendEvent(tx, bus, row.id, { type: input.status ?? 'pending', message: input.summary, data: { change: input.changeType, ...(traceRef ? { trace: traceRef } : {}) } });
       return row;
     });

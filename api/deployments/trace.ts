@@ -12,10 +12,13 @@ export interface TraceRef {
 
 const tracer = trace.getTracer('loco');
 
-/** The active span (the deploy request's), to store on the deployment. */
-export function activeTraceRef(): TraceRef | undefined {
-  const span = trace.getActiveSpan()?.spanContext();
-  return span && isSpanContextValid(span) ? { traceId: span.traceId, spanId: span.spanId } : undefined;
+/** The active span (the deploy request's), to store on the deployment; it gets the deployment's loco.* attributes. */
+export function activeTraceRef(d: DeploymentSpanInfo): TraceRef | undefined {
+  const span = trace.getActiveSpan();
+  const ref = span?.spanContext();
+  if (!span || !ref || !isSpanContextValid(ref)) return undefined;
+  span.setAttributes(locoAttributes(d));
+  return { traceId: ref.traceId, spanId: ref.spanId };
 }
 
 export interface DeploymentSpanInfo {
@@ -26,12 +29,13 @@ export interface DeploymentSpanInfo {
   profile: string;
 }
 
+const locoAttributes = (d: DeploymentSpanInfo) => ({ 'loco.workspace': d.workspace, 'loco.app': d.app, 'loco.profile': d.profile, 'loco.deployment': d.id });
+
 /** Runs `work` in a span of the deployment's trace (a child of, and linked to, the request span). */
 export async function inDeploymentSpan<T>(name: string, d: DeploymentSpanInfo, parent: TraceRef | undefined, work: () => Promise<T>): Promise<T> {
   const remote = parent ? { traceId: parent.traceId, spanId: parent.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true } : undefined;
   const ctx = remote ? trace.setSpanContext(context.active(), remote) : context.active();
-  const attributes = { 'loco.workspace': d.workspace, 'loco.app': d.app, 'loco.profile': d.profile, 'loco.deployment': d.id };
-  return tracer.startActiveSpan(name, { attributes, links: remote ? [{ context: remote }] : [] }, ctx, async (span) => {
+  return tracer.startActiveSpan(name, { attributes: locoAttributes(d), links: remote ? [{ context: remote }] : [] }, ctx, async (span) => {
     try {
       return await work();
     } catch (error) {

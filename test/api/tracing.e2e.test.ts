@@ -82,7 +82,7 @@ let argocd: ArgoCdDouble;
 let database: TestDatabase;
 let api: RunningApi;
 /** The one deploy both tests read: its id and the trace its first event names. */
-let deployed: { id: string; traceId: string | undefined; events: string };
+let deployed: { id: string; traceId: string | undefined; spanId: string | undefined; events: string };
 
 before(async () => {
   receiver = await startReceiver();
@@ -103,8 +103,8 @@ before(async () => {
   // follow the deployment to its outcome, as the CLI does
   const stream = await fetch(`${api.url}/api/v1/deployments/${id}/events`, { headers: { ...headers, accept: 'text/event-stream' } });
   const events = await stream.text(); // the API ends the stream after the terminal event
-  const first = JSON.parse(/data: (.*)/.exec(events)![1]) as { data?: { trace?: { traceId: string } } };
-  deployed = { id, traceId: first.data?.trace?.traceId, events };
+  const first = JSON.parse(/data: (.*)/.exec(events)![1]) as { data?: { trace?: { traceId: string; spanId: string } } };
+  deployed = { id, traceId: first.data?.trace?.traceId, spanId: first.data?.trace?.spanId, events };
 });
 after(async () => {
   await api?.stop();
@@ -131,6 +131,9 @@ test('one trace spans the deploy request, the commit and the outcome, with the d
     assert.ok(span.links?.some((l) => l.traceId === traceId), `${span.name} links back to the request`);
   }
   assert.ok(request, 'the deploy request itself is a span of the trace');
+  // the request's span the deployment records (the route handler's) names the deployment too
+  const handler = await receiver.waitFor((s) => s.traceId === traceId && s.spanId === deployed.spanId);
+  assert.deepEqual(['loco.workspace', 'loco.app', 'loco.profile', 'loco.deployment'].map((k) => attr(handler, k)), ['default/default', 'web', 'dev', id]);
   assert.ok([...receiver.contentTypes].every((t) => t.startsWith('application/json')), 'OTLP/HTTP with JSON');
 
   // The same run, as Prometheus sees it: Argo CD was called, and the outcome was timed.
