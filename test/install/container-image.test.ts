@@ -148,7 +148,8 @@ function npmCache(): string {
 async function buildStandInNode(work: string, buildah: (args: string[]) => Promise<string>): Promise<void> {
   const rootfs = path.join(work, 'rootfs');
   const node = realpathSync(path.join(repoRoot, 'node_modules', '.bin', 'node'));
-  const tools = ['/bin/sh', '/usr/bin/env', '/bin/rm', '/bin/mkdir'];
+  // chown: the Dockerfile hands the compile cache it builds to the node user
+  const tools = ['/bin/sh', '/usr/bin/env', '/bin/rm', '/bin/mkdir', '/bin/chown'];
   const { stdout } = await run('ldd', [node, ...tools]);
   const libraries = new Set([...stdout.matchAll(/(\/\S+\.so[.\d]*)/g)].map((m) => m[1]));
   for (const library of libraries) {
