@@ -9,6 +9,8 @@
 # which is a third of the idle API's memory; 8 MB semi-spaces cost ~45 MiB less RSS at rest.
 # NODE_COMPILE_CACHE: the API's TypeScript is type-stripped once, at build, instead of at every
 # start (the stripper, a WASM module, stays resident once loaded: ~15 MiB and a second of start).
+# MALLOC_MMAP_THRESHOLD_: a fixed glibc mmap threshold, so the big transient buffers of compiling
+# PGlite's WASM go back to the OS when freed (~75 MiB less idle RSS on the embedded database).
 #
 # NODE_IMAGE: the Node 24 base (a mirror of node:24-bookworm-slim, for registries behind a proxy).
 # NODE_EXTRA_CA_CERTS: a CA bundle path inside the build stage, for npm behind a TLS-intercepting proxy.
@@ -29,7 +31,8 @@ ENV NODE_ENV=production \
     LOCO_HOST=0.0.0.0 \
     LOCO_PORT=7420 \
     LOCO_DATA_DIR=/data \
-    NODE_COMPILE_CACHE=/app/.node-compile-cache
+    NODE_COMPILE_CACHE=/app/.node-compile-cache \
+    MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=dependencies /app/node_modules ./node_modules
 COPY --from=dependencies --chown=1000:1000 /data /data
