@@ -1,5 +1,6 @@
-// Bearer-token authentication: the token's sha256 is looked up (one indexed read) and the
-// request carries the resulting principal. Routes marked `config: { public: true }` skip it.
+// Bearer-token authentication: the token's sha256 is looked up (one indexed read, or a hit in
+// the short-lived principal cache, principal-cache.ts) and the request carries the resulting
+// principal. Routes marked `config: { public: true }` skip it.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -7,6 +8,7 @@ import { LocoError } from '../../generator/errors.ts';
 import type { Clock } from '../argocd/clock.ts';
 import { hashToken } from './tokens.ts';
 import { cookieValue, SESSION_COOKIE } from './session-cookie.ts';
+import { PrincipalCache } from './principal-cache.ts';
 
 export interface Principal {
   userId: string;
@@ -27,6 +29,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
+  interface FastifyInstance {
+    /** Who each recently seen token is; a revocation must forget the token here (forgetToken). */
+    principals: PrincipalCache;
+  }
   interface FastifyContextConfig {
     public?: boolean;
   }
@@ -41,17 +47,26 @@ export function actorName(principal: Principal): string {
 const RENEW_PERSONAL = 'log in again with `loco login`, or create a new token with `loco tokens create`';
 const RENEW_DEPLOY = 'create a new deploy token for this run: loco tokens create --deploy --app <app> --profile <profile>';
 
-export async function principalFor(em: EntityManager, header: string | undefined, now = new Date()): Promise<Principal> {
+export async function principalFor(em: EntityManager, header: string | undefined, now = new Date(), cache?: PrincipalCache): Promise<Principal> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   if (!match) {
     throw new LocoError('auth.missing-token', 'this request needs an API token', 'log in with `loco login`, or send Authorization: Bearer <token>');
+  }
+  const hash = hashToken(match[1]);
+  const cached = cache?.get(hash, now);
+  if (cached) {
+    const last = cached.lastUsedAt;
+    // marked before the write, so concurrent requests with this token do not all make it
+    if (!last || now.getTime() - last.getTime() >= TOUCH_EVERY_MS) cached.lastUsedAt = now;
+    await touch(em, cached.principal.tokenId, last, now);
+    return cached.principal;
   }
   const rows = await em.execute<Record<string, unknown>[]>(
     `select t.id as token_id, t.name as token_name, t.kind, t.workspace_id, t.app, t.profile, t.expires_at, t.revoked_at, t.last_used_at,
             u.id as user_id, u.name, u.email, u.github_id
        from api_tokens t join users u on u.id = t.user_id
       where t.hash = ?`,
-    [hashToken(match[1])],
+    [hash],
   );
   const row = rows[0];
   if (!row) throw new LocoError('auth.invalid-token', 'the API token is not valid', 'log in again with `loco login` (or `loco login --token <token>` with a token from your Loco admin)');
@@ -63,8 +78,8 @@ export async function principalFor(em: EntityManager, header: string | undefined
   if (expiresAt && expiresAt.getTime() <= now.getTime()) {
     throw new LocoError('auth.token-expired', `the token "${row.token_name as string}" expired at ${expiresAt.toISOString()}`, renew);
   }
-  await touch(em, row.token_id as string, row.last_used_at ? new Date(row.last_used_at as string) : null, now);
-  return {
+  const lastUsedAt = row.last_used_at ? new Date(row.last_used_at as string) : null;
+  const principal: Principal = {
     userId: row.user_id as string,
     userName: row.name as string,
     userEmail: (row.email as string | null) ?? null,
@@ -77,20 +92,27 @@ export async function principalFor(em: EntityManager, header: string | undefined
     tokenApp: (row.app as string | null) ?? null,
     tokenProfile: (row.profile as string | null) ?? null,
   };
+  const touched = await touch(em, principal.tokenId, lastUsedAt, now);
+  cache?.set(hash, principal, touched ? now : lastUsedAt);
+  return principal;
 }
 
 /** Last use to the minute: one small write a minute per token, not one per request. */
-async function touch(em: EntityManager, tokenId: string, lastUsedAt: Date | null, now: Date): Promise<void> {
-  if (lastUsedAt && now.getTime() - lastUsedAt.getTime() < 60_000) return;
+const TOUCH_EVERY_MS = 60_000;
+async function touch(em: EntityManager, tokenId: string, lastUsedAt: Date | null, now: Date): Promise<boolean> {
+  if (lastUsedAt && now.getTime() - lastUsedAt.getTime() < TOUCH_EVERY_MS) return false;
   await em.execute(`update api_tokens set last_used_at = ? where id = ?`, [now, tokenId]);
+  return true;
 }
 
 export function registerAuthentication(app: FastifyInstance, em: () => EntityManager, clock: Clock): void {
+  const principals = new PrincipalCache();
+  app.decorate('principals', principals);
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
     if (request.routeOptions.config?.public || !request.url.startsWith('/api/')) return;
     if (!request.routeOptions.url) return; // unknown route: the 404 handler answers
-    request.principal = await principalFor(em(), request.headers.authorization ?? sessionBearer(request), new Date(clock.now()));
+    request.principal = await principalFor(em(), request.headers.authorization ?? sessionBearer(request), new Date(clock.now()), principals);
   });
 }
 

@@ -1,7 +1,8 @@
 // The commit step of each kind of change: what files a deploy, an env or scale change, a
 // rollback or an app deletion writes, as exactly one commit with Loco's trailers. Rendering
-// reads the app's overrides at the same head it commits on, and a lost race re-reads and
-// re-renders (the store reports 'conflict.commit' when a stale base touched our files).
+// reads the app's overrides at the same head it commits on, a deploy passes the prune guard
+// there, and a lost race re-reads and re-renders (the store reports 'conflict.commit' when a
+// stale base touched our files).
 
 import { LocoError } from '../../generator/errors.ts';
 import { appScope, parseConfig, platformEndpoints, renderApp, type PlatformEndpoints, type PlatformFacts, type RouteTls } from '../../generator/index.ts';
@@ -12,7 +13,7 @@ import { otherAppsAt } from './other-apps.ts';
 import { recordedConfigVersion } from './release-version.ts';
 import { orphanedBaseScope } from './legacy-base.ts';
 import { rollbackFiles, rollbackScope } from './rollback-files.ts';
-import { currentScopeFiles, headOrCreate } from './prepare.ts';
+import { currentScopeFiles, headOrCreate, inScope, refuseWidePrune } from './prepare.ts';
 import { applySecretsChange, sealedValuesAt, type SecretsChange } from './sealed-secrets.ts';
 
 export interface CommitContext {
@@ -150,7 +151,15 @@ export async function changeFor(ctx: CommitContext, d: Deployment, head: string,
     default: {
       const files = await renderChange(ctx, d, head);
       rendered(files.size);
-      const orphaned = orphanedBaseScope(await ctx.store.readFiles(ctx.slug, head, `apps/${d.app}/`), d.app, d.profile);
+      const appFiles = await ctx.store.readFiles(ctx.slug, head, `apps/${d.app}/`);
+      // The prune guard of a deploy, against the files at the head it commits on (the request
+      // answered 202 before anything rendered); a lost race re-renders and asks again.
+      if (d.changeType === 'deploy') {
+        const profileScope = appScope(d.app, d.profile);
+        const before = new Map([...appFiles].filter(([path]) => inScope(path, profileScope)));
+        refuseWidePrune(before, files, d.confirmPrune, `deploying ${d.app}@${d.profile}`);
+      }
+      const orphaned = orphanedBaseScope(appFiles, d.app, d.profile);
       const scope = [...appScope(d.app, d.profile), ...(editsOverrides(d) ? [overridesPath(d.app)] : []), ...orphaned];
       return { ...base, scope, files };
     }

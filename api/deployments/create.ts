@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ulid } from 'ulid';
 import { LocoError } from '../../generator/errors.ts';
-import { App, Deployment } from '../db/entities.ts';
+import { Deployment } from '../db/entities.ts';
 import type { ChangeType, DeploymentStatus } from '../db/entities.ts';
 import type { WorkspaceAccess } from '../auth/access.ts';
 import type { Principal } from '../auth/authenticate.ts';
@@ -46,9 +46,12 @@ export function requestHash(value: unknown): string {
 }
 
 export async function ensureApp(em: EntityManager, workspaceId: string, name: string): Promise<string> {
-  await em.execute(`insert into apps (id, workspace_id, name) values (?, ?, ?) on conflict (workspace_id, name) do nothing`, [`app_${ulid()}`, workspaceId, name]);
-  const app = await em.findOneOrFail(App, { workspaceId, name });
-  return app.id;
+  // one round trip: the no-op update makes `returning` answer for an existing row too (and waits
+  // for a concurrent first insert of the same app instead of missing it)
+  const rows = await em.execute<{ id: string }[]>(
+    `insert into apps (id, workspace_id, name) values (?, ?, ?) on conflict (workspace_id, name) do update set name = excluded.name returning id`,
+    [`app_${ulid()}`, workspaceId, name]);
+  return rows[0].id;
 }
 
 async function byIdempotencyKey(em: EntityManager, input: NewDeployment): Promise<Deployment | null> {
@@ -66,8 +69,9 @@ async function byIdempotencyKey(em: EntityManager, input: NewDeployment): Promis
  * No git lock is held here; the runner takes that later, so the two never wait on each other.
  */
 export async function createDeployment(em: EntityManager, bus: EventBus, input: NewDeployment): Promise<{ deployment: Deployment; created: boolean }> {
-  const existing = await byIdempotencyKey(em, input);
-  if (existing) return { deployment: existing, created: false };
+  // No look-up first: a repeated idempotency key fails the insert on deployments_idempotency_idx,
+  // and the catch below answers with the deployment it made (or refuses a different body), so the
+  // common first request costs no extra round trip.
   const claims = input.claims ?? claimsOfRelease(input.configText, input.profile, input.access.slug);
   let deployment: Deployment;
   try {
@@ -110,8 +114,8 @@ export async function createDeployment(em: EntityManager, bus: EventBus, input: 
     });
   } catch (error) {
     if (error instanceof LocoError) throw error;
-    // two requests with one idempotency key at once: the loser answers with the winner's deployment
-    // (looked up after the failed transaction let go of its connection: PGlite has only one)
+    // a repeated idempotency key (a retry, or two requests with one key at once): answer with the
+    // deployment it made (looked up after the failed transaction let go of its connection: PGlite has only one)
     const raced = input.idempotencyKey ? await byIdempotencyKey(em.fork(), input) : null;
     if (raced) return { deployment: raced, created: false };
     throw error;

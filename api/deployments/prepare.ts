@@ -1,9 +1,9 @@
-// What POST …/deployments checks before it answers 202: the config parses and validates (every
-// problem at once), the profile exists, the app renders, and the change passes the prune guard
-// rail against what the repository holds now.
+// What POST …/deployments checks before it answers 202 (the config parses and validates, every
+// problem at once; the profile exists), what its dry run checks besides (the app renders and the
+// change passes the prune guard against what the repository holds now), and the guard itself.
 
 import { LocoError, type ProblemDetail } from '../../generator/errors.ts';
-import { appScope, configDigest, parseConfig, platformEndpoints, profileNames, renderApp, type PlatformEndpoints, type PlatformFacts, type RouteTls } from '../../generator/index.ts';
+import { appScope, configDigest, parseConfig, platformEndpoints, profileNames, renderApp, type LocoConfig, type PlatformEndpoints, type PlatformFacts, type RouteTls } from '../../generator/index.ts';
 import type { GitopsStore } from '../gitops/index.ts';
 import { overridesPath } from './overrides.ts';
 import { sealedSecretsPath } from './sealed-secrets.ts';
@@ -37,23 +37,35 @@ export async function currentScopeFiles(store: GitopsStore, slug: string, head: 
   return new Map([...files].filter(([path]) => inScope(path, scope)));
 }
 
+const PRUNE_HINT = 'check the config; if this is intended, repeat with --confirm-prune (confirmPrune: true)';
+
+/** Throws conflict.prune (with the removed and added resources in its data) when the change prunes widely unconfirmed. */
 export function refuseWidePrune(before: Map<string, string>, after: Map<string, string>, confirmPrune: boolean | undefined, what: string): void {
   const verdict = pruneVerdict(before, after);
   if (verdict.needsConfirmation && !confirmPrune) {
     throw new LocoError(
       'conflict.prune',
       `${what} would remove ${verdict.removed.length} Kubernetes resources and add ${verdict.added.length}; Argo CD would prune them from the cluster`,
-      'check the config; if this is intended, repeat with --confirm-prune (confirmPrune: true)',
+      PRUNE_HINT,
       { data: { removed: verdict.removed, added: verdict.added } },
     );
   }
 }
 
+/** What the request path learns from the config without rendering it. */
+export interface CheckedDeploy {
+  config: LocoConfig;
+  configDigest: string;
+  /** Keys a 0.1 file carries that Loco ignores. */
+  warnings: ProblemDetail[];
+}
+
 /**
- * Validates and renders a deploy; returns the config digest and the config's warnings (keys a
- * 0.1 file carries that Loco ignores). Throws LocoErrors a client can act on.
+ * The checks POST …/deployments answers before its 202, all without I/O: the config parses and
+ * validates (every problem at once), names this app, and has the profile. Throws LocoErrors a
+ * client can act on. The render and the prune guard run when the change is committed (commit.ts).
  */
-export async function prepareDeploy(store: GitopsStore, slug: string, request: DeployRequest, tls?: RouteTls, endpoints: PlatformEndpoints = {}, platform?: PlatformFacts): Promise<{ configDigest: string; warnings: ProblemDetail[] }> {
+export function checkDeployRequest(request: Pick<DeployRequest, 'app' | 'profile' | 'config'>): CheckedDeploy {
   const config = parseConfig(request.config, 'loco.toml');
   if (config.name !== request.app) {
     throw new LocoError('config.app-mismatch', `loco.toml describes app ${config.name}, but the request deploys ${request.app}`,
@@ -64,6 +76,14 @@ export async function prepareDeploy(store: GitopsStore, slug: string, request: D
     throw new LocoError('config.unknown-profile', `profile ${request.profile} is not defined in loco.toml (it has ${profiles.join(', ')})`,
       `deploy one of ${profiles.join(', ')}, or add [Profile.${request.profile}] to loco.toml`);
   }
+  return { config, configDigest: configDigest(request.config), warnings: config.warnings ?? [] };
+}
+
+/**
+ * A dry run (`loco deploy` asks one before a long image build) renders now and applies the prune
+ * guard against what the repository holds now, so a refusal costs seconds, not the build.
+ */
+export async function renderAndGuard(store: GitopsStore, slug: string, request: DeployRequest, config: LocoConfig, tls?: RouteTls, endpoints: PlatformEndpoints = {}, platform?: PlatformFacts): Promise<void> {
   const head = await headOrCreate(store, slug);
   // one read of the app's folder gives both its overrides and what the deploy replaces
   const appFiles = await store.readFiles(slug, head, `apps/${request.app}/`);
@@ -79,5 +99,4 @@ export async function prepareDeploy(store: GitopsStore, slug: string, request: D
   const scope = appScope(request.app, request.profile);
   const before = new Map([...appFiles].filter(([path]) => inScope(path, scope)));
   refuseWidePrune(before, after, request.confirmPrune, `deploying ${request.app}@${request.profile}`);
-  return { configDigest: configDigest(request.config), warnings: config.warnings ?? [] };
 }

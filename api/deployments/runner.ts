@@ -381,12 +381,13 @@ export class DeploymentRunner {
     }
     const known = error instanceof LocoError;
     if (!known) this.#deps.log.error({ err: error, deploymentId: d.id, workspace: slug.replace('--', '/'), app: d.app, profile: d.profile }, 'commit failed');
-    const reason = known && error.family === 'config' ? 'invalid-config' : known && error.family === 'conflict' ? 'commit-conflict' : 'commit-failed';
+    // the prune guard and the render refuse here, since the request answers before either runs
+    const reason = known && error.code === 'conflict.prune' ? 'prune' : known && error.family === 'config' ? 'invalid-config' : known && error.family === 'conflict' ? 'commit-conflict' : 'commit-failed';
     await changeStatus(em, bus, d.id, {
       status: 'failed', reason, finished: true,
       message: known ? error.message : 'the commit could not be made (internal error; see the API log)',
       nextStep: known ? error.hint : 'try again; if it persists, ask your Loco operator to check the API log',
-    }, { type: 'failed', message: known ? error.message : 'the commit could not be made', data: { reason, ...(known ? { code: error.code } : {}) } });
+    }, { type: 'failed', message: known ? error.message : 'the commit could not be made', data: { ...(known ? { ...error.data, code: error.code, nextStep: error.hint, ...(error.problems ? { problems: error.problems } : {}) } : {}), reason } });
   }
 
   /**

@@ -1,18 +1,19 @@
-// Deployments: create (validate, render, record, answer 202 — the commit and the outcome follow
-// in the background), list, get, and rollback to an earlier deployment's files.
+// Deployments: create (validate, record, answer 202 — the render, prune guard, commit and outcome
+// follow in the background), list, get, and rollback to an earlier deployment's files.
 
 import type { FastifyPluginAsync } from 'fastify';
 import { LocoError } from '../../generator/errors.ts';
 import { requirePrincipal } from '../auth/authenticate.ts';
 import { workspaceAccess } from '../auth/access.ts';
 import { Deployment } from '../db/entities.ts';
+import { resolveForRender, routeClaims } from '../../generator/index.ts';
 import { createDeployment, requestHash } from '../deployments/create.ts';
 import { refuseDirectDeploy, refuseDirectRollback } from '../promotions/protect.ts';
 import { loadDeployment } from '../deployments/load.ts';
 import { bindTenant, tenantOfDeployment } from '../http/request-log.ts';
-import { currentScopeFiles, prepareDeploy, refuseWidePrune } from '../deployments/prepare.ts';
+import { checkDeployRequest, currentScopeFiles, refuseWidePrune, renderAndGuard } from '../deployments/prepare.ts';
 import { appendEvent, deploymentJson } from '../deployments/records.ts';
-import { claimsOfRelease, takeClaims } from '../routing/claims.ts';
+import { takeClaims } from '../routing/claims.ts';
 import { DEFAULT_CERTIFICATE_ISSUER, hostUnderForeignDomain, verifiedDomains } from '../routing/custom-domains.ts';
 import { refuseForeignHosts } from '../routing/platform-domains.ts';
 import { checkImagePolicy, pinImage } from '../images/pin.ts';
@@ -24,7 +25,7 @@ const deploymentRef = { $ref: 'Deployment#' } as const;
 const deploymentRoutes: FastifyPluginAsync = async (app) => {
   app.post('/orgs/:org/workspaces/:ws/apps/:app/deployments', {
     schema: {
-      summary: 'Deploy an app to a profile: validates and renders now, commits and tracks in the background',
+      summary: 'Deploy an app to a profile: validates now; renders, prune-checks, commits and tracks in the background (a dry run renders and prune-checks now)',
       params: appParams,
       body: {
         type: 'object',
@@ -54,21 +55,21 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
     const access = await workspaceAccess(em, principal, org, ws, 'deploy', { deployTokenApp: appName, deployTokenProfile: body.profile });
     refuseDirectDeploy(access, appName, body.profile);
     const hash = requestHash({ app: appName, profile: body.profile, image: body.image, config: body.config, envFile: body.envFile ?? null, confirmPrune: Boolean(body.confirmPrune) });
-    if (body.idempotencyKey && !body.dryRun) {
-      const existing = await em.findOne(Deployment, { workspaceId: access.workspaceId, idempotencyKey: body.idempotencyKey });
-      if (existing && existing.requestHash === hash) return reply.code(202).send(deploymentJson(existing, org, ws));
-    }
-    const customDomains = await verifiedDomains(em, access.workspaceId);
-    const tls = { customDomains, issuer: app.loco.options.certificateIssuer ?? DEFAULT_CERTIFICATE_ISSUER };
-    const { configDigest, warnings } = await prepareDeploy(app.loco.store, access.slug, { app: appName, ...body }, tls, app.loco.options.endpoints, app.loco.options.platform);
-    const claims = claimsOfRelease(body.config, body.profile, access.slug);
+    // Only what must be answered now; the render and the prune guard run in the commit step
+    // (commit.ts), whose refusal reaches `loco deploy` as the deployment's failed event.
+    const { config, configDigest, warnings } = checkDeployRequest({ app: appName, ...body });
+    const claims = routeClaims(resolveForRender({ config, profile: body.profile, workspace: access.slug }));
     const hosts = claims.map((c) => c.host);
-    const foreign = await hostUnderForeignDomain(em, access.workspaceId, hosts);
+    // the custom-domain reads matter only to an app with routes (and to the dry run's render)
+    const customDomains = hosts.length > 0 || body.dryRun ? await verifiedDomains(em, access.workspaceId) : [];
+    const foreign = hosts.length > 0 ? await hostUnderForeignDomain(em, access.workspaceId, hosts) : undefined;
     refuseForeignHosts(hosts, { baseDomains: app.loco.options.baseDomains, slug: access.slug, verifiedDomains: customDomains, ...(foreign ? { foreign } : {}) });
-    // `loco deploy` asks this before a long image build, so a refusal costs seconds, not the build.
     const images = { image: body.image, settings: app.loco.options.images ?? { registries: null, platform: DEFAULT_PLATFORM }, policy: workspaceImagePolicy(access.settings), org, workspace: ws };
-    // the image does not exist yet in a dry run, so only its registry and prefix are checked
+    // `loco deploy` asks this before a long image build, so a refusal costs seconds, not the build:
+    // it renders and prune-checks now. The image does not exist yet, so only its registry and prefix are checked.
     if (body.dryRun) {
+      const tls = { customDomains, issuer: app.loco.options.certificateIssuer ?? DEFAULT_CERTIFICATE_ISSUER };
+      await renderAndGuard(app.loco.store, access.slug, { app: appName, ...body }, config, tls, app.loco.options.endpoints, app.loco.options.platform);
       checkImagePolicy(images);
       // a dry run checks the route claims as the deploy would, and takes none
       await takeClaims(em, { workspaceId: access.workspaceId, appId: null, app: appName, profile: body.profile, claims }, { dryRun: true });

@@ -111,6 +111,7 @@ const meRoutes: FastifyPluginAsync = async (app) => {
     const principal = requirePrincipal(request);
     rejectDeployToken(principal);
     const revoked = await revokeToken(app.loco.em(), principal.userId, (request.params as { token: string }).token, now());
+    app.principals.forgetToken(revoked.id); // refused from the next request on, in this process
     return { revoked: revoked.id, name: revoked.name };
   });
 
