@@ -55,7 +55,8 @@ export function declareCommands(cli: CAC, bind: Bind): void {
     .option('--image <ref>', 'Prebuilt image to deploy (else build, push to the workspace\'s repository and deploy that)')
     .option('--builder <name>', 'Build with podman, buildah or docker (default: LOCO_BUILDER, else the first on PATH)')
     .option('--config <file>', 'loco.toml to use (default: found from here upward)')
-    .option('--force', 'Deploy even when the API would refuse a change that prunes a lot (--confirm-prune)'))
+    .option('--confirm-prune', 'Deploy even when the change would make Argo CD prune a lot of resources')
+    .option('--force', 'The same as --confirm-prune'))
     .example('  $ loco deploy --profile dev --image registry.example.com/acme/api:1.4.2')
     .example('  $ loco deploy --profile dev --builder buildah    # builds ./Dockerfile, pushes <registry>/<org>/<workspace>/<app>:<sha>-<rand>')
     .example('  $ LOCO_TOKEN=$DEPLOY_TOKEN loco deploy --profile dev --non-interactive --timeout 5m'),

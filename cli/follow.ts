@@ -107,6 +107,12 @@ export function reportOutcome(ctx: Context, d: Deployment, events: DeploymentEve
     return 0;
   }
   process.stderr.write(`${kleur.red('✗')} ${cap(noun)} ${d.id} of ${target} failed${d.reason ? ` (${d.reason})` : ''}: ${d.message ?? 'no reason given'}\n`);
+  const pruned = pruneLists(events);
+  if (pruned) {
+    // what the prune guard refused (api/deployments/prepare.ts refuseWidePrune), so the user can judge it
+    if (pruned.removed.length) process.stderr.write(`${kleur.dim('Would remove:')} ${pruned.removed.join(', ')}\n`);
+    if (pruned.added.length) process.stderr.write(`${kleur.dim('Would add:')} ${pruned.added.join(', ')}\n`);
+  }
   const logs = lastLogLines(events);
   if (logs.length > 0) {
     process.stderr.write(`${kleur.dim(`Last log lines of Pod/${logs[0].pod}:`)}\n${logs.map((l) => `  ${l.line}`).join('\n')}\n`);
@@ -129,4 +135,12 @@ function cap(s: string): string {
 function lastLogLines(events: DeploymentEvent[]): { pod: string; line: string }[] {
   const logs = events.findLast((e) => e.type === 'failed')?.data?.logs;
   return Array.isArray(logs) ? logs.filter((l): l is { pod: string; line: string } => typeof l?.line === 'string' && typeof l?.pod === 'string') : [];
+}
+
+/** The resources a refused wide prune would remove and add, from the failed event's data (reason prune). */
+function pruneLists(events: DeploymentEvent[]): { removed: string[]; added: string[] } | undefined {
+  const data = events.findLast((e) => e.type === 'failed')?.data;
+  if (data?.reason !== 'prune') return undefined;
+  const names = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  return { removed: names(data.removed), added: names(data.added) };
 }

@@ -15,6 +15,7 @@ export {
   appUrl,
   publicUrl,
   resolveForRender,
+  fileVariables,
   type RenderInput,
   type RenderedTree,
 } from './render/render-app.ts';

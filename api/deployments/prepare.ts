@@ -3,7 +3,7 @@
 // change passes the prune guard against what the repository holds now), and the guard itself.
 
 import { LocoError, type ProblemDetail } from '../../generator/errors.ts';
-import { appScope, configDigest, parseConfig, platformEndpoints, profileNames, renderApp, type LocoConfig, type PlatformEndpoints, type PlatformFacts, type RouteTls } from '../../generator/index.ts';
+import { appScope, configDigest, fileVariables, parseConfig, platformEndpoints, profileNames, renderApp, resolveForRender, routeClaims, type LocoConfig, type RouteClaim, type PlatformEndpoints, type PlatformFacts, type RouteTls } from '../../generator/index.ts';
 import type { GitopsStore } from '../gitops/index.ts';
 import { overridesPath } from './overrides.ts';
 import { sealedSecretsPath } from './sealed-secrets.ts';
@@ -55,6 +55,8 @@ export function refuseWidePrune(before: Map<string, string>, after: Map<string, 
 /** What the request path learns from the config without rendering it. */
 export interface CheckedDeploy {
   config: LocoConfig;
+  /** The route claims the release makes in the profile (api/routing/claims.ts). */
+  claims: RouteClaim[];
   configDigest: string;
   /** Keys a 0.1 file carries that Loco ignores. */
   warnings: ProblemDetail[];
@@ -62,10 +64,11 @@ export interface CheckedDeploy {
 
 /**
  * The checks POST …/deployments answers before its 202, all without I/O: the config parses and
- * validates (every problem at once), names this app, and has the profile. Throws LocoErrors a
+ * validates (every problem at once), names this app, has the profile, and gets the Env.File it
+ * names; the route claims come out of the same resolved spec. Throws LocoErrors a
  * client can act on. The render and the prune guard run when the change is committed (commit.ts).
  */
-export function checkDeployRequest(request: Pick<DeployRequest, 'app' | 'profile' | 'config'>): CheckedDeploy {
+export function checkDeployRequest(request: Pick<DeployRequest, 'app' | 'profile' | 'config' | 'envFile'>, slug: string): CheckedDeploy {
   const config = parseConfig(request.config, 'loco.toml');
   if (config.name !== request.app) {
     throw new LocoError('config.app-mismatch', `loco.toml describes app ${config.name}, but the request deploys ${request.app}`,
@@ -76,7 +79,10 @@ export function checkDeployRequest(request: Pick<DeployRequest, 'app' | 'profile
     throw new LocoError('config.unknown-profile', `profile ${request.profile} is not defined in loco.toml (it has ${profiles.join(', ')})`,
       `deploy one of ${profiles.join(', ')}, or add [Profile.${request.profile}] to loco.toml`);
   }
-  return { config, configDigest: configDigest(request.config), warnings: config.warnings ?? [] };
+  const spec = resolveForRender({ config, profile: request.profile, workspace: slug });
+  // the Env.File the config names is sent and well-formed (every problem at once), as the render will need
+  fileVariables(spec, request.envFile);
+  return { config, claims: routeClaims(spec), configDigest: configDigest(request.config), warnings: config.warnings ?? [] };
 }
 
 /**

@@ -6,7 +6,6 @@ import { LocoError } from '../../generator/errors.ts';
 import { requirePrincipal } from '../auth/authenticate.ts';
 import { workspaceAccess } from '../auth/access.ts';
 import { Deployment } from '../db/entities.ts';
-import { resolveForRender, routeClaims } from '../../generator/index.ts';
 import { createDeployment, requestHash } from '../deployments/create.ts';
 import { refuseDirectDeploy, refuseDirectRollback } from '../promotions/protect.ts';
 import { loadDeployment } from '../deployments/load.ts';
@@ -57,8 +56,7 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
     const hash = requestHash({ app: appName, profile: body.profile, image: body.image, config: body.config, envFile: body.envFile ?? null, confirmPrune: Boolean(body.confirmPrune) });
     // Only what must be answered now; the render and the prune guard run in the commit step
     // (commit.ts), whose refusal reaches `loco deploy` as the deployment's failed event.
-    const { config, configDigest, warnings } = checkDeployRequest({ app: appName, ...body });
-    const claims = routeClaims(resolveForRender({ config, profile: body.profile, workspace: access.slug }));
+    const { config, claims, configDigest, warnings } = checkDeployRequest({ app: appName, ...body }, access.slug);
     const hosts = claims.map((c) => c.host);
     // the custom-domain reads matter only to an app with routes (and to the dry run's render)
     const customDomains = hosts.length > 0 || body.dryRun ? await verifiedDomains(em, access.workspaceId) : [];

@@ -11,6 +11,8 @@ import { buildAndPush, pickBuilder, uniqueTag } from '../image.ts';
 
 export const deploy: Action = async (ctx, _args, flags) => {
   const wait = waitOptions(flags);
+  // the API's prune refusal says --confirm-prune; --force is its older name
+  const confirmPrune = Boolean(flags.confirmPrune || flags.force);
   const view = createView(ctx);
   try {
     const loaded = await loadConfig(typeof flags.config === 'string' ? flags.config : undefined);
@@ -31,7 +33,7 @@ export const deploy: Action = async (ctx, _args, flags) => {
       const credential = await client.registryCredential(workspace, loaded.app, profile);
       // Ask the API first (placeholder tag): a protected profile, a bad config or a refused
       // prune should cost seconds, not a ten-minute build.
-      await client.checkDeployment(workspace, loaded.app, { config: loaded.text, profile, image: `${credential.repository}:to-be-built`, ...(envFile !== undefined ? { envFile } : {}), ...(flags.force ? { confirmPrune: true } : {}) });
+      await client.checkDeployment(workspace, loaded.app, { config: loaded.text, profile, image: `${credential.repository}:to-be-built`, ...(envFile !== undefined ? { envFile } : {}), ...(confirmPrune ? { confirmPrune: true } : {}) });
       const appDir = dirname(resolve(loaded.file));
       const contextDir = resolve(appDir, build.context);
       const tag = uniqueTag(appDir);
@@ -47,7 +49,7 @@ export const deploy: Action = async (ctx, _args, flags) => {
       image,
       ...(envFile !== undefined ? { envFile } : {}),
       idempotencyKey: randomUUID(),
-      ...(flags.force ? { confirmPrune: true } : {}),
+      ...(confirmPrune ? { confirmPrune: true } : {}),
     });
     return await followDeployment(ctx, client, deployment, { ...wait, view });
   } finally {
