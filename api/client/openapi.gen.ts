@@ -269,7 +269,7 @@ export interface paths {
         /** Deployments of an app, newest first */
         get: operations["getOrgsWorkspacesAppsDeploymentsByOrgWsApp"];
         put?: never;
-        /** Deploy an app to a profile: validates and renders now, commits and tracks in the background */
+        /** Deploy an app to a profile: validates now; renders, prune-checks, commits and tracks in the background (a dry run renders and prune-checks now) */
         post: operations["postOrgsWorkspacesAppsDeploymentsByOrgWsApp"];
         delete?: never;
         options?: never;
