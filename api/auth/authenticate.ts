@@ -8,7 +8,7 @@ import { LocoError } from '../../generator/errors.ts';
 import type { Clock } from '../argocd/clock.ts';
 import { hashToken } from './tokens.ts';
 import { cookieValue, SESSION_COOKIE } from './session-cookie.ts';
-import { PrincipalCache } from './principal-cache.ts';
+import { PrincipalCache, type LoadedPrincipal } from './principal-cache.ts';
 
 export interface Principal {
   userId: string;
@@ -53,14 +53,18 @@ export async function principalFor(em: EntityManager, header: string | undefined
     throw new LocoError('auth.missing-token', 'this request needs an API token', 'log in with `loco login`, or send Authorization: Bearer <token>');
   }
   const hash = hashToken(match[1]);
-  const cached = cache?.get(hash, now);
-  if (cached) {
-    const last = cached.lastUsedAt;
-    // marked before the write, so concurrent requests with this token do not all make it
-    if (!last || now.getTime() - last.getTime() >= TOUCH_EVERY_MS) cached.lastUsedAt = now;
-    await touch(em, cached.principal.tokenId, last, now);
-    return cached.principal;
-  }
+  if (!cache) return (await readPrincipal(em, hash, now)).principal;
+  const cached = cache.get(hash, now);
+  if (!cached) return (await cache.load(hash, () => readPrincipal(em, hash, now))).principal;
+  const last = cached.lastUsedAt;
+  // marked before the write, so concurrent requests with this token do not all make it
+  if (!last || now.getTime() - last.getTime() >= TOUCH_EVERY_MS) cached.lastUsedAt = now;
+  await touch(em, cached.principal.tokenId, last, now);
+  return cached.principal;
+}
+
+/** The token's principal from the database, refused when unknown, revoked or expired; its last use recorded. */
+async function readPrincipal(em: EntityManager, hash: string, now: Date): Promise<LoadedPrincipal> {
   const rows = await em.execute<Record<string, unknown>[]>(
     `select t.id as token_id, t.name as token_name, t.kind, t.workspace_id, t.app, t.profile, t.expires_at, t.revoked_at, t.last_used_at,
             u.id as user_id, u.name, u.email, u.github_id
@@ -93,8 +97,7 @@ export async function principalFor(em: EntityManager, header: string | undefined
     tokenProfile: (row.profile as string | null) ?? null,
   };
   const touched = await touch(em, principal.tokenId, lastUsedAt, now);
-  cache?.set(hash, principal, touched ? now : lastUsedAt);
-  return principal;
+  return { principal, lastUsedAt: touched ? now : lastUsedAt };
 }
 
 /** Last use to the minute: one small write a minute per token, not one per request. */
