@@ -9,21 +9,9 @@ import type { Clock } from '../argocd/clock.ts';
 import { hashToken } from './tokens.ts';
 import { cookieValue, SESSION_COOKIE } from './session-cookie.ts';
 import { PrincipalCache, type LoadedPrincipal } from './principal-cache.ts';
+import type { Principal } from './principal.ts';
 
-export interface Principal {
-  userId: string;
-  userName: string;
-  userEmail: string | null;
-  githubId: string | null;
-  tokenId: string;
-  tokenName: string;
-  tokenKind: 'personal' | 'deploy';
-  tokenExpiresAt: Date | null;
-  /** Deploy tokens only: the one workspace, app and profile they may deploy. */
-  tokenWorkspaceId: string | null;
-  tokenApp: string | null;
-  tokenProfile: string | null;
-}
+export type { Principal } from './principal.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

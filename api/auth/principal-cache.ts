@@ -4,7 +4,7 @@
 // Expiry is checked on every hit, and access (membership, roles) is never cached: it is read
 // per request by api/auth/access.ts.
 
-import type { Principal } from './authenticate.ts';
+import type { Principal } from './principal.ts';
 
 /** How long a principal is trusted without a database read (the bound on revocation across replicas). */
 export const PRINCIPAL_CACHE_TTL_MS = 5_000;
