@@ -214,6 +214,26 @@ test('a build for a protected profile is refused before anything is built or pus
   assert.deepEqual(after, before);
 });
 
+test('a build whose deploy would prune widely is refused by the dry run before anything is built or pushed', { skip, timeout: 300_000 }, async () => {
+  // first as a routed service from an image already in the registry, then as a worker built here:
+  // the worker has no Service, HTTPRoute or BackendTrafficPolicy, so Argo CD would prune 4 for 1
+  const service = '[Metadata]\nName = "shrink"\n\n[Profile.dev]\n';
+  const credential = (await (await apiRequest(api, 'POST', '/orgs/default/workspaces/default/apps/shrink/registry-credential', { profile: 'dev' })).json()) as { repository: string; password: string };
+  await pushImage(registry, 'default/default/shrink', 'v1', { creds: `loco:${credential.password}` });
+  const dir = appDir(service, { Containerfile: 'FROM scratch\nCOPY . /app/\n' });
+  const first = await loco(['deploy', '--profile', 'dev', '--non-interactive', '--image', `${credential.repository}:v1`], { cwd: dir, env });
+  assert.equal(first.code, 0, first.stderr + first.stdout);
+  writeFileSync(join(dir, 'loco.toml'), service.replace('Name = "shrink"', 'Name = "shrink"\nType = "WORKER"'));
+  const result = await loco(['deploy', '--profile', 'dev', '--non-interactive'], { cwd: dir, env });
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /deploying shrink@dev would remove 4 Kubernetes resources and add 1/);
+  assert.match(result.stderr, /repeat with --confirm-prune/);
+  assert.doesNotMatch(result.stdout + result.stderr, /Building /);
+  const { token } = await registryToken(api.adminToken, 'repository:default/default/shrink:pull');
+  const tags = ((await (await registryGet('/v2/default/default/shrink/tags/list', token!)).json()) as { tags?: string[] }).tags ?? [];
+  assert.deepEqual(tags, ['v1'], 'nothing was pushed');
+});
+
 test('the realm refuses a password that is not a Loco token', { skip }, async () => {
   assert.equal((await registryToken('loco_not-a-token', 'repository:default/default/web:push')).status, 401);
 });

@@ -118,20 +118,6 @@ test('a deploy that would prune widely exits 1 with the refusal, what would go a
   assert.match(confirmed.stdout, /✓ Committed [0-9a-f]{7} for shrink@dev/);
 });
 
-test('a deploy that would build and prune widely is refused by the dry run before the build starts', async () => {
-  const engine = fakeDocker();
-  const config = (text: string) => text.replace('Name = "shrink"', 'Name = "shrinkbuilt"').replace('[Build]\nImage = "ghcr.io/acme/shrink:1"\n', '');
-  const dir = appDir(config(SHRINK_SERVICE));
-  assert.equal((await loco(['deploy', '--profile', 'dev', '--non-interactive', '--image', 'ghcr.io/acme/shrinkbuilt:1'], { cwd: dir, env })).code, 0);
-  writeFileSync(join(dir, 'loco.toml'), config(SHRINK_WORKER));
-  writeFileSync(join(dir, 'Dockerfile'), 'FROM scratch\n');
-  const refused = await loco(['deploy', '--profile', 'dev', '--non-interactive'], { cwd: dir, env: { ...env, PATH: engine.path, LOCO_REGISTRY: 'registry.example.com/acme' } });
-  assert.equal(refused.code, 1, refused.stderr);
-  assert.match(refused.stderr, /would remove 4 Kubernetes resources and add 1/);
-  assert.match(refused.stderr, /--confirm-prune/);
-  assert.deepEqual(engine.calls().map((c) => c.split(' ')[0]), ['info'], 'no build, no push');
-});
-
 test('a direct deploy to prod (protected by review) exits 1, names the promotion to run and records nothing', async () => {
   const dir = appDir(WEB_CONFIG.replace('web:1.0.0', 'web:9.9.9'));
   const result = await loco(['deploy', '--profile', 'prod'], { cwd: dir, env });
