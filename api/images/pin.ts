@@ -53,19 +53,52 @@ export function checkImagePolicy(input: Omit<PinInput, 'now'>): ImageReference {
   return ref;
 }
 
+/**
+ * Without an allow-list, a registry that could not be reached is remembered for a while: a burst
+ * of deploys naming it (a CI fan-out, a registry that does not resolve) waits for one lookup
+ * instead of each paying its own DNS and connect timeouts. The first lookup of a host is shared
+ * by the requests that arrive while it runs.
+ */
+const UNREACHABLE_FOR_MS = 30_000;
+const unreachable = new Map<string, { until: number; message: string }>();
+const probing = new Map<string, Promise<unknown>>();
+
+function notPinned(image: string, why: string): PinnedImage {
+  return { image, events: [{ type: 'image', message: `not pinned and not scanned: ${why}; the tag is committed as given, so this commit does not record which image runs`, data: { pinned: false, scanned: false } }] };
+}
+
 export async function pinImage(input: PinInput): Promise<PinnedImage> {
   const ref = checkImagePolicy(input);
   const endpoint = endpointFor(ref, input.settings);
   const client = new RegistryClient(endpoint, { ownToken: ownTokenFor(input.settings.tokenIssuer, endpoint) });
   const repository = repositoryPath(ref);
   const wanted = ref.digest ?? ref.tag ?? 'latest';
+  const tolerant = !input.settings.registries;
+  const remembered = () => {
+    const known = unreachable.get(endpoint.host);
+    return known && known.until > input.now.getTime() ? known : undefined;
+  };
+  if (tolerant) {
+    // (no await when nothing runs: the first request must register its lookup before the next one looks)
+    const running = probing.get(endpoint.host);
+    if (running) await running.catch(() => undefined);
+    const known = remembered();
+    if (known) return notPinned(input.image, `${known.message} (remembered from a lookup in the last ${UNREACHABLE_FOR_MS / 1000} s)`);
+  }
   let top: Manifest | null;
+  const lookup = client.manifest(repository, wanted);
+  if (tolerant && !probing.has(endpoint.host)) {
+    probing.set(endpoint.host, lookup);
+    void lookup.catch(() => undefined).finally(() => probing.delete(endpoint.host));
+  }
   try {
-    top = await client.manifest(repository, wanted);
+    top = await lookup;
+    unreachable.delete(endpoint.host);
   } catch (error) {
     // Without an allow-list any registry may be named, reachable or not: deploy the tag as given and say so.
-    if (!input.settings.registries && error instanceof LocoError && error.code === 'unavailable.registry') {
-      return { image: input.image, events: [{ type: 'image', message: `not pinned and not scanned: ${error.message}; the tag is committed as given, so this commit does not record which image runs`, data: { pinned: false, scanned: false } }] };
+    if (tolerant && error instanceof LocoError && error.code === 'unavailable.registry') {
+      unreachable.set(endpoint.host, { until: input.now.getTime() + UNREACHABLE_FOR_MS, message: error.message });
+      return notPinned(input.image, error.message);
     }
     throw error;
   }
