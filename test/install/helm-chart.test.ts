@@ -26,6 +26,7 @@ const production = {
   github: { org: 'acme-gitops', tokenSecret: { name: 'loco-github' }, clientId: 'Iv1.0123456789abcdef' },
   metrics: { tokenSecret: { name: 'loco-metrics' }, serviceMonitor: { enabled: true }, prometheusRule: { enabled: true }, grafanaDashboard: { enabled: true } },
   tracing: { otlpEndpoint: 'http://otel-collector.monitoring:4318' },
+  images: { registries: ['registry.acme.dev', 'http://registry.local:5000'], maxMb: 500, trivyUrl: 'http://trivy.security:4954', registryTokenSecret: 'loco-registry-token' },
   ingress: { enabled: true, className: 'nginx', host: 'loco.acme.dev', tlsSecretName: 'loco-tls' },
   httpRoute: { enabled: true, host: 'loco.acme.dev', parentRefs: [{ name: 'platform', namespace: 'gateway-system' }] },
   networkPolicy: { ingressFromNamespaces: ['ingress-nginx', 'gateway-system'] },
@@ -100,6 +101,15 @@ describe('Helm chart charts/loco', { skip: existsSync(LAYER) ? false : `${LAYER}
     assert.deepEqual(env.LOCO_METRICS_TOKEN.valueFrom.secretKeyRef, { name: 'loco-metrics', key: 'token' });
     assert.equal(env.LOCO_KUBECONFIG.value, 'in-cluster');
     assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT.value, 'http://otel-collector.monitoring:4318');
+    assert.equal(env.LOCO_IMAGE_REGISTRIES.value, 'registry.acme.dev,http://registry.local:5000');
+    assert.equal(env.LOCO_IMAGE_MAX_MB.value, '500');
+    assert.equal(env.LOCO_TRIVY_URL.value, 'http://trivy.security:4954');
+    // the registry-token signing key arrives as files from a Secret the operator made, never as a value
+    assert.equal(env.LOCO_REGISTRY_TOKEN_KEY.value, '/etc/loco/registry-token/tls.key');
+    assert.equal(env.LOCO_REGISTRY_TOKEN_CERT.value, '/etc/loco/registry-token/tls.crt');
+    const pod = find('Deployment')[0].spec.template.spec;
+    assert.deepEqual(api.volumeMounts.find((m: any) => m.name === 'registry-token'), { name: 'registry-token', mountPath: '/etc/loco/registry-token', readOnly: true });
+    assert.deepEqual(pod.volumes.find((v: any) => v.name === 'registry-token').secret, { secretName: 'loco-registry-token', defaultMode: 0o400 });
     const [cluster] = find('Cluster');
     assert.equal(cluster.apiVersion, 'postgresql.cnpg.io/v1');
     assert.equal(cluster.metadata.name, 'loco-db');
