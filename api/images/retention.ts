@@ -5,7 +5,7 @@
 
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { LocoError } from '../../generator/errors.ts';
-import { parseImageReference } from '../../generator/image-reference.ts';
+import { parseImageReference, type ImageReference } from '../../generator/image-reference.ts';
 import { endpointFor, registryHost, repositoryPath, type ImageSettings, type WorkspaceImagePolicy } from './policy.ts';
 import { RegistryClient } from './registry-client.ts';
 import { ownTokenFor } from './registry-token.ts';
@@ -34,16 +34,28 @@ export function referencedImages(rows: ReleaseRow[], keep: number): Map<string, 
     perScope.set(key, list);
   }
   const referenced = new Map<string, Set<string>>();
-  for (const images of perScope.values()) {
-    for (const text of images) {
-      const ref = parseImageReference(text);
-      if (typeof ref === 'string' || !ref.digest) continue;
-      const repository = `${registryHost(ref)}/${ref.path}`;
-      if (!referenced.has(repository)) referenced.set(repository, new Set());
-      referenced.get(repository)!.add(ref.digest);
-    }
-  }
+  for (const images of perScope.values()) for (const text of images) addPinned(referenced, text);
   return referenced;
+}
+
+/** The repository (host/path) an image names, and its digest when it is pinned; null when it does not parse. */
+function repositoryOf(text: string): { repository: string; digest: string | null } | null {
+  const ref = parseImageReference(text);
+  return typeof ref === 'string' ? null : { repository: `${registryHost(ref)}/${ref.path}`, digest: ref.digest };
+}
+
+/** Adds a pinned image's digest to its repository's set (a tag without a digest references nothing a prune can match). */
+function addPinned(referenced: Map<string, Set<string>>, text: string): void {
+  const image = repositoryOf(text);
+  if (!image?.digest) return;
+  if (!referenced.has(image.repository)) referenced.set(image.repository, new Set());
+  referenced.get(image.repository)!.add(image.digest);
+}
+
+/** A client for the registry of `ref`, signing its own tokens when Loco is that registry's token realm. */
+function clientFor(ref: ImageReference, settings: ImageSettings): RegistryClient {
+  const endpoint = endpointFor(ref, settings);
+  return new RegistryClient(endpoint, { ownToken: ownTokenFor(settings.tokenIssuer, endpoint) });
 }
 
 export async function pruneImages(em: EntityManager, input: { workspaceId: string; org: string; workspace: string; keep: number; dryRun: boolean; settings: ImageSettings; policy: WorkspaceImagePolicy }): Promise<PruneResult> {
@@ -63,21 +75,13 @@ export async function pruneImages(em: EntityManager, input: { workspaceId: strin
     `select image from deployments where workspace_id = ? and commit is null and finished_at is null`,
     [input.workspaceId],
   );
-  for (const row of inFlight) {
-    const ref = parseImageReference(row.image);
-    if (typeof ref === 'string' || !ref.digest) continue;
-    const repository = `${registryHost(ref)}/${ref.path}`;
-    if (!referenced.has(repository)) referenced.set(repository, new Set());
-    referenced.get(repository)!.add(ref.digest);
-  }
+  for (const row of inFlight) addPinned(referenced, row.image);
   const underPrefix = (repository: string) => prefixes.some((p) => repository.startsWith(p.endsWith('/') ? p : `${p}/`));
   // every repository the workspace ever deployed from, under its prefix …
   const repositories = new Set<string>();
   for (const row of [...rows, ...inFlight]) {
-    const ref = parseImageReference(row.image);
-    if (typeof ref === 'string') continue;
-    const repository = `${registryHost(ref)}/${ref.path}`;
-    if (underPrefix(repository)) repositories.add(repository);
+    const image = repositoryOf(row.image);
+    if (image && underPrefix(image.repository)) repositories.add(image.repository);
   }
   // … and those the registry lists under the prefix: images built and pushed whose deploy never
   // committed (refused by the vulnerability gate, say) would otherwise stay forever.
@@ -86,15 +90,14 @@ export async function pruneImages(em: EntityManager, input: { workspaceId: strin
     if (typeof ref === 'string') continue;
     const host = registryHost(ref);
     const pathPrefix = repositoryPath(ref).replace(/x$/, '');
-    const listed = await new RegistryClient(endpointFor(ref, input.settings)).repositories(pathPrefix);
+    const listed = await clientFor(ref, input.settings).repositories(pathPrefix);
     for (const name of listed ?? []) repositories.add(`${host}/${name}`);
   }
   const result: PruneResult = { dryRun: input.dryRun, keep: input.keep, kept: [], deleted: [] };
   for (const repository of [...repositories].sort()) {
     const ref = parseImageReference(`${repository}:x`);
     if (typeof ref === 'string') continue;
-    const endpoint = endpointFor(ref, input.settings);
-    const client = new RegistryClient(endpoint, { ownToken: ownTokenFor(input.settings.tokenIssuer, endpoint) });
+    const client = clientFor(ref, input.settings);
     const path = repositoryPath(ref);
     const byDigest = new Map<string, string[]>();
     for (const tag of await client.tags(path)) {
