@@ -13,7 +13,7 @@ import { otherAppsAt } from './other-apps.ts';
 import { recordedConfigVersion } from './release-version.ts';
 import { orphanedBaseScope } from './legacy-base.ts';
 import { rollbackFiles, rollbackScope } from './rollback-files.ts';
-import { currentScopeFiles, headOrCreate, inScope, refuseWidePrune } from './prepare.ts';
+import { currentScopeFiles, headOrCreate, refuseWideDeployPrune } from './prepare.ts';
 import { applySecretsChange, sealedValuesAt, type SecretsChange } from './sealed-secrets.ts';
 
 export interface CommitContext {
@@ -154,11 +154,7 @@ export async function changeFor(ctx: CommitContext, d: Deployment, head: string,
       const appFiles = await ctx.store.readFiles(ctx.slug, head, `apps/${d.app}/`);
       // The prune guard of a deploy, against the files at the head it commits on (the request
       // answered 202 before anything rendered); a lost race re-renders and asks again.
-      if (d.changeType === 'deploy') {
-        const profileScope = appScope(d.app, d.profile);
-        const before = new Map([...appFiles].filter(([path]) => inScope(path, profileScope)));
-        refuseWidePrune(before, files, d.confirmPrune, `deploying ${d.app}@${d.profile}`);
-      }
+      if (d.changeType === 'deploy') refuseWideDeployPrune(appFiles, files, d);
       const orphaned = orphanedBaseScope(appFiles, d.app, d.profile);
       const scope = [...appScope(d.app, d.profile), ...(editsOverrides(d) ? [overridesPath(d.app)] : []), ...orphaned];
       return { ...base, scope, files };

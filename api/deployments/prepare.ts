@@ -30,11 +30,15 @@ export async function headOrCreate(store: GitopsStore, slug: string): Promise<st
   return (await store.head(slug)) ?? (await store.ensureRepository(slug)).head;
 }
 
+/** Of the app folder's files, those in the app/profile scope. */
+export function scopeFilesOf(appFiles: Map<string, string>, app: string, profile: string): Map<string, string> {
+  const scope = appScope(app, profile);
+  return new Map([...appFiles].filter(([path]) => inScope(path, scope)));
+}
+
 /** The files of the app/profile scope as the repository holds them at `head`. */
 export async function currentScopeFiles(store: GitopsStore, slug: string, head: string, app: string, profile: string): Promise<Map<string, string>> {
-  const scope = appScope(app, profile);
-  const files = await store.readFiles(slug, head, `apps/${app}/`);
-  return new Map([...files].filter(([path]) => inScope(path, scope)));
+  return scopeFilesOf(await store.readFiles(slug, head, `apps/${app}/`), app, profile);
 }
 
 const PRUNE_HINT = 'check the config; if this is intended, repeat with --confirm-prune (confirmPrune: true)';
@@ -85,6 +89,11 @@ export function checkDeployRequest(request: Pick<DeployRequest, 'app' | 'profile
   return { config, claims: routeClaims(spec), configDigest: configDigest(request.config), warnings: config.warnings ?? [] };
 }
 
+/** The prune guard of a deploy: `appFiles` is the app folder as it stands, `after` what the deploy renders for its profile. */
+export function refuseWideDeployPrune(appFiles: Map<string, string>, after: Map<string, string>, deploy: { app: string; profile: string; confirmPrune?: boolean | undefined }): void {
+  refuseWidePrune(scopeFilesOf(appFiles, deploy.app, deploy.profile), after, deploy.confirmPrune, `deploying ${deploy.app}@${deploy.profile}`);
+}
+
 /**
  * A dry run (`loco deploy` asks one before a long image build) renders now and applies the prune
  * guard against what the repository holds now, so a refusal costs seconds, not the build.
@@ -102,7 +111,5 @@ export async function renderAndGuard(store: GitopsStore, slug: string, request: 
     ...(platform ? { platform } : {}),
     ...(overrides !== undefined ? { overrides } : {}), ...(request.envFile !== undefined ? { envFile: request.envFile } : {}),
   });
-  const scope = appScope(request.app, request.profile);
-  const before = new Map([...appFiles].filter(([path]) => inScope(path, scope)));
-  refuseWidePrune(before, after, request.confirmPrune, `deploying ${request.app}@${request.profile}`);
+  refuseWideDeployPrune(appFiles, after, request);
 }
