@@ -6,14 +6,14 @@
 
 import { LocoError } from '../../generator/errors.ts';
 import { appScope, parseConfig, platformEndpoints, renderApp, type PlatformEndpoints, type PlatformFacts, type RouteTls } from '../../generator/index.ts';
-import type { Author, ChangeRequest, ChangeResult, GitopsStore } from '../gitops/index.ts';
+import type { Author, ChangeRequest, GitopsStore } from '../gitops/index.ts';
 import type { Deployment } from '../db/entities.ts';
 import { applyOverrideChange, overridesPath, type OverrideChange } from './overrides.ts';
 import { otherAppsAt } from './other-apps.ts';
 import { recordedConfigVersion } from './release-version.ts';
 import { orphanedBaseScope } from './legacy-base.ts';
 import { rollbackFiles, rollbackScope } from './rollback-files.ts';
-import { currentScopeFiles, headOrCreate, refuseWideDeployPrune } from './prepare.ts';
+import { currentScopeFiles, refuseWideDeployPrune } from './prepare.ts';
 import { applySecretsChange, sealedValuesAt, type SecretsChange } from './sealed-secrets.ts';
 
 export interface CommitContext {
@@ -158,25 +158,6 @@ export async function changeFor(ctx: CommitContext, d: Deployment, head: string,
       const orphaned = orphanedBaseScope(appFiles, d.app, d.profile);
       const scope = [...appScope(d.app, d.profile), ...(editsOverrides(d) ? [overridesPath(d.app)] : []), ...orphaned];
       return { ...base, scope, files };
-    }
-  }
-}
-
-async function commitOnce(ctx: CommitContext, d: Deployment, head: string, rendered: (files: number) => void): Promise<ChangeResult> {
-  return ctx.store.applyChange(await changeFor(ctx, d, head, rendered));
-}
-
-/** Commits the deployment's change; retries when another change moved the head under it. */
-export async function commitChange(ctx: CommitContext, d: Deployment): Promise<{ result: ChangeResult; renderedFiles?: number }> {
-  let renderedFiles: number | undefined;
-  for (let attempt = 0; ; attempt++) {
-    const head = await headOrCreate(ctx.store, ctx.slug);
-    try {
-      const result = await commitOnce(ctx, d, head, (n) => (renderedFiles = n));
-      return renderedFiles === undefined ? { result } : { result, renderedFiles };
-    } catch (error) {
-      if (attempt < 5 && error instanceof LocoError && error.code === 'conflict.commit') continue;
-      throw error;
     }
   }
 }

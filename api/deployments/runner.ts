@@ -330,7 +330,7 @@ export class DeploymentRunner {
     }
     for (const segment of segmentsByApp(kept)) {
       let todo = segment;
-      // a change that lost its base to a writer outside this batch is rendered again on the new head, as commitChange does
+      // a change that lost its base to a writer outside this batch is rendered again on the new head (up to 5 rounds)
       for (let round = 0; todo.length > 0; round++) {
         const head = await headOrCreate(store, workspace.slug);
         const planned: { d: Deployment; request: ChangeRequest; rendered?: number }[] = [];
