@@ -58,7 +58,9 @@ export const gitFs = {
     unlink: fs.promises.unlink,
     stat: syncBacked((p: string, o?: fs.StatSyncOptions) => fs.statSync(p, o)),
     lstat: syncBacked((p: string, o?: fs.StatSyncOptions) => fs.lstatSync(p, o)),
-    readdir: syncBacked((p: string, o?: { withFileTypes?: false }) => fs.readdirSync(p, o)),
+    // git repack writes its pack and index as .tmp-<pid>-pack-*.idx before renaming them; listed,
+    // isomorphic-git would take the half-written index for a pack and fail on a file that moved.
+    readdir: syncBacked((p: string, o?: { withFileTypes?: false }) => fs.readdirSync(p, o).filter((name) => !String(name).startsWith('.tmp-'))),
     readlink: fs.promises.readlink,
     symlink: fs.promises.symlink,
     chmod: fs.promises.chmod,

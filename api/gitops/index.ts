@@ -34,7 +34,17 @@ export function createGitopsStore(options: GitopsStoreOptions): GitopsStore {
   const locksDir = path.join(reposDir, '.locks');
   // The very lock file the store takes for every write (store.ts `locked`): packing must exclude writers.
   const locked = <T>(slug: string, fn: () => Promise<T>) => withRepoLock(path.join(locksDir, `${slug}.lock`), fn);
-  const packer = github || options.packing === false ? undefined : createPacker(locked, options.packing);
+  // isomorphic-git's cache holds the pack indexes it read: when packs are gathered or retired
+  // ones deleted, the repository's cache is dropped so no read goes to a pack that is gone.
+  let packsChanged: (slug: string) => void = () => {};
+  const packing = options.packing === false ? false : {
+    ...options.packing,
+    onPacked: (slug: string, packed: { looseObjects: number; gatheredPacks?: number; retiredDeleted?: number }) => {
+      if (packed.gatheredPacks || packed.retiredDeleted) packsChanged(slug);
+      if (options.packing) options.packing.onPacked?.(slug, packed);
+    },
+  };
+  const packer = github || packing === false ? undefined : createPacker(locked, packing);
   // GitHub mirrors are not packed here: they are fetched in packs and can be re-cloned.
   const host = github
     ? createGitHubHost({ ...github, mirrorsDir: reposDir })
@@ -44,5 +54,6 @@ export function createGitopsStore(options: GitopsStoreOptions): GitopsStore {
     locksDir,
     committer: options.committer ?? { name: 'Loco', email: 'loco@localhost' },
     codeOwners: options.codeOwners ?? ((slug) => (github ? `@${github.org}/${slug}-owners` : `@${slug}-owners`)),
+    onPacksChanged: (forget) => (packsChanged = forget),
   });
 }

@@ -34,7 +34,7 @@ export interface PackingOptions {
   /** Where to say that packing is skipped or failed (default: nowhere). */
   log?: (message: string) => void;
   /** Called, still under the repository lock, after a run that packed: for tests and metrics. */
-  onPacked?: (slug: string, packed: { looseObjects: number; gatheredPacks?: number }) => void;
+  onPacked?: (slug: string, packed: { looseObjects: number; gatheredPacks?: number; retiredDeleted?: number }) => void;
 }
 
 export interface Packer {
@@ -77,14 +77,16 @@ function readRetired(gitdir: string): { at: number; packs: string[] } | null {
 }
 
 /** Deletes the packs retired at least `afterMs` ago (index first, so no reader finds a pack without it). */
-function deleteRetired(gitdir: string, afterMs: number, now: number): void {
+/** Returns how many retired packs it deleted. */
+function deleteRetired(gitdir: string, afterMs: number, now: number): number {
   const retired = readRetired(gitdir);
-  if (!retired || now - retired.at < afterMs) return;
+  if (!retired || now - retired.at < afterMs) return 0;
   for (const name of retired.packs) {
     rmSync(path.join(gitdir, 'objects', 'pack', `${name}.idx`), { force: true });
     rmSync(path.join(gitdir, 'objects', 'pack', `${name}.pack`), { force: true });
   }
   rmSync(retiredFile(gitdir), { force: true });
+  return retired.packs.length;
 }
 
 /** One pack of everything reachable, beside the packs there are; the loose copies of packed objects go. */
@@ -119,8 +121,9 @@ export function createPacker(locked: RepoLocked, options: PackingOptions = {}): 
 
   async function packIfDue(slug: string, gitdir: string): Promise<void> {
     // Counted under the lock: another process may have packed since this one decided to look.
-    deleteRetired(gitdir, retireAfterMs, Date.now());
+    const retiredDeleted = deleteRetired(gitdir, retireAfterMs, Date.now());
     const looseObjects = countLooseObjects(gitdir);
+    if (retiredDeleted > 0) options.onPacked?.(slug, { looseObjects, retiredDeleted });
     const packs = listPacks(gitdir);
     if (packs.length >= maxPacks && !readRetired(gitdir)) {
       await gatherPacks(git, gitdir);
@@ -145,7 +148,9 @@ export function createPacker(locked: RepoLocked, options: PackingOptions = {}): 
       running.add(slug);
       // Not awaited: the commit that got here returns at once, and this queues for the lock
       // behind it, so no writer of this repository runs while git repacks.
-      locked(slug, () => packIfDue(slug, gitdir))
+      // `running` is cleared before the lock is let go, so the writer waiting behind this run
+      // starts the next one when it commits.
+      locked(slug, () => packIfDue(slug, gitdir).finally(() => running.delete(slug)))
         .catch((error: NodeJS.ErrnoException) => {
           if (error.code === 'ENOENT' && error.syscall?.startsWith('spawn')) {
             noGit = true;

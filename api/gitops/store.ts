@@ -31,6 +31,8 @@ export interface StoreContext {
   locksDir: string;
   committer: Author;
   codeOwners: (slug: string) => string;
+  /** Registers what to call when a repository's packs changed under the store (the packer gathered or deleted some). */
+  onPacksChanged?: (forget: (slug: string) => void) => void;
 }
 
 export function checkSlug(slug: string): void {
@@ -66,6 +68,7 @@ export function createStore(ctx: StoreContext): GitopsStore {
     if (!s) caches.set(slug, (s = { gitdir: host.gitdir(slug), cache: {} }));
     return s;
   };
+  ctx.onPacksChanged?.((slug) => caches.delete(slug));
   const locked = <T>(slug: string, fn: () => Promise<T>): Promise<T> => withRepoLock(path.join(ctx.locksDir, `${slug}.lock`), fn);
 
   async function writeCommit(ts: TreeStore, tree: string, parents: string[], message: string, author: Author): Promise<string> {

@@ -132,10 +132,12 @@ test('the packs of group commits are gathered into one; the packs it replaced go
   const dataDir = tempDir(t, 'packing');
   const runs: { looseObjects: number; gatheredPacks?: number }[] = [];
   let atGathering: string[] = [];
+  let retiredGone: () => void = () => {};
   const packFiles = () => readdirSync(path.join(store.gitdir(SLUG), 'objects', 'pack')).filter((f) => f.endsWith('.pack')).sort();
   const store = createGitopsStore({ dataDir, packing: {
     checkEveryCommits: 1, minLooseObjects: 1_000_000, maxPacks: 3, retireAfterMs: 0,
     onPacked: (_slug, packed) => {
+      if (packed.retiredDeleted) return retiredGone();
       runs.push(packed);
       atGathering = packFiles();
     },
@@ -155,7 +157,10 @@ test('the packs of group commits are gathered into one; the packs it replaced go
   assert.equal(runs.filter((r) => r.gatheredPacks).length, 1, JSON.stringify(runs));
   assert.equal(atGathering.length, 4, 'the gathered pack beside the three it replaced');
   for (const f of before) assert.ok(atGathering.includes(f), `${f} is kept until a later run`);
-  await batch(4); // the run after batch 3 deleted the retired packs before this one got the lock
+  // the packer's next run (queued behind batch 4's commit) deletes the retired packs
+  const deleted = new Promise<void>((resolve) => (retiredGone = resolve));
+  await batch(4);
+  await deleted;
   const after = packFiles();
   assert.ok(before.every((f) => !after.includes(f)), `retired packs are gone: ${after.join(', ')}`);
   assert.ok(after.length <= 3, after.join(', '));
