@@ -20,35 +20,43 @@ interface Target {
   commit: string;
 }
 
+interface NoteFacts {
+  slug: string;
+  promotion: string | null;
+  approvals: unknown;
+}
+
 /** The note for a deployment's outcome: with the promotion's approvers when one made it. */
-async function noteFor(em: EntityManager, d: Target, final: FinalOutcome): Promise<{ slug: string; note: OutcomeNote }> {
-  const rows = await em.execute<{ slug: string; promotion: string | null; approvals: unknown }[]>(
-    `select w.slug, p.id as promotion, p.approvals from workspaces w left join promotions p on p.deployment_id = ? where w.id = ? limit 1`,
-    [d.id, d.workspaceId],
-  );
-  const row = rows[0];
+function noteOf(d: Target, final: FinalOutcome, row: NoteFacts | undefined): OutcomeNote {
   const approvals = (typeof row?.approvals === 'string' ? JSON.parse(row.approvals) : row?.approvals ?? []) as { user: string }[];
   return {
-    slug: row?.slug ?? '',
-    note: {
-      deploymentId: d.id,
-      outcome: final.status,
-      finishedAt: final.finishedAt.toISOString(),
-      ...(final.reason ? { reason: final.reason } : {}),
-      ...(final.message ? { message: final.message } : {}),
-      ...(row?.promotion ? { promotion: row.promotion } : {}),
-      ...(approvals.length ? { approvedBy: approvals.map((a) => a.user) } : {}),
-    },
+    deploymentId: d.id,
+    outcome: final.status,
+    finishedAt: final.finishedAt.toISOString(),
+    ...(final.reason ? { reason: final.reason } : {}),
+    ...(final.message ? { message: final.message } : {}),
+    ...(row?.promotion ? { promotion: row.promotion } : {}),
+    ...(approvals.length ? { approvedBy: approvals.map((a) => a.user) } : {}),
   };
+}
+
+/** The workspace slug and the promotion (with its approvals) of each deployment, in one query. */
+async function noteFacts(em: EntityManager, targets: Target[]): Promise<Map<string, NoteFacts>> {
+  const rows = await em.execute<(NoteFacts & { id: string })[]>(
+    `with input as (select * from jsonb_to_recordset(?::jsonb) as x(id text, workspace_id text))
+     select i.id, w.slug, p.id as promotion, p.approvals from input i join workspaces w on w.id = i.workspace_id left join promotions p on p.deployment_id = i.id`,
+    [JSON.stringify(targets.map((t) => ({ id: t.id, workspace_id: t.workspaceId })))],
+  );
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
 export async function recordOutcomeInGit(deps: { em: EntityManager; store: GitopsStore; log: FastifyBaseLogger }, d: Target, final: FinalOutcome): Promise<void> {
   let workspace: string | undefined;
   try {
-    const { slug, note } = await noteFor(deps.em, d, final);
-    if (!slug) return; // the workspace is gone
-    workspace = slug.replace('--', '/');
-    await deps.store.recordOutcome(slug, d.commit, note);
+    const facts = (await noteFacts(deps.em, [d])).get(d.id);
+    if (!facts) return; // the workspace is gone
+    workspace = facts.slug.replace('--', '/');
+    await deps.store.recordOutcome(facts.slug, d.commit, noteOf(d, final, facts));
   } catch (error) {
     deps.log.warn({ err: error, deploymentId: d.id, ...(workspace ? { workspace } : {}), commit: d.commit }, 'could not record the outcome in git (refs/notes/loco); the database still has it');
   }
@@ -58,9 +66,8 @@ export async function recordOutcomeInGit(deps: { em: EntityManager; store: Gitop
 export async function recordOutcomesInGit(deps: { em: EntityManager; store: GitopsStore; log: FastifyBaseLogger }, slug: string, targets: (Target & { final: FinalOutcome })[]): Promise<void> {
   if (targets.length === 0) return;
   try {
-    const notes = [];
-    for (const t of targets) notes.push({ commit: t.commit, note: (await noteFor(deps.em, t, t.final)).note });
-    await deps.store.recordOutcomes(slug, notes);
+    const facts = await noteFacts(deps.em, targets);
+    await deps.store.recordOutcomes(slug, targets.map((t) => ({ commit: t.commit, note: noteOf(t, t.final, facts.get(t.id)) })));
   } catch (error) {
     deps.log.warn({ err: error, deploymentIds: targets.map((t) => t.id), workspace: slug.replace('--', '/') }, 'could not record the outcomes in git (refs/notes/loco); the database still has them');
   }

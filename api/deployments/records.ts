@@ -155,6 +155,32 @@ export async function changeStatus(em: EntityManager, bus: EventBus, deploymentI
   return true;
 }
 
+/** Events of many deployments in one statement; `k` numbers each deployment's events from 1, in order. */
+async function insertEvents(em: EntityManager, events: { deployment_id: string; k: number; type: string; message: string; data: unknown }[]): Promise<void> {
+  if (events.length === 0) return;
+  // each deployment's counter moves by its number of events; the events take the numbers in between
+  await em.execute(
+    `with input as (select * from jsonb_to_recordset(?::jsonb) as x(deployment_id text, k int, type text, message text, data jsonb)),
+          counts as (select deployment_id, count(*)::int as n from input group by deployment_id),
+          bumped as (update deployments d set last_event_seq = d.last_event_seq + c.n, updated_at = now() from counts c where d.id = c.deployment_id returning d.id, d.last_event_seq, c.n)
+     insert into events (deployment_id, seq, time, type, message, data)
+     select i.deployment_id, b.last_event_seq - b.n + i.k, clock_timestamp(), i.type, i.message, i.data from input i join bumped b on b.id = i.deployment_id order by i.deployment_id, i.k`,
+    [JSON.stringify(events)],
+  );
+}
+
+/** appendEvent for many deployments' events at once (a group commit's preflight findings): one statement, then the followers are woken. */
+export async function appendEvents(em: EntityManager, bus: EventBus, items: { deploymentId: string; event: NewEvent }[]): Promise<void> {
+  const k = new Map<string, number>();
+  const rows = items.map(({ deploymentId, event }) => {
+    const n = (k.get(deploymentId) ?? 0) + 1;
+    k.set(deploymentId, n);
+    return { deployment_id: deploymentId, k: n, type: event.type, message: event.message, data: event.data ?? null };
+  });
+  await insertEvents(em, rows);
+  for (const id of k.keys()) bus.notify(id);
+}
+
 /** One deployment's part of a batch: events appended first (`rendered`), then its status change and event. */
 export interface BatchStatusChange {
   deploymentId: string;
@@ -191,17 +217,7 @@ export async function changeStatuses(em: EntityManager, bus: EventBus, items: Ba
     const events = items.flatMap((i) => [...(i.before ?? []), ...(ids.has(i.deploymentId) ? [i.event] : [])].map((e, k) => ({
       deployment_id: i.deploymentId, k: k + 1, type: e.type, message: e.message, data: e.data ?? null,
     })));
-    if (events.length > 0) {
-      // each deployment's counter moves by its number of events; the events take the numbers in between
-      await tx.execute(
-        `with input as (select * from jsonb_to_recordset(?::jsonb) as x(deployment_id text, k int, type text, message text, data jsonb)),
-              counts as (select deployment_id, count(*)::int as n from input group by deployment_id),
-              bumped as (update deployments d set last_event_seq = d.last_event_seq + c.n, updated_at = now() from counts c where d.id = c.deployment_id returning d.id, d.last_event_seq, c.n)
-         insert into events (deployment_id, seq, time, type, message, data)
-         select i.deployment_id, b.last_event_seq - b.n + i.k, clock_timestamp(), i.type, i.message, i.data from input i join bumped b on b.id = i.deployment_id order by i.deployment_id, i.k`,
-        [JSON.stringify(events)],
-      );
-    }
+    await insertEvents(tx, events);
     return changed;
   });
   const changedIds = new Set<string>();

@@ -18,7 +18,7 @@ import { verifiedDomains } from '../routing/custom-domains.ts';
 import { headOrCreate } from './prepare.ts';
 import { newerInBatch, segmentsByApp } from './batch-plan.ts';
 import { finalOutcomeOf, recordOutcomeInGit, recordOutcomesInGit } from './outcome-in-git.ts';
-import { appendEvent, changeStatus, changeStatuses, NO_ARGOCD, type BatchStatusChange, type NewEvent, type StatusChange } from './records.ts';
+import { appendEvent, appendEvents, changeStatus, changeStatuses, NO_ARGOCD, type BatchStatusChange, type NewEvent, type StatusChange } from './records.ts';
 import { findCommitOf, reconcileWorkspace } from './reconcile.ts';
 import type { PlatformFacts } from '../../generator/index.ts';
 import { releaseAt, type TrackFn } from './tracking.ts';
@@ -57,7 +57,8 @@ const PREFLIGHT_CHANGES = new Set(['deploy', 'rollback', 'scale', 'promote']);
 
 interface Waiter {
   id: string;
-  carriedBefore: boolean;
+  /** Whether some process held its lease before; undefined: not claimed yet, the group commit claims it (#claimAll). */
+  carriedBefore: boolean | undefined;
   done: (d: Deployment | null) => void;
   failed: (error: unknown) => void;
 }
@@ -117,10 +118,15 @@ export class DeploymentRunner {
     }
   }
 
-  /** Carry a deployment forward now (after it was created, or committed by a promotion merge). */
-  kick(deploymentId: string): void {
+  /**
+   * Carry a deployment forward now (after it was created, or committed by a promotion merge).
+   * `pending`: it was just created pending in this workspace, so it joins the workspace's next
+   * group commit straight away, which claims and loads all its deployments in one statement each
+   * (instead of two round trips per deployment before it even waits for the commit).
+   */
+  kick(deploymentId: string, pending?: { workspaceId: string }): void {
     if (this.#stopped || this.#carried.has(deploymentId)) return;
-    const work = this.#carry(deploymentId).catch((error) => this.#deps.log.error({ err: error, deploymentId }, 'deployment runner failed'));
+    const work = (pending ? this.#carryNew(deploymentId, pending.workspaceId) : this.#carry(deploymentId)).catch((error) => this.#deps.log.error({ err: error, deploymentId }, 'deployment runner failed'));
     this.#work.add(work);
     void work.finally(() => this.#work.delete(work));
   }
@@ -174,6 +180,20 @@ export class DeploymentRunner {
     return { claimed: rows.length > 0, carriedBefore: rows.length > 0 && rows[0].previous !== null };
   }
 
+  /** #claim for many deployments in one statement: the ids claimed, each with whether some process held it before. */
+  async #claimAll(ids: string[]): Promise<Map<string, boolean>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.#deps.orm.em.fork().execute<{ id: string; previous: string | null }[]>(
+      `with prev as (select id, lease_owner from deployments where id in (${ids.map(() => '?').join(',')}) order by id for update)
+       update deployments d set lease_owner = ?, lease_expires_at = now() + (? * interval '1 second')
+         from prev
+        where d.id = prev.id and d.finished_at is null and (d.lease_owner is null or d.lease_expires_at is null or d.lease_expires_at < now() or d.lease_owner = ?)
+        returning d.id, prev.lease_owner as previous`,
+      [...ids, this.#deps.instanceId, this.#deps.leaseSeconds, this.#deps.instanceId],
+    );
+    return new Map(rows.map((r) => [r.id, r.previous !== null]));
+  }
+
   /**
    * Start-up (before any tracking): reconciles main's Loco commits with the unfinished
    * deployments of every workspace (reconcile.ts), so a process killed between its commit and
@@ -204,7 +224,7 @@ export class DeploymentRunner {
       if (!d || d.finishedAt) return;
       // a process told to stop after the commit leaves tracking to the next process
       if (this.#deps.holdAfterCommit && d.status !== 'pending') return;
-      const traced = tracingOn() ? await this.#traceOf(d) : undefined;
+      const traced = tracingOn() ? await this.#traceOf(d.id) : undefined;
       const inSpan = <T>(name: string, work: () => Promise<T>) => (traced ? inDeploymentSpan(name, traced.info, traced.parent, work) : work());
       if (d.status === 'pending') {
         const workspaceId = d.workspaceId;
@@ -219,14 +239,29 @@ export class DeploymentRunner {
     }
   }
 
+  /** #carry for a deployment just created pending: claimed and loaded by its group commit. */
+  async #carryNew(id: string, workspaceId: string): Promise<void> {
+    const controller = new AbortController();
+    this.#carried.set(id, controller);
+    try {
+      const traced = tracingOn() ? await this.#traceOf(id) : undefined;
+      const inSpan = <T>(name: string, work: () => Promise<T>) => (traced ? inDeploymentSpan(name, traced.info, traced.parent, work) : work());
+      const d = await inSpan('loco.commit', () => this.#commitGrouped(workspaceId, id, undefined));
+      if (!d || d.finishedAt || this.#deps.holdAfterCommit || controller.signal.aborted) return;
+      await inSpan('loco.outcome', () => this.#track(d, controller.signal));
+    } finally {
+      this.#carried.delete(id);
+    }
+  }
+
   /** What the spans of a deployment carry: its names and the request span it continues. */
-  async #traceOf(d: Deployment): Promise<{ info: DeploymentSpanInfo; parent?: TraceRef }> {
-    const rows = await this.#deps.orm.em.fork().execute<{ slug: string; trace: TraceRef | null }[]>(
-      `select w.slug, e.data->'trace' as trace from workspaces w left join events e on e.deployment_id = ? and e.seq = 1 where w.id = ?`,
-      [d.id, d.workspaceId],
+  async #traceOf(id: string): Promise<{ info: DeploymentSpanInfo; parent?: TraceRef }> {
+    const rows = await this.#deps.orm.em.fork().execute<{ slug: string; app: string; profile: string; trace: TraceRef | null }[]>(
+      `select w.slug, d.app, d.profile, e.data->'trace' as trace from deployments d join workspaces w on w.id = d.workspace_id left join events e on e.deployment_id = d.id and e.seq = 1 where d.id = ?`,
+      [id],
     );
     const row = rows[0];
-    const info = { id: d.id, workspace: (row?.slug ?? '').replace('--', '/'), app: d.app, profile: d.profile };
+    const info = { id, workspace: (row?.slug ?? '').replace('--', '/'), app: row?.app ?? '', profile: row?.profile ?? '' };
     return row?.trace ? { info, parent: row.trace } : { info };
   }
 
@@ -251,7 +286,7 @@ export class DeploymentRunner {
    * deployment of the workspace that is waiting when the repository's turn comes is committed
    * in one go (#commitBatch). Resolves with the deployment as it stands afterwards (null: it failed).
    */
-  #commitGrouped(workspaceId: string, id: string, carriedBefore: boolean): Promise<Deployment | null> {
+  #commitGrouped(workspaceId: string, id: string, carriedBefore: boolean | undefined): Promise<Deployment | null> {
     return new Promise((done, failed) => {
       const waiter = { id, carriedBefore, done, failed };
       const queued = this.#waiting.get(workspaceId);
@@ -284,25 +319,30 @@ export class DeploymentRunner {
     const { store } = this.#deps;
     const em = this.#deps.orm.em.fork();
     const out = new Map<string, Deployment | null>();
-    const loaded = await em.find(Deployment, { id: { $in: waiters.map((w) => w.id) } });
+    // deployments kicked at creation are claimed here, for the whole batch at once; one this
+    // process could not claim (another holds its lease) is not ours to commit
+    const claims = await this.#claimAll(waiters.filter((w) => w.carriedBefore === undefined).map((w) => w.id));
+    const ours = waiters.filter((w) => w.carriedBefore !== undefined || claims.has(w.id));
+    if (ours.length === 0) return out;
+    const loaded = await em.find(Deployment, { id: { $in: ours.map((w) => w.id) } });
     for (const d of loaded) out.set(d.id, d);
     const pending = loaded.filter((d) => !d.finishedAt && d.status === 'pending')
       .sort((x, y) => x.createdAt.getTime() - y.createdAt.getTime() || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
     if (pending.length === 0) return out;
-    const carriedBefore = new Set(waiters.filter((w) => w.carriedBefore).map((w) => w.id));
+    const carriedBefore = new Set(ours.filter((w) => w.carriedBefore ?? claims.get(w.id)).map((w) => w.id));
     const workspace = await em.findOneOrFail(Workspace, { id: pending[0].workspaceId });
     const users = new Map((await em.find(User, { id: { $in: [...new Set(pending.map((d) => d.actorUserId))] } })).map((u) => [u.id, u]));
     // rendered with the custom domains verified now: a route on one gets its Certificate
     const tls = { customDomains: await verifiedDomains(em, workspace.id), issuer: this.#deps.certificateIssuer };
     const endpoints = this.#deps.endpoints ? { endpoints: this.#deps.endpoints } : {};
     const platform = this.#deps.platform ? { platform: this.#deps.platform } : {};
-    const ctxOf = (d: Deployment): CommitContext => {
+    const ctxOf = (d: Deployment, newerOf?: () => Promise<Map<string, string>>): CommitContext => {
       const user = users.get(d.actorUserId);
       const author = { name: user?.name ?? d.actor, email: user?.email ?? `${user?.name ?? 'loco'}@users.noreply.loco` };
       // Asked under the repository lock, so no replica commits a newer deploy of this app/profile
       // between the answer and our commit: the newest request always ends up on main.
       const precondition = async () => {
-        const newer = await this.#newerRelease(d);
+        const newer = newerOf ? (await newerOf()).get(d.id) : (await this.#newerReleases([d])).get(d.id);
         if (newer) throw supersededBy(d, newer);
       };
       return { store, slug: workspace.slug, author, tls, precondition, ...endpoints, ...platform };
@@ -321,23 +361,47 @@ export class DeploymentRunner {
       else toCommit.push(d);
     }
     const kept: Deployment[] = [];
+    const found: { deploymentId: string; event: NewEvent }[] = [];
+    const rejected: { d: Deployment; rejection: LocoError }[] = [];
     for (const [i, d] of toCommit.entries()) {
       // the newest deploy of an app/profile in the batch is the one committed (as #newerRelease decides between batches)
       const newer = newerInBatch(toCommit, i);
-      if (newer) await fail(d, supersededBy(d, newer.id));
-      else if (PREFLIGHT_CHANGES.has(d.changeType) && !(await this.#preflight(em, d, ctxOf(d)))) out.set(d.id, null);
-      else kept.push(d);
+      if (newer) {
+        await fail(d, supersededBy(d, newer.id));
+        continue;
+      }
+      if (PREFLIGHT_CHANGES.has(d.changeType)) {
+        const outcome = await this.#preflight(d, ctxOf(d));
+        for (const event of outcome.events) found.push({ deploymentId: d.id, event });
+        if (outcome.rejection) {
+          rejected.push({ d, rejection: outcome.rejection });
+          continue;
+        }
+      }
+      kept.push(d);
+    }
+    // what the preflights found, for the whole batch in one statement, before any outcome
+    await appendEvents(em, this.#deps.bus, found);
+    for (const { d, rejection } of rejected) {
+      out.set(d.id, null);
+      await changeStatus(em, this.#deps.bus, d.id, { status: 'failed', reason: 'rejected', finished: true, message: rejection.message, nextStep: rejection.hint },
+        { type: 'failed', message: rejection.message, data: { reason: 'rejected', code: rejection.code, nextStep: rejection.hint, ...rejection.data } });
     }
     for (const segment of segmentsByApp(kept)) {
       let todo = segment;
       // a change that lost its base to a writer outside this batch is rendered again on the new head (up to 5 rounds)
-      for (let round = 0; todo.length > 0; round++) {
+      for (let attempt = 0; todo.length > 0; attempt++) {
         const head = await headOrCreate(store, workspace.slug);
         const planned: { d: Deployment; request: ChangeRequest; rendered?: number }[] = [];
+        // The preconditions of one applyChanges call all run under its one lock hold: the first
+        // asks the database for the whole round, the others read its answer.
+        let asked: Promise<Map<string, string>> | undefined;
+        const round = todo;
+        const newerOf = () => (asked ??= this.#newerReleases(round));
         for (const d of todo) {
           try {
             let rendered: number | undefined;
-            const request = await changeFor(ctxOf(d), d, head, (n) => (rendered = n));
+            const request = await changeFor(ctxOf(d, newerOf), d, head, (n) => (rendered = n));
             planned.push(rendered === undefined ? { d, request } : { d, request, rendered });
           } catch (error) {
             await fail(d, error);
@@ -359,14 +423,14 @@ export class DeploymentRunner {
         for (const [i, result] of results.entries()) {
           const { d, rendered } = planned[i];
           if (result.status !== 'failed') landed.push({ d, result, earlier: false, ...(rendered === undefined ? {} : { rendered }) });
-          else if (round < 5 && result.error instanceof LocoError && result.error.code === 'conflict.commit') retry.push(d);
+          else if (attempt < 5 && result.error instanceof LocoError && result.error.code === 'conflict.commit') retry.push(d);
           else await fail(d, result.error);
         }
         todo = retry;
       }
     }
     await this.#recordCommitted(em, workspace.slug, landed);
-    for (const l of landed) if (l.result.status !== 'unchanged') await this.#supersedeOlder(l.d, l.result.commit);
+    await this.#supersedeOlder(landed.filter((l) => l.result.status !== 'unchanged').map((l) => ({ d: l.d, commit: l.result.commit })));
     if (landed.length > 0) for (const d of await em.fork().find(Deployment, { id: { $in: landed.map((l) => l.d.id) } })) out.set(d.id, d);
     return out;
   }
@@ -432,40 +496,41 @@ export class DeploymentRunner {
     }
   }
 
-  /** Runs the Kubernetes preflight and records what it found; false when it rejected (and failed) the deployment. */
-  async #preflight(em: EntityManager, d: Deployment, ctx: CommitContext): Promise<boolean> {
-    const { bus } = this.#deps;
-    const outcome = await this.#deps.preflight({
+  /** Runs the Kubernetes preflight of a deployment: its events, and its rejection when it refuses the change. */
+  #preflight(d: Deployment, ctx: CommitContext): ReturnType<PreflightFn> {
+    return this.#deps.preflight({
       slug: ctx.slug, app: d.app, profile: d.profile,
       files: async () => filesOfChange(ctx, d, await headOrCreate(ctx.store, ctx.slug)),
     });
-    for (const event of outcome.events) await appendEvent(em, bus, d.id, event);
-    const rejection = outcome.rejection;
-    if (!rejection) return true;
-    await changeStatus(em, bus, d.id, { status: 'failed', reason: 'rejected', finished: true, message: rejection.message, nextStep: rejection.hint },
-      { type: 'failed', message: rejection.message, data: { reason: 'rejected', code: rejection.code, nextStep: rejection.hint, ...rejection.data } });
-    return false;
   }
 
-  /** A newer deploy, rollback or promotion of the same app/profile replaces a queued deploy or rollback: its id. */
-  async #newerRelease(d: Deployment): Promise<string | null> {
-    if (d.changeType !== 'deploy' && d.changeType !== 'rollback') return null;
-    const rows = await this.#deps.orm.em.fork().execute<{ id: string }[]>(
-      `select id from deployments where app_id = ? and profile = ? and (created_at, id) > (?, ?) and change_type in ('deploy', 'rollback', 'promote')
-        order by created_at desc, id desc limit 1`,
-      [d.appId, d.profile, d.createdAt, d.id],
+  /** A newer deploy, rollback or promotion of the same app/profile replaces a queued deploy or rollback: deployment id → the newest such id. */
+  async #newerReleases(ds: Deployment[]): Promise<Map<string, string>> {
+    const asked = ds.filter((d) => d.changeType === 'deploy' || d.changeType === 'rollback');
+    if (asked.length === 0) return new Map();
+    const rows = await this.#deps.orm.em.fork().execute<{ id: string; newer: string | null }[]>(
+      `with input as (select * from jsonb_to_recordset(?::jsonb) as x(id text, app_id text, profile text, created_at timestamptz))
+       select i.id, (select d.id from deployments d where d.app_id = i.app_id and d.profile = i.profile and (d.created_at, d.id) > (i.created_at, i.id)
+                       and d.change_type in ('deploy', 'rollback', 'promote') order by d.created_at desc, d.id desc limit 1) as newer
+         from input i`,
+      [JSON.stringify(asked.map((d) => ({ id: d.id, app_id: d.appId, profile: d.profile, created_at: d.createdAt.toISOString() })))],
     );
-    return rows[0]?.id ?? null;
+    return new Map(rows.filter((r) => r.newer).map((r) => [r.id, r.newer!]));
   }
 
-  /** Older deployments of the same app/profile still waiting for an outcome are superseded by this commit. */
-  async #supersedeOlder(d: Deployment, commit: string): Promise<void> {
+  /** Older deployments of the same app/profile still waiting for an outcome are superseded by these commits (one query for all). */
+  async #supersedeOlder(committed: { d: Deployment; commit: string }[]): Promise<void> {
+    if (committed.length === 0) return;
     const em = this.#deps.orm.em.fork();
-    const rows = await em.execute<{ id: string; commit: string }[]>(
-      `select id, commit from deployments where app_id = ? and profile = ? and finished_at is null and commit is not null and id <> ? and created_at < ?`,
-      [d.appId, d.profile, d.id, d.createdAt],
+    const rows = await em.execute<{ id: string; commit: string; by: string }[]>(
+      `with input as (select * from jsonb_to_recordset(?::jsonb) as x(id text, app_id text, profile text, created_at timestamptz))
+       select d.id, d.commit, i.id as by from input i
+         join deployments d on d.app_id = i.app_id and d.profile = i.profile and d.finished_at is null and d.commit is not null and d.id <> i.id and d.created_at < i.created_at`,
+      [JSON.stringify(committed.map(({ d }) => ({ id: d.id, app_id: d.appId, profile: d.profile, created_at: d.createdAt.toISOString() })))],
     );
+    const by = new Map(committed.map((c) => [c.d.id, c]));
     for (const older of rows) {
+      const { d, commit } = by.get(older.by)!;
       await this.#finish(em, { id: older.id, workspaceId: d.workspaceId, commit: older.commit }, {
         status: 'failed', reason: 'superseded',
         message: `superseded by ${d.id} (commit ${commit.slice(0, 7)})`, nextStep: `follow ${d.id}`,

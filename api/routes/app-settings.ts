@@ -48,7 +48,7 @@ async function recordChange(
     claims: claimsOfRelease(release.configText, release.profile, access.slug, version),
     image: release.image, configText: release.configText, envFile: release.envFile, configDigest: release.configDigest, summary,
   });
-  loco.runner.kick(deployment.id);
+  loco.runner.kick(deployment.id, { workspaceId: deployment.workspaceId });
   return deploymentJson(deployment, access.org, access.workspace);
 }
 

@@ -88,7 +88,7 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
         await appendEvent(em, app.loco.bus, deployment.id, { type: 'warning', message: `${where}${w.message} (${w.hint})`, data: { config: true, code: w.code, ...(w.path ? { path: w.path } : {}), ...(w.at ? { line: w.at.line, column: w.at.column } : {}) } });
       }
       for (const event of pinned.events) await appendEvent(em, app.loco.bus, deployment.id, event);
-      app.loco.runner.kick(deployment.id);
+      app.loco.runner.kick(deployment.id, { workspaceId: deployment.workspaceId });
     }
     return reply.code(202).header('location', `/api/v1/deployments/${deployment.id}`).send(deploymentJson(deployment, org, ws));
   });
@@ -152,7 +152,7 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
       ...(body.idempotencyKey ? { idempotencyKey: body.idempotencyKey } : {}),
       summary: `rollback ${target.app}@${target.profile} to ${id} (commit ${target.commit.slice(0, 7)}, ${target.image}), requested by ${principal.userName}`,
     });
-    if (created) app.loco.runner.kick(deployment.id);
+    if (created) app.loco.runner.kick(deployment.id, { workspaceId: deployment.workspaceId });
     return reply.code(202).header('location', `/api/v1/deployments/${deployment.id}`).send(deploymentJson(deployment, access.org, access.workspace));
   });
 };

@@ -111,7 +111,7 @@ const secretsRoutes: FastifyPluginAsync = async (app) => {
       image: release.image, configText: release.configText, envFile: release.envFile, configDigest: release.configDigest,
       summary: `secrets ${appName}@${profile}: ${names.join(', ')} (requested by ${principal.userName})`,
     });
-    app.loco.runner.kick(deployment.id);
+    app.loco.runner.kick(deployment.id, { workspaceId: deployment.workspaceId });
     const json = deploymentJson(deployment, access.org, access.workspace);
     return reply.code(202).header('location', `/api/v1/deployments/${json.id}`).send(json);
   });
