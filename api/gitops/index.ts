@@ -7,6 +7,7 @@ import { createLocalHost } from './local-host.ts';
 import { createPacker, type PackingOptions } from './packing.ts';
 import { withRepoLock } from './repo-lock.ts';
 import { createStore } from './store.ts';
+import type { ObjectCache } from './object-cache.ts';
 import type { Author, GitopsStore } from './types.ts';
 
 export type * from './types.ts';
@@ -14,6 +15,7 @@ export { formatCommitMessage, parseCommitMessage } from './trailers.ts';
 export { REPO_FORMAT_VERSION } from './skeleton.ts';
 export { NOTES_REF, outcomeOf } from './outcome-notes.ts';
 export type { PackingOptions } from './packing.ts';
+export { ObjectCache } from './object-cache.ts';
 
 export interface GitopsStoreOptions {
   /** LOCO_DATA_DIR: repositories (or GitHub mirrors) live under <dataDir>/repos/. */
@@ -26,6 +28,8 @@ export interface GitopsStoreOptions {
   codeOwners?: (slug: string) => string;
   /** Packing of local repositories' loose objects (packing.ts); false turns it off. */
   packing?: PackingOptions | false;
+  /** Parsed objects kept in memory across reads (default: 8 MiB for all repositories); tests read its size. */
+  objectCache?: ObjectCache;
 }
 
 export function createGitopsStore(options: GitopsStoreOptions): GitopsStore {
@@ -55,5 +59,6 @@ export function createGitopsStore(options: GitopsStoreOptions): GitopsStore {
     committer: options.committer ?? { name: 'Loco', email: 'loco@localhost' },
     codeOwners: options.codeOwners ?? ((slug) => (github ? `@${github.org}/${slug}-owners` : `@${slug}-owners`)),
     onPacksChanged: (forget) => (packsChanged = forget),
+    objectCache: options.objectCache,
   });
 }

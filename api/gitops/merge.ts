@@ -6,6 +6,7 @@ import git from 'isomorphic-git';
 import { LocoError } from '../../generator/errors.ts';
 import { gitFs } from './git-fs.ts';
 import type { GitHost } from './git-host.ts';
+import { readBlobBytes } from './object-stage.ts';
 import { readRef } from './ref-cas.ts';
 import { applyTreeEdit, type TreeStore } from './tree-edit.ts';
 import { changedPaths, treeOfCommit } from './tree-read.ts';
@@ -66,7 +67,7 @@ export async function mergeBranchLocally(m: MergeContext): Promise<MergeResult> 
     }
     const files = new Map<string, Uint8Array>();
     for (const [p, oid] of [...theirs.added, ...[...theirs.changed].map(([p, [, next]]) => [p, next] as [string, string])]) {
-      files.set(p, (await git.readBlob({ fs: gitFs, gitdir: ts.gitdir, oid, cache: ts.cache })).blob);
+      files.set(p, await readBlobBytes(ts, oid));
     }
     const tree = (await applyTreeEdit(ts, baseTree, { scope: [...theirs.removed.keys()], files }))
       ?? (await git.writeTree({ fs: gitFs, gitdir: ts.gitdir, tree: [] }));

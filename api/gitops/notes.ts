@@ -3,24 +3,18 @@
 // ab/cdef…), so the git CLI and Loco read the same notes. Writing makes one notes commit; the
 // caller moves the ref by compare-and-swap under the repository lock.
 
-import git from 'isomorphic-git';
-import type { TreeEntry } from 'isomorphic-git';
-import { gitFs } from './git-fs.ts';
+import { readBlobBytes, readCommitHead, readTreeEntries, writeBlobObject, writeCommitObject, writeTreeObject } from './object-stage.ts';
 import type { Author } from './types.ts';
 import type { TreeStore } from './tree-edit.ts';
 
 const decoder = new TextDecoder();
 
-async function entries(ts: TreeStore, tree: string): Promise<TreeEntry[]> {
-  return (await git.readTree({ fs: gitFs, gitdir: ts.gitdir, oid: tree, cache: ts.cache })).tree;
-}
-
 /** Annotated commit id → note blob id, for every note under the notes commit `head`. */
 async function noteBlobs(ts: TreeStore, head: string): Promise<Map<string, string>> {
-  const { commit } = await git.readCommit({ fs: gitFs, gitdir: ts.gitdir, oid: head, cache: ts.cache });
+  const commit = await readCommitHead(ts, head);
   const out = new Map<string, string>();
   const walk = async (tree: string, prefix: string): Promise<void> => {
-    for (const e of await entries(ts, tree)) {
+    for (const e of await readTreeEntries(ts, tree)) {
       const name = prefix + e.path;
       // git fans large notes trees out into ab/cd…/ directories; the path still spells the id
       if (e.type === 'tree' && /^[0-9a-f]{2}$/.test(e.path) && name.length < 40) await walk(e.oid, name);
@@ -41,7 +35,7 @@ export async function readNotes(ts: TreeStore, head: string | null, only?: Itera
   const wanted = only ? new Set(only) : null;
   for (const [commit, blob] of await noteBlobs(ts, head)) {
     if (wanted && !wanted.has(commit)) continue;
-    out.set(commit, decoder.decode((await git.readBlob({ fs: gitFs, gitdir: ts.gitdir, oid: blob, cache: ts.cache })).blob));
+    out.set(commit, decoder.decode(await readBlobBytes(ts, blob)));
   }
   return out;
 }
@@ -59,13 +53,7 @@ export async function readNote(ts: TreeStore, head: string | null, commit: strin
  */
 export async function writeNotesCommit(ts: TreeStore, head: string | null, notes: Map<string, string>, message: string, who: Author): Promise<string> {
   const blobs = head ? await noteBlobs(ts, head) : new Map<string, string>();
-  for (const [commit, text] of notes) blobs.set(commit, await git.writeBlob({ fs: gitFs, gitdir: ts.gitdir, blob: new TextEncoder().encode(text) }));
-  const tree = await git.writeTree({
-    fs: gitFs,
-    gitdir: ts.gitdir,
-    tree: [...blobs].map(([path, oid]) => ({ mode: '100644', path, oid, type: 'blob' as const })),
-  });
-  const timestamp = Math.floor(Date.now() / 1000);
-  const person = { name: who.name, email: who.email, timestamp, timezoneOffset: 0 };
-  return git.writeCommit({ fs: gitFs, gitdir: ts.gitdir, commit: { message, tree, parent: head ? [head] : [], author: person, committer: person } });
+  for (const [commit, text] of notes) blobs.set(commit, await writeBlobObject(ts, new TextEncoder().encode(text)));
+  const tree = await writeTreeObject(ts, [...blobs].map(([path, oid]) => ({ mode: '100644', path, oid, type: 'blob' as const })));
+  return writeCommitObject(ts, { tree, parent: head ? [head] : [], message, author: who, committer: who, timestamp: Math.floor(Date.now() / 1000) });
 }

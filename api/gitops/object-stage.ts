@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import git from 'isomorphic-git';
 import type { TreeEntry } from 'isomorphic-git';
 import { gitFs } from './git-fs.ts';
+import type { CommitHead, RepoObjects } from './object-cache.ts';
 import type { Author } from './types.ts';
 
 export type ObjectType = 'blob' | 'tree' | 'commit';
@@ -21,7 +22,7 @@ export class ObjectStage {
   readonly objects = new Map<string, StagedObject>();
   /** Parsed trees of staged tree objects: a chain re-reads the trees its previous commit wrote. */
   readonly trees = new Map<string, TreeEntry[]>();
-  readonly commits = new Map<string, { tree: string; parent: string[]; timestamp: number }>();
+  readonly commits = new Map<string, CommitHead>();
 
   put(type: ObjectType, content: Uint8Array): string {
     const oid = createHash('sha1').update(`${type} ${content.byteLength}\0`).update(content).digest('hex');
@@ -48,8 +49,26 @@ export class ObjectStage {
 /** Where objects are read from and written to: the repository, plus a stage during a group commit. */
 export interface ObjectStore {
   gitdir: string;
+  /** isomorphic-git's cache (pack indexes). */
   cache: object;
   stage?: ObjectStage;
+  /** Parsed objects of this repository already read or written (object-cache.ts). */
+  objects?: RepoObjects;
+}
+
+/**
+ * Puts the objects of a stage just written as a pack into the cache: the next group commit of
+ * the repository starts from exactly these trees and commits, and the next deploys read these blobs.
+ */
+export function rememberStaged(os: ObjectStore, stage: ObjectStage): void {
+  if (!os.objects) return;
+  for (const [oid, object] of stage.objects) {
+    if (object.type === 'blob') os.objects.put(oid, { type: 'blob', bytes: object.content });
+    const entries = object.type === 'tree' ? stage.trees.get(oid) : undefined;
+    if (entries) os.objects.put(oid, { type: 'tree', entries });
+    const head = object.type === 'commit' ? stage.commits.get(oid) : undefined;
+    if (head) os.objects.put(oid, { type: 'commit', head });
+  }
 }
 
 /** Git's tree order: names compared as if directories ended in '/'. */
@@ -84,43 +103,71 @@ export function serializeCommit(c: CommitFields): Uint8Array {
   return Buffer.from(`tree ${c.tree}\n${parents}author ${who(c.author)}\ncommitter ${who(c.committer)}\n\n${message}`, 'utf8');
 }
 
+// The readers look in the stage, then the cache, then the repository. isomorphic-git peels a
+// commit to its tree (readTree) or a tag to its commit (readCommit); only an object read as what
+// it is (result oid = oid) is cached, so an id never maps to another object's content.
+
 export async function readTreeEntries(os: ObjectStore, oid: string): Promise<TreeEntry[]> {
   const staged = os.stage?.trees.get(oid);
   if (staged) return staged;
-  return (await git.readTree({ fs: gitFs, gitdir: os.gitdir, oid, cache: os.cache })).tree;
+  const known = os.objects?.get(oid);
+  if (known?.type === 'tree') return known.entries;
+  const read = await git.readTree({ fs: gitFs, gitdir: os.gitdir, oid, cache: os.cache });
+  if (read.oid === oid) os.objects?.put(oid, { type: 'tree', entries: read.tree });
+  return read.tree;
 }
 
 export async function readBlobBytes(os: ObjectStore, oid: string): Promise<Uint8Array> {
   const staged = os.stage?.objects.get(oid);
   if (staged?.type === 'blob') return staged.content;
-  return (await git.readBlob({ fs: gitFs, gitdir: os.gitdir, oid, cache: os.cache })).blob;
+  const known = os.objects?.get(oid);
+  if (known?.type === 'blob') return known.bytes;
+  const read = await git.readBlob({ fs: gitFs, gitdir: os.gitdir, oid, cache: os.cache });
+  if (read.oid === oid) os.objects?.put(oid, { type: 'blob', bytes: read.blob });
+  return read.blob;
 }
 
-export async function readCommitHead(os: ObjectStore, oid: string): Promise<{ tree: string; parent: string[]; timestamp: number }> {
+export async function readCommitHead(os: ObjectStore, oid: string): Promise<CommitHead> {
   const staged = os.stage?.commits.get(oid);
   if (staged) return staged;
-  const { commit } = await git.readCommit({ fs: gitFs, gitdir: os.gitdir, oid, cache: os.cache });
-  return { tree: commit.tree, parent: commit.parent, timestamp: commit.committer.timestamp };
+  const known = os.objects?.get(oid);
+  if (known?.type === 'commit') return known.head;
+  const { oid: read, commit } = await git.readCommit({ fs: gitFs, gitdir: os.gitdir, oid, cache: os.cache });
+  const head = { tree: commit.tree, parent: commit.parent, timestamp: commit.committer.timestamp };
+  if (read === oid) os.objects?.put(oid, { type: 'commit', head });
+  return head;
 }
+
+// Without a stage the objects go loose through isomorphic-git, and into the cache once written.
 
 export async function writeBlobObject(os: ObjectStore, content: Uint8Array): Promise<string> {
   if (os.stage) return os.stage.put('blob', content);
-  return git.writeBlob({ fs: gitFs, gitdir: os.gitdir, blob: content });
+  const oid = await git.writeBlob({ fs: gitFs, gitdir: os.gitdir, blob: content });
+  os.objects?.put(oid, { type: 'blob', bytes: content });
+  return oid;
 }
 
 export async function writeTreeObject(os: ObjectStore, entries: TreeEntry[]): Promise<string> {
-  if (!os.stage) return git.writeTree({ fs: gitFs, gitdir: os.gitdir, tree: entries });
-  const oid = os.stage.put('tree', serializeTree(entries));
-  os.stage.trees.set(oid, [...entries].sort(treeOrder));
+  const sorted = [...entries].sort(treeOrder);
+  if (!os.stage) {
+    const oid = await git.writeTree({ fs: gitFs, gitdir: os.gitdir, tree: sorted });
+    os.objects?.put(oid, { type: 'tree', entries: sorted });
+    return oid;
+  }
+  const oid = os.stage.put('tree', serializeTree(sorted));
+  os.stage.trees.set(oid, sorted);
   return oid;
 }
 
 export async function writeCommitObject(os: ObjectStore, c: CommitFields): Promise<string> {
+  const head = { tree: c.tree, parent: c.parent, timestamp: c.timestamp };
   if (!os.stage) {
     const person = (p: Author) => ({ name: p.name, email: p.email, timestamp: c.timestamp, timezoneOffset: 0 });
-    return git.writeCommit({ fs: gitFs, gitdir: os.gitdir, commit: { message: c.message, tree: c.tree, parent: c.parent, author: person(c.author), committer: person(c.committer) } });
+    const oid = await git.writeCommit({ fs: gitFs, gitdir: os.gitdir, commit: { message: c.message, tree: c.tree, parent: c.parent, author: person(c.author), committer: person(c.committer) } });
+    os.objects?.put(oid, { type: 'commit', head });
+    return oid;
   }
   const oid = os.stage.put('commit', serializeCommit(c));
-  os.stage.commits.set(oid, { tree: c.tree, parent: c.parent, timestamp: c.timestamp });
+  os.stage.commits.set(oid, head);
   return oid;
 }

@@ -15,7 +15,8 @@ import { readRef } from './ref-cas.ts';
 import { FORMAT_FILE, REPO_FORMAT_VERSION, skeletonFiles } from './skeleton.ts';
 import { formatCommitMessage } from './trailers.ts';
 import { applyTreeEdit, type TreeStore } from './tree-edit.ts';
-import { ObjectStage, readCommitHead, writeCommitObject, writeTreeObject } from './object-stage.ts';
+import { ObjectStage, readBlobBytes, readCommitHead, rememberStaged, writeCommitObject, writeTreeObject } from './object-stage.ts';
+import { ObjectCache } from './object-cache.ts';
 import { writePack } from './pack-write.ts';
 import { changedPaths, readFilesAt, scopeDiffers, treeOfCommit } from './tree-read.ts';
 import { fileDiff } from '../../generator/unified-diff.ts';
@@ -33,6 +34,8 @@ export interface StoreContext {
   codeOwners: (slug: string) => string;
   /** Registers what to call when a repository's packs changed under the store (the packer gathered or deleted some). */
   onPacksChanged?: (forget: (slug: string) => void) => void;
+  /** Parsed objects kept across reads (default: 8 MiB shared by all repositories). */
+  objectCache?: ObjectCache;
 }
 
 export function checkSlug(slug: string): void {
@@ -63,12 +66,18 @@ export function decode(bytes: Uint8Array): string {
 export function createStore(ctx: StoreContext): GitopsStore {
   const { host } = ctx;
   const caches = new Map<string, TreeStore>();
+  const objects = ctx.objectCache ?? new ObjectCache();
   const treeStore = (slug: string): TreeStore => {
     let s = caches.get(slug);
-    if (!s) caches.set(slug, (s = { gitdir: host.gitdir(slug), cache: {} }));
+    if (!s) caches.set(slug, (s = { gitdir: host.gitdir(slug), cache: {}, objects: objects.of(slug) }));
     return s;
   };
-  ctx.onPacksChanged?.((slug) => caches.delete(slug));
+  ctx.onPacksChanged?.((slug) => {
+    caches.delete(slug);
+    // Content never goes stale, but an unreachable object the gathering left out would still
+    // look present to requireCommit.
+    objects.forget(slug);
+  });
   const locked = <T>(slug: string, fn: () => Promise<T>): Promise<T> => withRepoLock(path.join(ctx.locksDir, `${slug}.lock`), fn);
 
   async function writeCommit(ts: TreeStore, tree: string, parents: string[], message: string, author: Author): Promise<string> {
@@ -81,7 +90,8 @@ export function createStore(ctx: StoreContext): GitopsStore {
   async function commitExists(slug: string, oid: string): Promise<boolean> {
     if (!/^[0-9a-f]{40}$/.test(oid)) return false;
     try {
-      await git.readCommit({ fs: gitFs, gitdir: host.gitdir(slug), oid, cache: treeStore(slug).cache });
+      // through the cache: readFiles and diff read the same commit again right after
+      await readCommitHead(treeStore(slug), oid);
       return true;
     } catch {
       return false;
@@ -169,7 +179,7 @@ export function createStore(ctx: StoreContext): GitopsStore {
         // A lone change writes loose objects, which the packer gathers in bulk later; a batch
         // stages its objects and writes them as one pack.
         const stage = changes.length > 1 ? new ObjectStage() : undefined;
-        const os: TreeStore = stage ? { gitdir: ts.gitdir, cache: ts.cache, stage } : ts;
+        const os: TreeStore = stage ? { ...ts, stage } : ts;
         const start = await readCommitHead(os, parent);
         let tip = { commit: parent, tree: start.tree, time: Math.max(Math.floor(Date.now() / 1000), start.timestamp) };
         const results: BatchResult[] = [];
@@ -189,7 +199,10 @@ export function createStore(ctx: StoreContext): GitopsStore {
           }
         }
         if (tip.commit === parent) return results;
-        if (stage) await writePack(ts.gitdir, stage.objects);
+        if (stage) {
+          await writePack(ts.gitdir, stage.objects);
+          rememberStaged(ts, stage);
+        }
         if (await host.publish(slug, branch, head, tip.commit)) return results;
         // Lost a race with a writer outside this lock (another machine, a native git push):
         // re-read the head and re-apply the changes on it. The pack written stays unreachable
@@ -263,6 +276,8 @@ export function createStore(ctx: StoreContext): GitopsStore {
         const existing = await readRef(ts.gitdir, host.refName('main'));
         if (existing) return { created: false, head: existing };
         const files = await skeletonFiles({ workspace: slug, codeOwners: ctx.codeOwners(slug) });
+        // Loose, as a lone change's: once per repository, and the packer counts packs (each
+        // one brings the next gathering of all of them closer).
         const tree = (await applyTreeEdit(ts, null, { scope: [], files }))!;
         const message = formatCommitMessage(`Create GitOps repository for workspace ${slug}`, {});
         const commit = await writeCommit(ts, tree, [], message, ctx.committer);
@@ -316,7 +331,7 @@ export function createStore(ctx: StoreContext): GitopsStore {
       const [a, b] = [await requireCommit(slug, from), await requireCommit(slug, to)];
       const changes = await changedPaths(ts, await treeOfCommit(ts, a), await treeOfCommit(ts, b), prefix);
       const text = async (oid: string | undefined): Promise<string | null> =>
-        oid === undefined ? null : decode((await git.readBlob({ fs: gitFs, gitdir: ts.gitdir, oid, cache: ts.cache })).blob);
+        oid === undefined ? null : decode(await readBlobBytes(ts, oid));
       const paths = [...new Set([...changes.added.keys(), ...changes.removed.keys(), ...changes.changed.keys()])].sort();
       let patch = '';
       for (const p of paths) {
