@@ -38,6 +38,12 @@ async function startApi(env: Record<string, string>): Promise<{ child: ChildProc
   return { child, url };
 }
 
+/** CPU seconds (user + system) the process has used: figures that a loaded machine stretches less than wall time. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14, 15) in clock ticks of 1/100 s
+}
+
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : 0;
@@ -80,6 +86,7 @@ async function run(kind: string) {
     let peakRss = rssIdle;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(child.pid!))), 50);
 
+    const cpuBefore = cpuSeconds(child.pid!);
     const started = performance.now();
     const results = await Promise.all(Array.from({ length: REQUESTS }, async (_, i) => {
       const ws = workspaces[i % WORKSPACES];
@@ -98,6 +105,7 @@ async function run(kind: string) {
     const lastCommit = Math.max(...results.map((r) => r.toCommit + (r.acceptedAt - r.toAccepted)));
     clearInterval(sampler);
     const rssAfter = rssMiB(child.pid!);
+    const cpu = cpuSeconds(child.pid!) - cpuBefore;
 
     // commits lost: every deployment must have a commit whose trailers name it, on main
     // and no deployment may be committed twice
@@ -119,7 +127,7 @@ async function run(kind: string) {
       p50Accepted: percentile(accepted, 50), p99Accepted: percentile(accepted, 99),
       p50Commit: percentile(committed, 50), p99Commit: percentile(committed, 99),
       commitsPerSecond: REQUESTS / ((lastCommit - started) / 1000),
-      lost, twice, rssIdle, rssAfter, peakRss, total: (performance.now() - started) / 1000,
+      lost, twice, rssIdle, rssAfter, peakRss, cpu, total: (performance.now() - started) / 1000,
     };
   } finally {
     child.kill('SIGTERM');
@@ -141,6 +149,7 @@ for (const kind of DATABASES) {
   console.log(`  time to commit: p50 ${r.p50Commit.toFixed(0)} ms   p99 ${r.p99Commit.toFixed(0)} ms  (all committed after ${r.total.toFixed(1)} s)`);
   console.log(`  commits/s:      ${r.commitsPerSecond.toFixed(1)} (first request to last commit)`);
   console.log(`  commits lost:   ${r.lost} (must be 0); committed twice: ${r.twice} (must be 0)`);
+  console.log(`  API CPU:        ${r.cpu.toFixed(2)} s for the ${REQUESTS} deploys (${((r.cpu * 1000) / REQUESTS).toFixed(1)} ms per deploy: request, render, commit, events, SSE)`);
   console.log(`  API RSS:        idle ${r.rssIdle.toFixed(0)} MiB, after ${r.rssAfter.toFixed(0)} MiB, peak ${r.peakRss.toFixed(0)} MiB`);
 }
 const round = (n: number) => Math.round(n * 10) / 10;

@@ -48,6 +48,13 @@ export interface RunnerDeps {
   soleProcess?: boolean;
   /** Tests only: wait forever between the commit and its record (RunnerOptions.pauseAfterCommit). */
   pauseAfterCommit?: boolean;
+  /**
+   * A group commit waits until no deployment has arrived for this long (default 15 ms), at most
+   * `gatherMaxMs` (default 250 ms): a burst of requests is answered first and then committed
+   * in few, large batches, instead of every batch stealing the event loop from the requests.
+   */
+  gatherQuietMs?: number;
+  gatherMaxMs?: number;
 }
 
 // Changes that decide which pods run and how big they are. An env change keeps replicas and
@@ -87,6 +94,8 @@ export class DeploymentRunner {
   #renewTimer?: NodeJS.Timeout;
   #stopped = true;
   readonly #work = new Set<Promise<void>>();
+  /** When the last new deployment arrived (performance.now()), for #gathered. */
+  #lastArrival = 0;
 
   constructor(deps: RunnerDeps) {
     this.#deps = deps;
@@ -126,6 +135,7 @@ export class DeploymentRunner {
    */
   kick(deploymentId: string, pending?: { workspaceId: string }): void {
     if (this.#stopped || this.#carried.has(deploymentId)) return;
+    if (pending) this.#lastArrival = performance.now();
     const work = (pending ? this.#carryNew(deploymentId, pending.workspaceId) : this.#carry(deploymentId)).catch((error) => this.#deps.log.error({ err: error, deploymentId }, 'deployment runner failed'));
     this.#work.add(work);
     void work.finally(() => this.#work.delete(work));
@@ -296,6 +306,7 @@ export class DeploymentRunner {
       }
       this.#waiting.set(workspaceId, [waiter]);
       void this.exclusive(workspaceId, async () => {
+        await this.#gathered();
         const waiters = this.#waiting.get(workspaceId) ?? [];
         this.#waiting.delete(workspaceId);
         try {
@@ -306,6 +317,18 @@ export class DeploymentRunner {
         }
       });
     });
+  }
+
+  /** Resolves once deployments stopped arriving for gatherQuietMs, or after gatherMaxMs. */
+  async #gathered(): Promise<void> {
+    const quiet = this.#deps.gatherQuietMs ?? 15;
+    const deadline = performance.now() + (this.#deps.gatherMaxMs ?? 250);
+    for (;;) {
+      const now = performance.now();
+      const wait = Math.min(this.#lastArrival + quiet, deadline) - now;
+      if (wait <= 0 || this.#stopped) return;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
   }
 
   /**
