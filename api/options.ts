@@ -77,6 +77,8 @@ export interface LocoOptions {
   platform?: PlatformFacts;
   /** Time for token and invitation expiry (tests move it by hand); the system clock by default. */
   clock?: Clock;
+  /** How often an SSE follower reads events another replica may have written (default 2000 ms; tests shorten it). */
+  eventPollMs?: number;
 }
 
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocoOptions {

@@ -6,6 +6,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Deployment, DeploymentStatus } from '../db/entities.ts';
 import { workspaceSlug } from '../../generator/names.ts';
 import type { EventBus } from './bus.ts';
+import type { EventJson } from './event-json.ts';
 import { releaseUrl } from './app-url.ts';
 
 export interface DeploymentJson {
@@ -28,15 +29,6 @@ export interface DeploymentJson {
   createdAt: string;
   updatedAt: string;
   finishedAt?: string;
-}
-
-export interface EventJson {
-  seq: number;
-  deploymentId: string;
-  time: string;
-  type: string;
-  message: string;
-  data?: Record<string, unknown>;
 }
 
 /** What a deployment says when no Argo CD follows it. */
@@ -87,17 +79,28 @@ export interface NewEvent {
   data?: Record<string, unknown>;
 }
 
-/** Appends an event (next sequence number) and wakes the followers of the deployment. */
-export async function appendEvent(em: EntityManager, bus: EventBus, deploymentId: string, event: NewEvent): Promise<EventJson> {
+/** Inserts an event with the next sequence number; says whether the deployment had finished (as this statement saw it). */
+async function insertEvent(em: EntityManager, deploymentId: string, event: NewEvent): Promise<{ appended: EventJson; finished: boolean }> {
   const rows = await em.execute<Record<string, unknown>[]>(
-    `with s as (update deployments set last_event_seq = last_event_seq + 1, updated_at = now() where id = ? returning last_event_seq)
-     insert into events (deployment_id, seq, time, type, message, data)
-     select ?, last_event_seq, clock_timestamp(), ?, ?, ?::jsonb from s
-     returning deployment_id, seq, time, type, message, data`,
+    `with s as (update deployments set last_event_seq = last_event_seq + 1, updated_at = now() where id = ? returning last_event_seq, finished_at),
+          e as (insert into events (deployment_id, seq, time, type, message, data)
+                select ?, last_event_seq, clock_timestamp(), ?, ?, ?::jsonb from s
+                returning deployment_id, seq, time, type, message, data)
+     select e.*, s.finished_at is not null as finished from e, s`,
     [deploymentId, deploymentId, event.type, event.message, event.data ? JSON.stringify(event.data) : null],
   );
-  bus.notify(deploymentId);
-  return eventFromRow(rows[0]);
+  return { appended: eventFromRow(rows[0]), finished: Boolean(rows[0].finished) };
+}
+
+/**
+ * Appends an event (next sequence number) and hands it to the followers of the deployment. Inside
+ * a transaction it tells nobody — the event could still roll back, and before the commit a
+ * follower's read would not see it — so the transaction's owner notifies after its commit.
+ */
+export async function appendEvent(em: EntityManager, bus: EventBus, deploymentId: string, event: NewEvent): Promise<EventJson> {
+  const { appended, finished } = await insertEvent(em, deploymentId, event);
+  if (!em.isInTransaction()) bus.publish(deploymentId, { events: [appended], finished, lastSeq: appended.seq });
+  return appended;
 }
 
 export async function eventsAfter(em: EntityManager, deploymentId: string, afterSeq: number, limit = 500): Promise<EventJson[]> {
@@ -106,6 +109,20 @@ export async function eventsAfter(em: EntityManager, deploymentId: string, after
     [deploymentId, afterSeq, limit],
   );
   return rows.map(eventFromRow);
+}
+
+/** What a follower reads, in one snapshot: the events after `afterSeq` and whether the deployment has ended; undefined when it is gone. */
+export async function followerRead(em: EntityManager, deploymentId: string, afterSeq: number, limit = 500): Promise<{ events: EventJson[]; finished: boolean; lastSeq: number } | undefined> {
+  const rows = await em.execute<Record<string, unknown>[]>(
+    `select d.finished_at is not null as finished, d.last_event_seq, e.deployment_id, e.seq, e.time, e.type, e.message, e.data
+       from deployments d
+       left join lateral (select deployment_id, seq, time, type, message, data from events where deployment_id = d.id and seq > ? order by seq limit ?) e on true
+      where d.id = ?
+      order by e.seq`,
+    [afterSeq, limit, deploymentId],
+  );
+  if (rows.length === 0) return undefined;
+  return { events: rows.filter((r) => r.seq !== null).map(eventFromRow), finished: Boolean(rows[0].finished), lastSeq: Number(rows[0].last_event_seq) };
 }
 
 export interface StatusChange {
@@ -126,7 +143,7 @@ export interface StatusChange {
  * e.g. it was superseded while its tracker was still reporting.
  */
 export async function changeStatus(em: EntityManager, bus: EventBus, deploymentId: string, change: StatusChange, event: NewEvent): Promise<boolean> {
-  const changed = await em.transactional(async (tx) => {
+  const result = await em.transactional(async (tx) => {
     const rows = await tx.execute<Record<string, unknown>[]>(
       `update deployments set status = ?, reason = coalesce(?, reason), message = coalesce(?, message), next_step = coalesce(?, next_step),
               commit = coalesce(?, commit), finished_at = case when ? then coalesce(?::timestamptz, now()) else finished_at end, updated_at = now(),
@@ -140,11 +157,13 @@ export async function changeStatus(em: EntityManager, bus: EventBus, deploymentI
         Boolean(change.finished), change.finishedAt?.toISOString() ?? null, Boolean(change.finished), Boolean(change.finished), deploymentId],
     );
     if (rows.length === 0) return undefined;
-    await appendEvent(tx, bus, deploymentId, event);
-    return rows[0];
+    return { row: rows[0], ...(await insertEvent(tx, deploymentId, event)) };
   });
-  if (!changed) return false;
-  bus.notify(deploymentId);
+  if (!result) return false;
+  const { row: changed, appended, finished } = result;
+  // committed now — unless the caller's own transaction holds this one, which could still roll back
+  if (em.isInTransaction()) bus.notify(deploymentId);
+  else bus.publish(deploymentId, { events: [appended], finished, lastSeq: appended.seq });
   bus.statusChanged({
     deploymentId,
     workspace: String(changed.workspace), app: String(changed.app), profile: String(changed.profile), changeType: String(changed.change_type),
@@ -155,21 +174,26 @@ export async function changeStatus(em: EntityManager, bus: EventBus, deploymentI
   return true;
 }
 
-/** Events of many deployments in one statement; `k` numbers each deployment's events from 1, in order. */
-async function insertEvents(em: EntityManager, events: { deployment_id: string; k: number; type: string; message: string; data: unknown }[]): Promise<void> {
-  if (events.length === 0) return;
+/**
+ * Events of many deployments in one statement; `k` numbers each deployment's events from 1, in
+ * order. Returns the inserted rows, by deployment and seq, each with whether its deployment had finished.
+ */
+async function insertEvents(em: EntityManager, events: { deployment_id: string; k: number; type: string; message: string; data: unknown }[]): Promise<Record<string, unknown>[]> {
+  if (events.length === 0) return [];
   // each deployment's counter moves by its number of events; the events take the numbers in between
-  await em.execute(
+  return em.execute<Record<string, unknown>[]>(
     `with input as (select * from jsonb_to_recordset(?::jsonb) as x(deployment_id text, k int, type text, message text, data jsonb)),
           counts as (select deployment_id, count(*)::int as n from input group by deployment_id),
-          bumped as (update deployments d set last_event_seq = d.last_event_seq + c.n, updated_at = now() from counts c where d.id = c.deployment_id returning d.id, d.last_event_seq, c.n)
-     insert into events (deployment_id, seq, time, type, message, data)
-     select i.deployment_id, b.last_event_seq - b.n + i.k, clock_timestamp(), i.type, i.message, i.data from input i join bumped b on b.id = i.deployment_id order by i.deployment_id, i.k`,
+          bumped as (update deployments d set last_event_seq = d.last_event_seq + c.n, updated_at = now() from counts c where d.id = c.deployment_id returning d.id, d.last_event_seq, c.n, d.finished_at),
+          inserted as (insert into events (deployment_id, seq, time, type, message, data)
+            select i.deployment_id, b.last_event_seq - b.n + i.k, clock_timestamp(), i.type, i.message, i.data from input i join bumped b on b.id = i.deployment_id order by i.deployment_id, i.k
+            returning deployment_id, seq, time, type, message, data)
+     select inserted.*, b.finished_at is not null as finished from inserted join bumped b on b.id = inserted.deployment_id order by inserted.deployment_id, inserted.seq`,
     [JSON.stringify(events)],
   );
 }
 
-/** appendEvent for many deployments' events at once (a group commit's preflight findings): one statement, then the followers are woken. */
+/** appendEvent for many deployments' events at once (a group commit's preflight findings): one statement, then the followers get them. */
 export async function appendEvents(em: EntityManager, bus: EventBus, items: { deploymentId: string; event: NewEvent }[]): Promise<void> {
   const k = new Map<string, number>();
   const rows = items.map(({ deploymentId, event }) => {
@@ -177,8 +201,7 @@ export async function appendEvents(em: EntityManager, bus: EventBus, items: { de
     k.set(deploymentId, n);
     return { deployment_id: deploymentId, k: n, type: event.type, message: event.message, data: event.data ?? null };
   });
-  await insertEvents(em, rows);
-  for (const id of k.keys()) bus.notify(id);
+  publishAppended(em, bus, [...k.keys()], await insertEvents(em, rows));
 }
 
 /** One deployment's part of a batch: events appended first (`rendered`), then its status change and event. */
@@ -217,11 +240,10 @@ export async function changeStatuses(em: EntityManager, bus: EventBus, items: Ba
     const events = items.flatMap((i) => [...(i.before ?? []), ...(ids.has(i.deploymentId) ? [i.event] : [])].map((e, k) => ({
       deployment_id: i.deploymentId, k: k + 1, type: e.type, message: e.message, data: e.data ?? null,
     })));
-    await insertEvents(tx, events);
-    return changed;
+    return { changed, appended: await insertEvents(tx, events) };
   });
   const changedIds = new Set<string>();
-  for (const row of rows) {
+  for (const row of rows.changed) {
     const id = String(row.id);
     changedIds.add(id);
     const item = items.find((i) => i.deploymentId === id)!;
@@ -230,6 +252,20 @@ export async function changeStatuses(em: EntityManager, bus: EventBus, items: Ba
       status: item.change.status, reason: item.change.reason ?? null, finished: Boolean(item.change.finished), sinceRequestSeconds: Number(row.since_request),
     });
   }
-  for (const i of items) bus.notify(i.deploymentId);
+  publishAppended(em, bus, items.map((i) => i.deploymentId), rows.appended);
   return changedIds;
+}
+
+/** Hands each deployment's committed events to its followers (a bare notify when a caller's transaction holds ours). */
+function publishAppended(em: EntityManager, bus: EventBus, ids: string[], rows: Record<string, unknown>[]): void {
+  const byDeployment = Map.groupBy(rows, (r) => String(r.deployment_id));
+  for (const id of new Set(ids)) {
+    const mine = byDeployment.get(id);
+    if (!mine || em.isInTransaction()) {
+      bus.notify(id);
+      continue;
+    }
+    const events = mine.map(eventFromRow);
+    bus.publish(id, { events, finished: Boolean(mine[0].finished), lastSeq: events[events.length - 1].seq });
+  }
 }

@@ -7,11 +7,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import { requirePrincipal } from '../auth/authenticate.ts';
 import { loadDeployment } from '../deployments/load.ts';
 import { bindTenant, tenantOfDeployment } from '../http/request-log.ts';
-import { eventsAfter } from '../deployments/records.ts';
+import { eventsAfter, followerRead } from '../deployments/records.ts';
+import type { EventNotice } from '../deployments/bus.ts';
 import { startSse } from '../http/sse.ts';
 import { deploymentParams, problemResponses } from './schemas.ts';
 
-/** Events written by another API replica are noticed by this poll; local ones wake followers at once. */
+/** Events written by another API replica are noticed by this poll; local ones reach followers at once. */
 const REPLICA_POLL_MS = 2000;
 
 const eventRoutes: FastifyPluginAsync = async (app) => {
@@ -34,24 +35,42 @@ const eventRoutes: FastifyPluginAsync = async (app) => {
     if (!String(request.headers.accept ?? '').includes('text/event-stream')) return eventsAfter(em, id, after, 10000);
 
     const sse = startSse(request, reply, 'following deployment events');
+    // subscribed before the first read, so an event appended in between is queued, not missed
+    const follower = app.loco.bus.follow(id, sse.gone);
+    const pollMs = app.loco.options.eventPollMs ?? REPLICA_POLL_MS;
     try {
+      let read = true;
       while (!sse.gone.aborted) {
-        // subscribe before reading, so an event appended in between still wakes us
-        const woke = app.loco.bus.wait(id, REPLICA_POLL_MS, sse.gone);
-        const rows = await em.execute<{ finished_at: unknown; last_event_seq: number }[]>(`select finished_at, last_event_seq from deployments where id = ?`, [id]);
-        const events = await eventsAfter(em, id, after);
-        for (const event of events) {
-          sse.send(event.type, event, event.seq);
-          after = event.seq;
+        if (read) {
+          const state = await followerRead(em, id, after);
+          if (state) for (const event of state.events) send(event);
+          if (!state || (state.finished && after >= state.lastSeq)) break;
+          if (state.events.length === 500) continue; // a long backlog: read the next page at once
         }
-        const state = rows[0];
-        if (!state || (state.finished_at && after >= Number(state.last_event_seq))) break;
-        if (events.length < 500) await woke;
+        // A notice that follows on from what was sent goes out as it is, with no query. Anything
+        // else — a bare wake-up, the poll's timeout, a gap (events this process did not see) —
+        // falls back to the read, which is what decides; notices older than `after` are dropped.
+        const notice = await follower.next(pollMs);
+        read = !notice || !sendNotice(notice);
+        if (!read && notice!.finished && after >= notice!.lastSeq) break;
       }
     } catch (error) {
       request.log.error({ err: error }, 'event stream failed'); // the request's logger names the deployment
     } finally {
-      sse.end();
+      sse.end(); // aborts sse.gone, which unsubscribes the follower
+    }
+
+    function send(event: { seq: number; type: string }): void {
+      sse.send(event.type, event, event.seq);
+      after = event.seq;
+    }
+
+    /** Sends the notice's new events; false when they do not follow on from `after`. */
+    function sendNotice(notice: EventNotice): boolean {
+      const fresh = notice.events.filter((e) => e.seq > after);
+      if (fresh.some((e, i) => e.seq !== after + 1 + i)) return false;
+      fresh.forEach(send);
+      return after >= notice.lastSeq;
     }
   });
 };
