@@ -1,12 +1,12 @@
 // In-process delivery for event followers: appending an event publishes the committed rows to
 // everyone following that deployment here, so SSE streams send them at once without a query.
-// Events written by another replica are picked up by the followers' modest fallback poll.
+// Events written by another replica are found by one modest poll for all followers (replica-poll.ts).
 
 import { EventEmitter } from 'node:events';
 import type { StatusNotice } from '../metrics.ts';
 import type { EventJson } from './event-json.ts';
 
-/** Committed events of one deployment (consecutive seqs) and where the deployment stood after them. */
+/** Committed events of one deployment (consecutive seqs, maybe none) and where the deployment stood after them. */
 export interface EventNotice {
   events: EventJson[];
   finished: boolean;
@@ -34,20 +34,17 @@ export class Follower {
   }
 
   /**
-   * The next notice, or undefined when the follower must read the database: a bare wake-up,
-   * `fallbackMs` without news (another replica may have written), or the stream went away.
+   * The next notice (waiting for one), or undefined when the follower must read the database:
+   * a bare wake-up, or the stream went away.
    */
-  async next(fallbackMs: number): Promise<EventNotice | undefined> {
+  async next(): Promise<EventNotice | undefined> {
     if (this.#queue.length === 0 && !this.#signal.aborted) {
       await new Promise<void>((resolve) => {
         const done = () => {
-          clearTimeout(timer);
           this.#signal.removeEventListener('abort', done);
           this.#wake = undefined;
           resolve();
         };
-        const timer = setTimeout(done, fallbackMs);
-        timer.unref();
         this.#signal.addEventListener('abort', done, { once: true });
         this.#wake = done;
       });
@@ -98,6 +95,11 @@ export class EventBus {
     if (signal.aborted) stop();
     else signal.addEventListener('abort', stop, { once: true });
     return follower;
+  }
+
+  /** The deployments someone here follows or waits on. */
+  followed(): string[] {
+    return this.#emitter.eventNames().filter((name): name is string => typeof name === 'string');
   }
 
   /** How many follow or wait on the deployment (tests check streams let go). */

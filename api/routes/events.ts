@@ -9,6 +9,7 @@ import { loadDeployment } from '../deployments/load.ts';
 import { bindTenant, tenantOfDeployment } from '../http/request-log.ts';
 import { eventsAfter, followerRead } from '../deployments/records.ts';
 import type { EventNotice } from '../deployments/bus.ts';
+import { startReplicaPoll } from '../deployments/replica-poll.ts';
 import { startSse } from '../http/sse.ts';
 import { deploymentParams, problemResponses } from './schemas.ts';
 
@@ -16,6 +17,8 @@ import { deploymentParams, problemResponses } from './schemas.ts';
 const REPLICA_POLL_MS = 2000;
 
 const eventRoutes: FastifyPluginAsync = async (app) => {
+  const stopPoll = startReplicaPoll(app.loco.em, app.loco.bus, app.loco.options.eventPollMs ?? REPLICA_POLL_MS, app.log);
+  app.addHook('onClose', async () => stopPoll());
   app.get('/deployments/:id/events', {
     schema: {
       summary: 'Events of a deployment (SSE with Accept: text/event-stream, resumable with Last-Event-ID)',
@@ -37,7 +40,6 @@ const eventRoutes: FastifyPluginAsync = async (app) => {
     const sse = startSse(request, reply, 'following deployment events');
     // subscribed before the first read, so an event appended in between is queued, not missed
     const follower = app.loco.bus.follow(id, sse.gone);
-    const pollMs = app.loco.options.eventPollMs ?? REPLICA_POLL_MS;
     try {
       let read = true;
       while (!sse.gone.aborted) {
@@ -48,9 +50,10 @@ const eventRoutes: FastifyPluginAsync = async (app) => {
           if (state.events.length === 500) continue; // a long backlog: read the next page at once
         }
         // A notice that follows on from what was sent goes out as it is, with no query. Anything
-        // else — a bare wake-up, the poll's timeout, a gap (events this process did not see) —
-        // falls back to the read, which is what decides; notices older than `after` are dropped.
-        const notice = await follower.next(pollMs);
+        // else — a bare wake-up, a gap, the replica poll saying the deployment is further on than
+        // what was sent (events this process did not see) — falls back to the read, which is what
+        // decides; events at or before `after` are dropped.
+        const notice = await follower.next();
         read = !notice || !sendNotice(notice);
         if (!read && notice!.finished && after >= notice!.lastSeq) break;
       }
