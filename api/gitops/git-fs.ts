@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
-async function writeFileAtomic(file: string, data: string | Uint8Array, options?: fs.WriteFileOptions): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array, options?: fs.WriteFileOptions): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     await fs.promises.writeFile(tmp, data, options);
