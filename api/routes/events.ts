@@ -68,7 +68,7 @@ const eventRoutes: FastifyPluginAsync = async (app) => {
       after = event.seq;
     }
 
-    /** Sends the notice's new events; false when they do not follow on from `after`. */
+    /** Sends the notice's new events; false when they do not follow on from `after` or leave it short of the notice's last seq (read then). */
     function sendNotice(notice: EventNotice): boolean {
       const fresh = notice.events.filter((e) => e.seq > after);
       if (fresh.some((e, i) => e.seq !== after + 1 + i)) return false;
