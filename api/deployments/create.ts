@@ -3,7 +3,7 @@
 // event. The runner is kicked by the caller once the record exists.
 
 import { createHash } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityDictionary, EntityManager } from '@mikro-orm/postgresql';
 import { ulid } from 'ulid';
 import { LocoError } from '../../generator/errors.ts';
 import { Deployment } from '../db/entities.ts';
@@ -12,9 +12,9 @@ import type { WorkspaceAccess } from '../auth/access.ts';
 import type { Principal } from '../auth/authenticate.ts';
 import { actorName } from '../auth/authenticate.ts';
 import type { EventBus } from './bus.ts';
-import { appendEvent } from './records.ts';
+import type { NewEvent } from './records.ts';
 import { activeTraceRef } from './trace.ts';
-import { claimsOfRelease, takeClaims } from '../routing/claims.ts';
+import { claimStatement, claimsOfRelease, refuseUntaken, type ClaimOutcome } from '../routing/claims.ts';
 import type { RouteClaim } from '../../generator/index.ts';
 
 export interface NewDeployment {
@@ -39,6 +39,8 @@ export interface NewDeployment {
   claims?: RouteClaim[];
   /** Shown as the first event. */
   summary: string;
+  /** Events after the first, recorded with the deployment (a deploy's config warnings and image events). */
+  events?: NewEvent[];
 }
 
 export function requestHash(value: unknown): string {
@@ -67,51 +69,33 @@ async function byIdempotencyKey(em: EntityManager, input: NewDeployment): Promis
  * Creates the deployment (or returns the one this idempotency key made), taking its route claims
  * in the same transaction: a claim refused (409) leaves no app row, no deployment and no event.
  * No git lock is held here; the runner takes that later, so the two never wait on each other.
+ *
+ * One statement does it all (app row, claims, deployment, its events), so the common deploy costs
+ * begin, that statement and commit: at 200 deploys at once each round trip is CPU on the API's
+ * event loop (and on PGlite, the query itself).
  */
 export async function createDeployment(em: EntityManager, bus: EventBus, input: NewDeployment): Promise<{ deployment: Deployment; created: boolean }> {
   // No look-up first: a repeated idempotency key fails the insert on deployments_idempotency_idx,
   // and the catch below answers with the deployment it made (or refuses a different body), so the
   // common first request costs no extra round trip.
   const claims = input.claims ?? claimsOfRelease(input.configText, input.profile, input.access.slug);
+  const id = `dpl_${ulid()}`;
+  // The request's trace (when tracing is on) goes on the first event: the deployment id leads to
+  // the trace, and the runner continues it (trace.ts).
+  const traceRef = activeTraceRef({ id, workspace: `${input.access.org}/${input.access.workspace}`, app: input.app, profile: input.profile });
+  const events: NewEvent[] = [
+    { type: input.status ?? 'pending', message: input.summary, data: { change: input.changeType, ...(traceRef ? { trace: traceRef } : {}) } },
+    ...(input.events ?? []),
+  ];
   let deployment: Deployment;
   try {
-    deployment = await em.transactional(async (tx) => {
-      const appId = await ensureApp(tx, input.access.workspaceId, input.app);
-      await takeClaims(tx, { workspaceId: input.access.workspaceId, appId, app: input.app, profile: input.profile, claims });
-      const row = tx.create(Deployment, {
-        id: `dpl_${ulid()}`,
-        workspaceId: input.access.workspaceId,
-        appId,
-        app: input.app,
-        profile: input.profile,
-        changeType: input.changeType,
-        change: input.change ?? null,
-        image: input.image,
-        configText: input.configText,
-        envFile: input.envFile ?? null,
-        configDigest: input.configDigest,
-        idempotencyKey: input.idempotencyKey ?? null,
-        requestHash: input.requestHash ?? null,
-        status: input.status ?? 'pending',
-        reason: null,
-        message: null,
-        nextStep: null,
-        commit: input.commit ?? null,
-        actor: actorName(input.principal),
-        actorUserId: input.principal.userId,
-        confirmPrune: Boolean(input.confirmPrune),
-        finishedAt: null,
-        leaseOwner: null,
-        leaseExpiresAt: null,
-        lastEventSeq: 0,
-      });
-      await tx.flush();
-      // The request's trace (when tracing is on) goes on the first event: the deployment id leads to
-      // the trace, and the runner continues it (trace.ts).
-      const traceRef = activeTraceRef({ id: row.id, workspace: `${input.access.org}/${input.access.workspace}`, app: input.app, profile: input.profile });
-      await appendEvent(tx, bus, row.id, { type: input.status ?? 'pending', message: input.summary, data: { change: input.changeType, ...(traceRef ? { trace: traceRef } : {}) } });
-      return row;
-    });
+    deployment = await withDeadlockRetry(() => em.transactional(async (tx) => {
+      const statement = recordStatement(input, id, claims, events);
+      const rows = await tx.execute<(Record<string, unknown> & ClaimOutcome)[]>(statement.sql, statement.params);
+      const { claim_host_taken, claim_route_taken, ...row } = rows[0];
+      await refuseUntaken(tx, { claim_host_taken, claim_route_taken });
+      return tx.map(Deployment, row as EntityDictionary<Deployment>);
+    }));
   } catch (error) {
     if (error instanceof LocoError) throw error;
     // a repeated idempotency key (a retry, or two requests with one key at once): answer with the
@@ -122,4 +106,50 @@ export async function createDeployment(em: EntityManager, bus: EventBus, input: 
   }
   bus.notify(deployment.id);
   return { deployment, created: true };
+}
+
+/**
+ * The statement that records a deployment: the app row (first deploy), the route claims
+ * (claimStatement), the deployment row and its events numbered 1..n, so last_event_seq starts at n.
+ * Its main select answers the deployment row and the claims' outcome.
+ */
+function recordStatement(input: NewDeployment, id: string, claims: RouteClaim[], events: NewEvent[]): { sql: string; params: unknown[] } {
+  const workspaceId = input.access.workspaceId;
+  const claimSql = claimStatement({ workspaceId, app: input.app, profile: input.profile, claims }, { sql: '(select id from app_row)', params: [] });
+  // one clock for both, as the entity's onCreate gave them
+  const now = new Date().toISOString();
+  const sql = `with app_row as (insert into apps (id, workspace_id, name) values (?, ?, ?) on conflict (workspace_id, name) do update set name = excluded.name returning id),
+    ${claimSql.ctes},
+    dpl as (insert into deployments (id, workspace_id, app_id, app, profile, change_type, change, image, config_text, env_file, config_digest, idempotency_key, request_hash,
+                                     status, commit, actor, actor_user_id, confirm_prune, created_at, updated_at, last_event_seq)
+      select ?::text, ?::text, app_row.id, ?::text, ?::text, ?::text, ?::jsonb, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text,
+             ?::text, ?::text, ?::text, ?::text, ?::boolean, ?::timestamptz, ?::timestamptz, ?::int from app_row
+      returning *),
+    evt as (insert into events (deployment_id, seq, time, type, message, data)
+      select dpl.id, e.k, clock_timestamp(), e.type, e.message, e.data from dpl cross join jsonb_to_recordset(?::jsonb) as e(k int, type text, message text, data jsonb) order by e.k)
+    select dpl.*, ${claimSql.outcome} from dpl`;
+  const params = [
+    `app_${ulid()}`, workspaceId, input.app,
+    ...claimSql.cteParams,
+    id, workspaceId, input.app, input.profile, input.changeType, input.change ? JSON.stringify(input.change) : null, input.image, input.configText, input.envFile ?? null,
+    input.configDigest, input.idempotencyKey ?? null, input.requestHash ?? null,
+    input.status ?? 'pending', input.commit ?? null, actorName(input.principal), input.principal.userId, Boolean(input.confirmPrune), now, now, events.length,
+    JSON.stringify(events.map((e, i) => ({ k: i + 1, type: e.type, message: e.message, data: e.data ?? null }))),
+    ...claimSql.outcomeParams,
+  ];
+  return { sql, params };
+}
+
+/**
+ * Two deploys of one workspace moving routes between the same hosts in opposite directions can
+ * lock those host rows in opposite orders within their statements; PostgreSQL aborts one (40P01).
+ * Nothing of it was written, so it is run again.
+ */
+async function withDeadlockRetry<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if ((error as { code?: string }).code !== '40P01') throw error;
+    return run();
+  }
 }

@@ -3,7 +3,7 @@
 // change passes the prune guard against what the repository holds now), and the guard itself.
 
 import { LocoError, type ProblemDetail } from '../../generator/errors.ts';
-import { appScope, configDigest, fileVariables, parseConfig, platformEndpoints, profileNames, renderApp, resolveForRender, routeClaims, type LocoConfig, type RouteClaim, type PlatformEndpoints, type PlatformFacts, type RouteTls } from '../../generator/index.ts';
+import { appScope, configDigest, fileVariables, parseConfig, platformEndpoints, profileNames, publicUrl, renderApp, resolveForRender, routeClaims, type LocoConfig, type RouteClaim, type PlatformEndpoints, type PlatformFacts, type RouteTls } from '../../generator/index.ts';
 import type { GitopsStore } from '../gitops/index.ts';
 import { overridesPath } from './overrides.ts';
 import { sealedSecretsPath } from './sealed-secrets.ts';
@@ -64,6 +64,8 @@ export interface CheckedDeploy {
   configDigest: string;
   /** Keys a 0.1 file carries that Loco ignores. */
   warnings: ProblemDetail[];
+  /** The app's public URL in the profile (releaseUrl's answer, from the same resolved spec). */
+  url: string | undefined;
 }
 
 /**
@@ -86,7 +88,7 @@ export function checkDeployRequest(request: Pick<DeployRequest, 'app' | 'profile
   const spec = resolveForRender({ config, profile: request.profile, workspace: slug });
   // the Env.File the config names is sent and well-formed (every problem at once), as the render will need
   fileVariables(spec, request.envFile);
-  return { config, claims: routeClaims(spec), configDigest: configDigest(request.config), warnings: config.warnings ?? [] };
+  return { config, claims: routeClaims(spec), configDigest: configDigest(request.config), warnings: config.warnings ?? [], url: publicUrl(spec) };
 }
 
 /** The prune guard of a deploy: `appFiles` is the app folder as it stands, `after` what the deploy renders for its profile. */

@@ -38,8 +38,9 @@ export const ACTIVE_STATUSES: DeploymentStatus[] = ['pending', 'committed', 'syn
 
 const iso = (value: unknown): string => new Date(value as string).toISOString();
 
-export function deploymentJson(d: Deployment, org: string, workspace: string): DeploymentJson {
-  const url = d.changeType === 'delete' ? undefined : releaseUrl(d.configText, d.profile, workspaceSlug(org, workspace));
+/** `known.url`: the caller resolved the config already (a deploy's checks), so it is not parsed again here. */
+export function deploymentJson(d: Deployment, org: string, workspace: string, known?: { url: string | undefined }): DeploymentJson {
+  const url = d.changeType === 'delete' ? undefined : known ? known.url : releaseUrl(d.configText, d.profile, workspaceSlug(org, workspace));
   return {
     id: d.id,
     org,

@@ -15,7 +15,7 @@ import { overridesPath } from '../deployments/overrides.ts';
 import { sealedValuesAt } from '../deployments/sealed-secrets.ts';
 import { otherAppsAt } from '../deployments/other-apps.ts';
 import { claimsOfRelease, takeClaims } from '../routing/claims.ts';
-import { hostUnderForeignDomain, verifiedDomains } from '../routing/custom-domains.ts';
+import { hostDomains } from '../routing/custom-domains.ts';
 import { refuseForeignHosts } from '../routing/platform-domains.ts';
 import { currentScopeFiles, headOrCreate, refuseWidePrune } from '../deployments/prepare.ts';
 import { recordedConfigVersion } from '../deployments/release-version.ts';
@@ -162,8 +162,8 @@ export async function openPromotion(loco: LocoServices, access: WorkspaceAccess,
   // the target profile's routes must be this workspace's to take (checked now, taken when it lands)
   const claims = claimsOfRelease(configText, request.to, access.slug);
   const hosts = claims.map((c) => c.host);
-  const foreign = await hostUnderForeignDomain(em, access.workspaceId, hosts);
-  refuseForeignHosts(hosts, { baseDomains: loco.options.baseDomains, slug: access.slug, verifiedDomains: await verifiedDomains(em, access.workspaceId), ...(foreign ? { foreign } : {}) });
+  const { verified, foreign } = await hostDomains(em, access.workspaceId, hosts);
+  refuseForeignHosts(hosts, { baseDomains: loco.options.baseDomains, slug: access.slug, verifiedDomains: verified, ...(foreign ? { foreign } : {}) });
   await takeClaims(em, { workspaceId: access.workspaceId, appId: null, app: request.app, profile: request.to, claims }, { dryRun: true });
   const head = (await loco.store.head(access.slug))!;
   const overrides = (await loco.store.readFiles(access.slug, head, overridesPath(request.app))).get(overridesPath(request.app));

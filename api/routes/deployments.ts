@@ -11,9 +11,9 @@ import { refuseDirectDeploy, refuseDirectRollback } from '../promotions/protect.
 import { loadDeployment } from '../deployments/load.ts';
 import { bindTenant, tenantOfDeployment } from '../http/request-log.ts';
 import { checkDeployRequest, currentScopeFiles, refuseWidePrune, renderAndGuard } from '../deployments/prepare.ts';
-import { appendEvent, deploymentJson } from '../deployments/records.ts';
+import { deploymentJson } from '../deployments/records.ts';
 import { takeClaims } from '../routing/claims.ts';
-import { DEFAULT_CERTIFICATE_ISSUER, hostUnderForeignDomain, verifiedDomains } from '../routing/custom-domains.ts';
+import { DEFAULT_CERTIFICATE_ISSUER, hostDomains } from '../routing/custom-domains.ts';
 import { refuseForeignHosts } from '../routing/platform-domains.ts';
 import { checkImagePolicy, pinImage } from '../images/pin.ts';
 import { DEFAULT_PLATFORM, workspaceImagePolicy } from '../images/policy.ts';
@@ -56,11 +56,10 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
     const hash = requestHash({ app: appName, profile: body.profile, image: body.image, config: body.config, envFile: body.envFile ?? null, confirmPrune: Boolean(body.confirmPrune) });
     // Only what must be answered now; the render and the prune guard run in the commit step
     // (commit.ts), whose refusal reaches `loco deploy` as the deployment's failed event.
-    const { config, claims, configDigest, warnings } = checkDeployRequest({ app: appName, ...body }, access.slug);
+    const { config, claims, configDigest, warnings, url } = checkDeployRequest({ app: appName, ...body }, access.slug);
     const hosts = claims.map((c) => c.host);
     // the custom-domain reads matter only to an app with routes (and to the dry run's render)
-    const customDomains = hosts.length > 0 || body.dryRun ? await verifiedDomains(em, access.workspaceId) : [];
-    const foreign = hosts.length > 0 ? await hostUnderForeignDomain(em, access.workspaceId, hosts) : undefined;
+    const { verified: customDomains, foreign } = hosts.length > 0 || body.dryRun ? await hostDomains(em, access.workspaceId, hosts) : { verified: [], foreign: undefined };
     refuseForeignHosts(hosts, { baseDomains: app.loco.options.baseDomains, slug: access.slug, verifiedDomains: customDomains, ...(foreign ? { foreign } : {}) });
     const images = { image: body.image, settings: app.loco.options.images ?? { registries: null, platform: DEFAULT_PLATFORM }, policy: workspaceImagePolicy(access.settings), org, workspace: ws };
     // `loco deploy` asks this before a long image build, so a refusal costs seconds, not the build:
@@ -74,23 +73,23 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
       return reply.code(200).send({ dryRun: true, app: appName, profile: body.profile, configDigest });
     }
     const pinned = await pinImage({ ...images, now: new Date() });
+    // The file deploys, but the user should hear what Loco ignored in it (as `loco validate` says);
+    // these events and the image's are recorded with the deployment, in its one statement.
+    const warningEvents = warnings.map((w) => {
+      const where = w.at ? `loco.toml:${w.at.line}:${w.at.column} ` : '';
+      return { type: 'warning', message: `${where}${w.message} (${w.hint})`, data: { config: true, code: w.code, ...(w.path ? { path: w.path } : {}), ...(w.at ? { line: w.at.line, column: w.at.column } : {}) } };
+    });
     const { deployment, created } = await createDeployment(em, app.loco.bus, {
       access, principal, app: appName, profile: body.profile, changeType: 'deploy', claims, image: pinned.image, configText: body.config, envFile: body.envFile ?? null, configDigest,
       ...(pinned.vulnWaivers ? { change: { vulnWaivers: pinned.vulnWaivers } } : {}),
       requestHash: hash, confirmPrune: Boolean(body.confirmPrune), ...(body.idempotencyKey ? { idempotencyKey: body.idempotencyKey } : {}),
       summary: `deploy ${appName}@${body.profile}: ${body.image} (requested by ${principal.userName})`,
+      events: [...warningEvents, ...pinned.events],
     });
     bindTenant(request, reply, { deploymentId: deployment.id });
-    if (created) {
-      // The file deploys, but the user should hear what Loco ignored in it (as `loco validate` says).
-      for (const w of warnings) {
-        const where = w.at ? `loco.toml:${w.at.line}:${w.at.column} ` : '';
-        await appendEvent(em, app.loco.bus, deployment.id, { type: 'warning', message: `${where}${w.message} (${w.hint})`, data: { config: true, code: w.code, ...(w.path ? { path: w.path } : {}), ...(w.at ? { line: w.at.line, column: w.at.column } : {}) } });
-      }
-      for (const event of pinned.events) await appendEvent(em, app.loco.bus, deployment.id, event);
-      app.loco.runner.kick(deployment.id, { workspaceId: deployment.workspaceId });
-    }
-    return reply.code(202).header('location', `/api/v1/deployments/${deployment.id}`).send(deploymentJson(deployment, org, ws));
+    if (created) app.loco.runner.kick(deployment.id, { workspaceId: deployment.workspaceId });
+    // the URL comes from the spec checkDeployRequest resolved (deploymentJson would parse the config again)
+    return reply.code(202).header('location', `/api/v1/deployments/${deployment.id}`).send(deploymentJson(deployment, org, ws, { url }));
   });
 
   app.get('/orgs/:org/workspaces/:ws/apps/:app/deployments', {

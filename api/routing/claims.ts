@@ -42,23 +42,16 @@ const hostsOf = (claims: RouteClaim[]) => [...new Set(claims.map((c) => c.host))
 
 /**
  * Checks the claims and, unless `dryRun`, takes them (replacing the app/profile's earlier ones).
- * Must run inside the deploy's transaction: the host rows it locks stay locked until it commits.
+ * Must run inside the deploy's transaction: the host rows it locks stay locked until it commits,
+ * and a refusal (thrown after the statement) must roll back what the statement wrote.
  */
 export async function takeClaims(em: EntityManager, request: ClaimRequest, options: { dryRun?: boolean } = {}): Promise<void> {
   const { workspaceId, appId, profile, claims } = request;
-  const earlier = appId ? await em.execute<{ host: string }[]>(`select distinct host from route_claims where workspace_id = ? and app_id = ? and profile = ?`, [workspaceId, appId, profile]) : [];
-  const newHosts = hostsOf(claims);
-  // sorted, so two deploys locking several hosts lock them in one order and never deadlock
-  const hosts = [...new Set([...newHosts, ...earlier.map((r) => r.host)])].sort();
-  for (const host of hosts) {
-    if (!options.dryRun && newHosts.includes(host)) {
-      await em.execute(`insert into route_hosts (host, workspace_id) values (?, ?) on conflict (host) do nothing`, [host, workspaceId]);
-    }
-    // the lock makes a same-workspace deploy that frees or takes this host wait for this one
-    const owner = await em.execute<{ workspace_id: string }[]>(`select workspace_id from route_hosts where host = ?${options.dryRun ? '' : ' for update'}`, [host]);
-    if (owner.length && owner[0].workspace_id !== workspaceId && newHosts.includes(host)) throw hostTaken(host);
-  }
   if (options.dryRun) {
+    for (const host of hostsOf(claims).sort()) {
+      const owner = await em.execute<{ workspace_id: string }[]>(`select workspace_id from route_hosts where host = ?`, [host]);
+      if (owner.length && owner[0].workspace_id !== workspaceId) throw hostTaken(host);
+    }
     for (const claim of claims) {
       const holder = await em.execute<{ app: string; profile: string }[]>(
         `select app, profile from route_claims where host = ? and protocol = ? and path_prefix = ? and workspace_id = ? and not (app = ? and profile = ?)`,
@@ -68,17 +61,76 @@ export async function takeClaims(em: EntityManager, request: ClaimRequest, optio
     return;
   }
   if (!appId) throw new Error('takeClaims needs the app row');
-  await em.execute(`delete from route_claims where workspace_id = ? and app_id = ? and profile = ?`, [workspaceId, appId, profile]);
-  for (const claim of claims) {
-    const inserted = await em.execute<{ id: string }[]>(
-      `insert into route_claims (id, host, protocol, path_prefix, workspace_id, app_id, app, profile) values (?, ?, ?, ?, ?, ?, ?, ?)
-         on conflict (host, protocol, path_prefix) do nothing returning id`,
-      [`rcl_${ulid()}`, claim.host, claim.protocol, claim.pathPrefix, workspaceId, appId, request.app, profile]);
-    if (inserted.length) continue;
-    const holder = await em.execute<{ app: string; profile: string }[]>(`select app, profile from route_claims where host = ? and protocol = ? and path_prefix = ?`, [claim.host, claim.protocol, claim.pathPrefix]);
-    throw routeTaken(claim, holder[0] ?? { app: 'another app', profile: '?' });
-  }
-  await releaseEmptyHosts(em, workspaceId, hosts.filter((h) => !newHosts.includes(h)));
+  const statement = claimStatement(request, { sql: '?::text', params: [appId] });
+  const rows = await em.execute<ClaimOutcome[]>(`with ${statement.ctes} select ${statement.outcome}`, [...statement.cteParams, ...statement.outcomeParams]);
+  await refuseUntaken(em, rows[0]);
+}
+
+/** What a claim statement answers: the first host another workspace owns, the first claim it could not take. */
+export interface ClaimOutcome {
+  claim_host_taken: string | null;
+  claim_route_taken: string | { host: string; protocol: 'http' | 'grpc'; pathPrefix: string; app: string | null; profile: string | null } | null;
+}
+
+/**
+ * Taking an app/profile's claims as common table expressions of one statement, so a deploy takes
+ * them in the statement that records it (api/deployments/create.ts) instead of one round trip per
+ * host and claim. `appId` is SQL for the app's id (a parameter, or a sibling CTE's row) and its
+ * parameters. `ctes` go after `with`, `outcome` in the main select list (ClaimOutcome), each
+ * with its parameters. The statement writes even when it refuses: the caller runs it in a
+ * transaction and refuseUntaken throws, which rolls it back.
+ *
+ * Sub-statements of one statement see one snapshot, not each other's writes, so:
+ * - the host rows are upserted with a no-op update: it inserts a free host and locks and returns
+ *   a taken one (its owner decides, as the unique key decides a race of two first claims);
+ * - the app/profile's own claims on the keys it claims again are kept (updated in place: new id,
+ *   new time, as the delete and insert made them), the others deleted — deleting and re-inserting
+ *   one key in one statement would collide with itself;
+ * - a host the app/profile leaves is released when no claim but its own was on it.
+ */
+export function claimStatement(request: Omit<ClaimRequest, 'appId'>, appId: { sql: string; params: unknown[] }): { ctes: string; cteParams: unknown[]; outcome: string; outcomeParams: unknown[] } {
+  const { workspaceId, app, profile, claims } = request;
+  const params: unknown[] = [];
+  // appends a fragment's parameters in the order its placeholders appear
+  const sql = (text: string, ...values: unknown[]) => { params.push(...values); return text; };
+  const appSql = () => sql(appId.sql, ...appId.params);
+  const wanted = claims.map((c, i) => ({ k: i + 1, id: `rcl_${ulid()}`, host: c.host, protocol: c.protocol, path_prefix: c.pathPrefix }));
+  const ctes = [
+    sql(`claim_wanted as (select * from jsonb_to_recordset(?::jsonb) as x(k int, id text, host text, protocol text, path_prefix text))`, JSON.stringify(wanted)),
+    // sorted (as JS sorts), so two deploys locking several hosts lock them in one order
+    sql(`claim_hosts as (insert into route_hosts (host, workspace_id) select host, ?::text from (select distinct host from claim_wanted) d order by host collate "C"
+       on conflict (host) do update set workspace_id = route_hosts.workspace_id returning host, workspace_id)`, workspaceId),
+    `claim_freed as (delete from route_hosts h where h.workspace_id = ${sql('?::text', workspaceId)}
+       and h.host in (select host from route_claims where workspace_id = ${sql('?::text', workspaceId)} and app_id = ${appSql()} and profile = ${sql('?::text', profile)}
+                      except select host from claim_wanted)
+       and not exists (select 1 from route_claims c where c.host = h.host and not (c.workspace_id = ${sql('?::text', workspaceId)} and c.app_id = ${appSql()} and c.profile = ${sql('?::text', profile)})))`,
+    `claim_dropped as (delete from route_claims where workspace_id = ${sql('?::text', workspaceId)} and app_id = ${appSql()} and profile = ${sql('?::text', profile)}
+       and (host, protocol, path_prefix) not in (select host, protocol, path_prefix from claim_wanted))`,
+    `claim_taken as (insert into route_claims (id, host, protocol, path_prefix, workspace_id, app_id, app, profile)
+       select id, host, protocol, path_prefix, ${sql('?::text', workspaceId)}, ${appSql()}, ${sql('?::text', app)}, ${sql('?::text', profile)} from claim_wanted order by k
+       on conflict (host, protocol, path_prefix) do update set id = excluded.id, created_at = now()
+         where route_claims.workspace_id = excluded.workspace_id and route_claims.app_id = excluded.app_id and route_claims.profile = excluded.profile
+       returning host, protocol, path_prefix)`,
+  ].join(',\n');
+  const cteParams = params.splice(0);
+  const outcome = `(select host from claim_hosts where workspace_id <> ${sql('?::text', workspaceId)} order by host collate "C" limit 1) as claim_host_taken,
+    (select json_build_object('host', w.host, 'protocol', w.protocol, 'pathPrefix', w.path_prefix, 'app', c.app, 'profile', c.profile)
+       from claim_wanted w left join route_claims c on c.host = w.host and c.protocol = w.protocol and c.path_prefix = w.path_prefix
+      where not exists (select 1 from claim_taken t where t.host = w.host and t.protocol = w.protocol and t.path_prefix = w.path_prefix)
+      order by w.k limit 1) as claim_route_taken`;
+  return { ctes, cteParams, outcome, outcomeParams: params };
+}
+
+/** Throws the refusal a claim statement's outcome holds: a host of another workspace first, then the first route held by another app/profile. */
+export async function refuseUntaken(em: EntityManager, outcome: ClaimOutcome): Promise<void> {
+  if (outcome.claim_host_taken) throw hostTaken(outcome.claim_host_taken);
+  if (!outcome.claim_route_taken) return;
+  const refused = typeof outcome.claim_route_taken === 'string' ? JSON.parse(outcome.claim_route_taken) as Exclude<ClaimOutcome['claim_route_taken'], string | null> : outcome.claim_route_taken;
+  const claim: RouteClaim = { host: refused.host, protocol: refused.protocol, pathPrefix: refused.pathPrefix };
+  if (refused.app !== null && refused.profile !== null) throw routeTaken(claim, { app: refused.app, profile: refused.profile });
+  // the holder committed after the statement's snapshot: a fresh read names it
+  const holder = await em.execute<{ app: string; profile: string }[]>(`select app, profile from route_claims where host = ? and protocol = ? and path_prefix = ?`, [claim.host, claim.protocol, claim.pathPrefix]);
+  throw routeTaken(claim, holder[0] ?? { app: 'another app', profile: '?' });
 }
 
 /** Destroying an app frees every claim it held, in all profiles, and the hosts left empty. */

@@ -82,14 +82,20 @@ export async function verifiedDomains(em: EntityManager, workspaceId: string): P
   return rows.map((r) => r.domain);
 }
 
-/** The first of `hosts` that lies under a domain another workspace verified (with that domain), if any. */
-export async function hostUnderForeignDomain(em: EntityManager, workspaceId: string, hosts: string[]): Promise<{ host: string; domain: string } | undefined> {
-  for (const host of hosts) {
-    const rows = await em.execute<{ domain: string }[]>(
-      `select domain from custom_domains where verified_at is not null and workspace_id <> ? and (domain = ? or ? like '%.' || domain) limit 1`, [workspaceId, host, host]);
-    if (rows.length) return { host, domain: rows[0].domain };
-  }
-  return undefined;
+/**
+ * What refuseForeignHosts needs, in one round trip: the workspace's verified domains (by domain)
+ * and the first of `hosts` that lies under a domain another workspace verified (with that domain).
+ */
+export async function hostDomains(em: EntityManager, workspaceId: string, hosts: string[]): Promise<{ verified: string[]; foreign?: { host: string; domain: string } }> {
+  const rows = await em.execute<{ domain: string; host: string | null; k: number | null }[]>(
+    `select domain, null::text as host, null::bigint as k from custom_domains where workspace_id = ? and verified_at is not null
+     union all
+     select * from (select d.domain, h.host, h.k from jsonb_array_elements_text(?::jsonb) with ordinality as h(host, k)
+                      join custom_domains d on d.verified_at is not null and d.workspace_id <> ? and (d.domain = h.host or h.host like '%.' || d.domain)
+                     order by h.k limit 1) as f
+     order by k nulls first, domain`, [workspaceId, JSON.stringify(hosts), workspaceId]);
+  const foreign = rows.find((r) => r.host !== null);
+  return { verified: rows.filter((r) => r.host === null).map((r) => r.domain), ...(foreign ? { foreign: { host: foreign.host!, domain: foreign.domain } } : {}) };
 }
 
 function notAdded(domain: string): LocoError {

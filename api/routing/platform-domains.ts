@@ -23,7 +23,7 @@ export interface HostPolicy {
   baseDomains?: string[];
   slug: string;
   verifiedDomains: string[];
-  /** A host of the deploy under a custom domain another workspace verified (hostUnderForeignDomain). */
+  /** A host of the deploy under a custom domain another workspace verified (hostDomains). */
   foreign?: { host: string; domain: string };
 }
 

@@ -100,6 +100,29 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await deploy('other', 'mover', before)).statusCode, 202, 'the old host is free');
     });
 
+    test('a redeploy refused for its new route keeps what the app had: its old host stays taken, no deployment or event is added', async () => {
+      const kept = { subdomain: 'kept', baseDomain: 'dev.deploy-app.com' };
+      assert.equal((await deploy('default', 'keeper', kept)).statusCode, 202);
+      const list = async () => (await call(api.app, api.adminToken, 'GET', '/orgs/default/workspaces/default/apps/keeper/deployments')).json() as { id: string }[];
+      const [first] = await list();
+      const eventsOf = async (id: string) => (await call(api.app, api.adminToken, 'GET', `/deployments/${id}/events`)).json() as { seq: number; type: string }[];
+      const eventsBefore = await eventsOf(first.id);
+      // recorded with the deployment: the pending event, then the image's, numbered from 1
+      assert.deepEqual(eventsBefore.map((e) => e.seq), eventsBefore.map((_, i) => i + 1));
+      assert.equal(eventsBefore[0].type, 'pending');
+      assert.ok(eventsBefore.some((e) => e.type === 'image'), JSON.stringify(eventsBefore));
+      // moving onto /api of shop's host, which api@default holds: refused after the statement let go of kept
+      const res = await deploy('default', 'keeper', { ...shop, pathPrefix: '/api' });
+      assert.equal(res.statusCode, 409, res.body);
+      assert.equal(res.json().code, 'conflict.route-taken');
+      assert.deepEqual((await list()).map((d) => d.id), [first.id], 'no deployment was recorded');
+      assert.deepEqual(await eventsOf(first.id), eventsBefore, 'the earlier deployment has no new event');
+      const foreign = await deploy('other', 'keeper', kept);
+      assert.equal(foreign.statusCode, 409, 'the old host was not released');
+      assert.equal(foreign.json().code, 'conflict.host-taken');
+      assert.equal((await deploy('default', 'keeper2', { ...kept, pathPrefix: '/' })).json().code, 'conflict.route-taken', 'and its claim on it stands');
+    });
+
     test('destroying an app frees its host for another workspace', async () => {
       const host = { subdomain: 'gone', baseDomain: 'dev.deploy-app.com' };
       assert.equal((await deploy('default', 'gone', host)).statusCode, 202);
