@@ -155,8 +155,15 @@ async function writeLoose(gitdir: string, type: ObjectType, content: Uint8Array)
   const file = path.join(dir, oid.slice(2));
   // git never rewrites an object file: one that exists holds these bytes
   if (existsSync(file)) return oid;
-  await mkdir(dir, { recursive: true });
-  await writeFileAtomic(file, deflateObject(wrapped));
+  const data = deflateObject(wrapped);
+  try {
+    await writeFileAtomic(file, data);
+  } catch (error) {
+    // objects/xx/ is made by the first object whose id starts with xx: not worth a mkdir each time
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(dir, { recursive: true });
+    await writeFileAtomic(file, data);
+  }
   return oid;
 }
 
