@@ -67,12 +67,12 @@ async function byIdempotencyKey(em: EntityManager, input: NewDeployment): Promis
 
 /**
  * Creates the deployment (or returns the one this idempotency key made), taking its route claims
- * in the same transaction: a claim refused (409) leaves no app row, no deployment and no event.
+ * in the same statement: a claim refused (409) leaves no app row, no deployment and no event.
  * No git lock is held here; the runner takes that later, so the two never wait on each other.
  *
- * One statement does it all (app row, claims, deployment, its events), so the common deploy costs
- * begin, that statement and commit: at 200 deploys at once each round trip is CPU on the API's
- * event loop (and on PGlite, the query itself).
+ * One statement does it all (app row, claims, deployment, its events) and is atomic by itself, so
+ * the common deploy costs one round trip, with no begin and commit around it: at 200 deploys at
+ * once each round trip is CPU on the API's event loop (and on PGlite, the query itself).
  */
 export async function createDeployment(em: EntityManager, bus: EventBus, input: NewDeployment): Promise<{ deployment: Deployment; created: boolean }> {
   // No look-up first: a repeated idempotency key fails the insert on deployments_idempotency_idx,
@@ -89,15 +89,17 @@ export async function createDeployment(em: EntityManager, bus: EventBus, input: 
   ];
   let deployment: Deployment;
   try {
-    deployment = await withDeadlockRetry(() => em.transactional(async (tx) => {
+    const record = async (db: EntityManager) => {
       const statement = recordStatement(input, id, claims, events);
-      const rows = await tx.execute<(Record<string, unknown> & ClaimOutcome)[]>(statement.sql, statement.params);
-      const { claim_host_taken, claim_route_taken, ...row } = rows[0];
-      await refuseUntaken(tx, { claim_host_taken, claim_route_taken });
-      return tx.map(Deployment, row as EntityDictionary<Deployment>);
-    }));
+      const rows = await db.execute<Record<string, unknown>[]>(statement.sql, statement.params);
+      return db.map(Deployment, rows[0] as EntityDictionary<Deployment>);
+    };
+    // inside a caller's transaction, a savepoint keeps a refused or repeated deploy from aborting it
+    deployment = await withDeadlockRetry(() => (em.isInTransaction() ? em.transactional(record) : record(em)));
   } catch (error) {
     if (error instanceof LocoError) throw error;
+    const refused = refusal(error);
+    if (refused) await refuseUntaken(em, refused);
     // a repeated idempotency key (a retry, or two requests with one key at once): answer with the
     // deployment it made (looked up after the failed transaction let go of its connection: PGlite has only one)
     const raced = input.idempotencyKey ? await byIdempotencyKey(em.fork(), input) : null;
@@ -111,7 +113,8 @@ export async function createDeployment(em: EntityManager, bus: EventBus, input: 
 /**
  * The statement that records a deployment: the app row (first deploy), the route claims
  * (claimStatement), the deployment row and its events numbered 1..n, so last_event_seq starts at n.
- * Its main select answers the deployment row and the claims' outcome.
+ * Its main select answers the deployment row, or, when a claim was refused, raises loco_refuse
+ * with the claims' outcome, which undoes everything the statement wrote.
  */
 function recordStatement(input: NewDeployment, id: string, claims: RouteClaim[], events: NewEvent[]): { sql: string; params: unknown[] } {
   const workspaceId = input.access.workspaceId;
@@ -126,8 +129,10 @@ function recordStatement(input: NewDeployment, id: string, claims: RouteClaim[],
              ?::text, ?::text, ?::text, ?::text, ?::boolean, ?::timestamptz, ?::timestamptz, ?::int from app_row
       returning *),
     evt as (insert into events (deployment_id, seq, time, type, message, data)
-      select dpl.id, e.k, clock_timestamp(), e.type, e.message, e.data from dpl cross join jsonb_to_recordset(?::jsonb) as e(k int, type text, message text, data jsonb) order by e.k)
-    select dpl.*, ${claimSql.outcome} from dpl`;
+      select dpl.id, e.k, clock_timestamp(), e.type, e.message, e.data from dpl cross join jsonb_to_recordset(?::jsonb) as e(k int, type text, message text, data jsonb) order by e.k),
+    outcome as (select ${claimSql.outcome})
+    select dpl.* from dpl, outcome
+     where case when outcome.claim_host_taken is null and outcome.claim_route_taken is null then true else loco_refuse(to_jsonb(outcome)) end`;
   const params = [
     `app_${ulid()}`, workspaceId, input.app,
     ...claimSql.cteParams,
@@ -138,6 +143,16 @@ function recordStatement(input: NewDeployment, id: string, claims: RouteClaim[],
     ...claimSql.outcomeParams,
   ];
   return { sql, params };
+}
+
+/** SQLSTATE of loco_refuse (api/db/migrations/Migration20261202030000_refuse.ts). */
+const REFUSED_SQLSTATE = 'LC409';
+
+/** The claims' outcome a statement refused with (loco_refuse's detail), or undefined for any other error. */
+function refusal(error: unknown): ClaimOutcome | undefined {
+  const { code, detail } = error as { code?: string; detail?: string };
+  if (code !== REFUSED_SQLSTATE || typeof detail !== 'string') return undefined;
+  return JSON.parse(detail) as ClaimOutcome;
 }
 
 /**

@@ -1,4 +1,4 @@
-// Route claims: who may route which traffic on the shared Gateway. Taken in the transaction that
+// Route claims: who may route which traffic on the shared Gateway. Taken in the statement that
 // accepts a deploy (api/deployments/create.ts), before any git lock, so a refusal leaves nothing
 // behind and the database's unique keys pick the one winner of a race.
 //
@@ -76,9 +76,10 @@ export interface ClaimOutcome {
  * Taking an app/profile's claims as common table expressions of one statement, so a deploy takes
  * them in the statement that records it (api/deployments/create.ts) instead of one round trip per
  * host and claim. `appId` is SQL for the app's id (a parameter, or a sibling CTE's row) and its
- * parameters. `ctes` go after `with`, `outcome` in the main select list (ClaimOutcome), each
- * with its parameters. The statement writes even when it refuses: the caller runs it in a
- * transaction and refuseUntaken throws, which rolls it back.
+ * parameters. `ctes` go after `with`, `outcome` in a select list (ClaimOutcome), each with its
+ * parameters. The CTEs write even when they refuse: takeClaims runs them in the caller's
+ * transaction and refuseUntaken's throw rolls it back; a deploy's statement raises loco_refuse
+ * instead, which undoes the statement by itself.
  *
  * Sub-statements of one statement see one snapshot, not each other's writes, so:
  * - the host rows are upserted with a no-op update: it inserts a free host and locks and returns

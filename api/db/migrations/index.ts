@@ -5,5 +5,6 @@ import { Migration20250414000000_route_claims } from './Migration20250414000000_
 import { Migration20261202000000_tokens_invitations } from './Migration20261202000000_tokens_invitations.ts';
 import { Migration20261202010000_secrets_change } from './Migration20261202010000_secrets_change.ts';
 import { Migration20261202020000_history_index } from './Migration20261202020000_history_index.ts';
+import { Migration20261202030000_refuse } from './Migration20261202030000_refuse.ts';
 
-export const migrations = [Migration20250101000000_initial, Migration20250301000000_promotion_review, Migration20250414000000_route_claims, Migration20261202000000_tokens_invitations, Migration20261202010000_secrets_change, Migration20261202020000_history_index];
+export const migrations = [Migration20250101000000_initial, Migration20250301000000_promotion_review, Migration20250414000000_route_claims, Migration20261202000000_tokens_invitations, Migration20261202010000_secrets_change, Migration20261202020000_history_index, Migration20261202030000_refuse];
