@@ -7,6 +7,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { LocoError } from '../../generator/errors.ts';
 import type { OrgRole, WorkspaceRole } from '../db/entities.ts';
 import type { Principal } from './authenticate.ts';
+import { executePrepared } from '../db/prepared.ts';
 
 export type Need = WorkspaceRole;
 const RANK: Record<WorkspaceRole, number> = { read: 1, deploy: 2, admin: 3 };
@@ -99,7 +100,7 @@ export async function workspaceAccess(
   need: Need,
   options: AccessOptions = {},
 ): Promise<WorkspaceAccess> {
-  const rows = await em.execute<Record<string, unknown>[]>(`${WORKSPACE_SELECT} where o.name = ? and w.name = ?`, [principal.userId, principal.userId, org, workspace]);
+  const rows = await executePrepared(em, `${WORKSPACE_SELECT} where o.name = ? and w.name = ?`, [principal.userId, principal.userId, org, workspace]);
   const access = rows[0] ? accessFromRow(rows[0]) : null;
   const hidden = () => workspaceNotFound(org, workspace);
   if (!access) throw hidden();
@@ -115,7 +116,7 @@ export async function workspaceAccessById(
   options: AccessOptions,
   hidden: () => LocoError,
 ): Promise<WorkspaceAccess> {
-  const rows = await em.execute<Record<string, unknown>[]>(`${WORKSPACE_SELECT} where w.id = ?`, [principal.userId, principal.userId, workspaceId]);
+  const rows = await executePrepared(em, `${WORKSPACE_SELECT} where w.id = ?`, [principal.userId, principal.userId, workspaceId]);
   const access = rows[0] ? accessFromRow(rows[0]) : null;
   if (!access) throw hidden();
   return authorize(principal, access, need, options, hidden);

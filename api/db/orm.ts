@@ -7,7 +7,9 @@ import { Migrator } from '@mikro-orm/migrations';
 import { join } from 'node:path';
 import { entities } from './entities.ts';
 import { lockDataDir } from './data-dir-lock.ts';
+import pg from 'pg';
 import { startEmbeddedDatabase } from './embedded.ts';
+import { withNamedStatements } from './prepared.ts';
 import { migrations } from './migrations/index.ts';
 
 export interface Database {
@@ -44,7 +46,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       entities,
       extensions: [Migrator],
       pool: { min: 0, max },
-      ...(embedded ? { driverOptions: { Client: embedded.Client } } : {}),
+      // hot statements go as named prepared statements (prepared.ts), on either database
+      driverOptions: { Client: withNamedStatements(embedded ? embedded.Client : pg.Client) },
       migrations: { migrationsList: migrations, snapshot: false, silent: true, transactional: true, allOrNothing: true },
       discovery: { warnWhenNoEntities: false },
       debug: false,

@@ -7,6 +7,7 @@ import type { EntityDictionary, EntityManager } from '@mikro-orm/postgresql';
 import { ulid } from 'ulid';
 import { LocoError } from '../../generator/errors.ts';
 import { Deployment } from '../db/entities.ts';
+import { executePrepared } from '../db/prepared.ts';
 import type { ChangeType, DeploymentStatus } from '../db/entities.ts';
 import type { WorkspaceAccess } from '../auth/access.ts';
 import type { Principal } from '../auth/authenticate.ts';
@@ -91,7 +92,7 @@ export async function createDeployment(em: EntityManager, bus: EventBus, input: 
   try {
     const record = async (db: EntityManager) => {
       const statement = recordStatement(input, id, claims, events);
-      const rows = await db.execute<Record<string, unknown>[]>(statement.sql, statement.params);
+      const rows = await executePrepared(db, statement.sql, statement.params);
       return db.map(Deployment, rows[0] as EntityDictionary<Deployment>);
     };
     // inside a caller's transaction, a savepoint keeps a refused or repeated deploy from aborting it

@@ -2,6 +2,7 @@
 // deployment row, bumped in the same statement that inserts the event, so concurrent writers
 // (the tracker, a superseding deployment) never collide and followers can resume by number.
 
+import { executePrepared } from '../db/prepared.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Deployment, DeploymentStatus } from '../db/entities.ts';
 import { workspaceSlug } from '../../generator/names.ts';
@@ -82,7 +83,7 @@ export interface NewEvent {
 
 /** Inserts an event with the next sequence number; says whether the deployment had finished (as this statement saw it). */
 async function insertEvent(em: EntityManager, deploymentId: string, event: NewEvent): Promise<{ appended: EventJson; finished: boolean }> {
-  const rows = await em.execute<Record<string, unknown>[]>(
+  const rows = await executePrepared(em,
     `with s as (update deployments set last_event_seq = last_event_seq + 1, updated_at = now() where id = ? returning last_event_seq, finished_at),
           e as (insert into events (deployment_id, seq, time, type, message, data)
                 select ?, last_event_seq, clock_timestamp(), ?, ?, ?::jsonb from s
@@ -114,7 +115,7 @@ export async function eventsAfter(em: EntityManager, deploymentId: string, after
 
 /** What a follower reads, in one snapshot: the events after `afterSeq` and whether the deployment has ended; undefined when it is gone. */
 export async function followerRead(em: EntityManager, deploymentId: string, afterSeq: number, limit = 500): Promise<{ events: EventJson[]; finished: boolean; lastSeq: number } | undefined> {
-  const rows = await em.execute<Record<string, unknown>[]>(
+  const rows = await executePrepared(em,
     `select d.finished_at is not null as finished, d.last_event_seq, e.deployment_id, e.seq, e.time, e.type, e.message, e.data
        from deployments d
        left join lateral (select deployment_id, seq, time, type, message, data from events where deployment_id = d.id and seq > ? order by seq limit ?) e on true
@@ -145,7 +146,7 @@ export interface StatusChange {
  */
 export async function changeStatus(em: EntityManager, bus: EventBus, deploymentId: string, change: StatusChange, event: NewEvent): Promise<boolean> {
   const result = await em.transactional(async (tx) => {
-    const rows = await tx.execute<Record<string, unknown>[]>(
+    const rows = await executePrepared(tx,
       `update deployments set status = ?, reason = coalesce(?, reason), message = coalesce(?, message), next_step = coalesce(?, next_step),
               commit = coalesce(?, commit), finished_at = case when ? then coalesce(?::timestamptz, now()) else finished_at end, updated_at = now(),
               lease_owner = case when ? then null else lease_owner end, lease_expires_at = case when ? then null else lease_expires_at end
@@ -182,7 +183,7 @@ export async function changeStatus(em: EntityManager, bus: EventBus, deploymentI
 async function insertEvents(em: EntityManager, events: { deployment_id: string; k: number; type: string; message: string; data: unknown }[]): Promise<Record<string, unknown>[]> {
   if (events.length === 0) return [];
   // each deployment's counter moves by its number of events; the events take the numbers in between
-  return em.execute<Record<string, unknown>[]>(
+  return executePrepared(em,
     `with input as (select * from jsonb_to_recordset(?::jsonb) as x(deployment_id text, k int, type text, message text, data jsonb)),
           counts as (select deployment_id, count(*)::int as n from input group by deployment_id),
           bumped as (update deployments d set last_event_seq = d.last_event_seq + c.n, updated_at = now() from counts c where d.id = c.deployment_id returning d.id, d.last_event_seq, c.n, d.finished_at),
@@ -225,7 +226,7 @@ export async function changeStatuses(em: EntityManager, bus: EventBus, items: Ba
       id: i.deploymentId, status: i.change.status, reason: i.change.reason ?? null, message: i.change.message ?? null, next_step: i.change.nextStep ?? null,
       commit: i.change.commit ?? null, finished: Boolean(i.change.finished), finished_at: i.change.finishedAt?.toISOString() ?? null,
     }));
-    const changed = await tx.execute<Record<string, unknown>[]>(
+    const changed = await executePrepared(tx,
       `with input as (select * from jsonb_to_recordset(?::jsonb) as x(id text, status text, reason text, message text, next_step text, commit text, finished boolean, finished_at timestamptz))
        update deployments d set status = i.status, reason = coalesce(i.reason, d.reason), message = coalesce(i.message, d.message), next_step = coalesce(i.next_step, d.next_step),
               commit = coalesce(i.commit, d.commit), finished_at = case when i.finished then coalesce(i.finished_at, now()) else d.finished_at end, updated_at = now(),

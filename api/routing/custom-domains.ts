@@ -2,6 +2,7 @@
 // publishing a DNS TXT record `_loco-challenge.<domain>` holding a token Loco gave it. Once
 // verified, the domain (and names under it) belong to that workspace alone; its routes may use it.
 
+import { executePrepared } from '../db/prepared.ts';
 import { randomBytes } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -87,7 +88,7 @@ export async function verifiedDomains(em: EntityManager, workspaceId: string): P
  * and the first of `hosts` that lies under a domain another workspace verified (with that domain).
  */
 export async function hostDomains(em: EntityManager, workspaceId: string, hosts: string[]): Promise<{ verified: string[]; foreign?: { host: string; domain: string } }> {
-  const rows = await em.execute<{ domain: string; host: string | null; k: number | null }[]>(
+  const rows = await executePrepared<{ domain: string; host: string | null; k: number | null }>(em,
     `select domain, null::text as host, null::bigint as k from custom_domains where workspace_id = ? and verified_at is not null
      union all
      select * from (select d.domain, h.host, h.k from jsonb_array_elements_text(?::jsonb) with ordinality as h(host, k)
