@@ -9,7 +9,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ulid } from 'ulid';
+import { ulid } from './ids.ts';
 import { workspaceSlug } from '../generator/names.ts';
 import { ApiToken, Org, OrgMembership, User, Workspace, WorkspaceMembership } from './db/entities.ts';
 import { hashToken, issuePersonalToken } from './auth/tokens.ts';

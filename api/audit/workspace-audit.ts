@@ -3,7 +3,7 @@
 // promotions from the repository alone (rebuild-plan.ts).
 
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ulid } from 'ulid';
+import { ulid } from '../ids.ts';
 import { LocoError } from '../../generator/errors.ts';
 import type { WorkspaceAccess } from '../auth/access.ts';
 import type { Principal } from '../auth/authenticate.ts';

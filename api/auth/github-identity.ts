@@ -5,7 +5,7 @@
 // person's later sign-in lands on that user by id.
 
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ulid } from 'ulid';
+import { ulid } from '../ids.ts';
 import { LocoError } from '../../generator/errors.ts';
 import { User } from '../db/entities.ts';
 

@@ -3,7 +3,7 @@
 // sha256 hash, expiring, single use — that the invited user redeems with `loco login --invite`.
 
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ulid } from 'ulid';
+import { ulid } from '../ids.ts';
 import { LocoError } from '../../generator/errors.ts';
 import { ApiToken, Invitation, type WorkspaceRole } from '../db/entities.ts';
 import { createPersonalToken, hashToken, newSecret, type IssuedToken } from './tokens.ts';

@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import type { EntityDictionary, EntityManager } from '@mikro-orm/postgresql';
-import { ulid } from 'ulid';
+import { ulid } from '../ids.ts';
 import { LocoError } from '../../generator/errors.ts';
 import { Deployment } from '../db/entities.ts';
 import { executePrepared } from '../db/prepared.ts';

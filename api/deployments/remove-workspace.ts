@@ -4,7 +4,7 @@
 // name starts with no apps. The repository and its history stay, as the record of what ran.
 // What the operator still has to remove from Argo CD is computed from the overlays main had.
 
-import { ulid } from 'ulid';
+import { ulid } from '../ids.ts';
 import { argoApplicationName, argoProjectName } from '../../generator/names.ts';
 import type { Author, GitopsStore } from '../gitops/index.ts';
 import { trailersFor } from './commit.ts';

@@ -4,7 +4,7 @@
 // so the commit's Loco-Deployment trailer names it.
 
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ulid } from 'ulid';
+import { ulid } from '../ids.ts';
 import { Deployment } from '../db/entities.ts';
 import type { ChangeType } from '../db/entities.ts';
 import { ensureApp } from '../deployments/create.ts';

@@ -4,7 +4,7 @@
 // or held in the database), and supersede older open promotions of the same app and target.
 
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ulid } from 'ulid';
+import { ulid } from '../ids.ts';
 import { LocoError } from '../../generator/errors.ts';
 import { appScope, configDigest, parseConfig, platformEndpoints, profileNames, renderApp } from '../../generator/index.ts';
 import { promotionRules } from './rules.ts';

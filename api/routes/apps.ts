@@ -2,7 +2,7 @@
 // the app's files, then its records), status per profile and logs through Argo CD.
 
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { ulid } from 'ulid';
+import { ulid } from '../ids.ts';
 import { isLocoError, LocoError } from '../../generator/errors.ts';
 import type { LogLine } from '../argocd/index.ts';
 import { startSse } from '../http/sse.ts';

@@ -5,7 +5,7 @@
 // (`loco login --invite`), and `…/invitations` makes a new code for a member who lost theirs.
 
 import type { FastifyPluginAsync } from 'fastify';
-import { ulid } from 'ulid';
+import { ulid } from '../ids.ts';
 import { LocoError } from '../../generator/errors.ts';
 import { requirePrincipal } from '../auth/authenticate.ts';
 import { workspaceAccess, type WorkspaceAccess } from '../auth/access.ts';

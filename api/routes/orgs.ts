@@ -2,7 +2,7 @@
 // own members. Creating one makes its repository from the skeleton.
 
 import type { FastifyPluginAsync } from 'fastify';
-import { ulid } from 'ulid';
+import { ulid } from '../ids.ts';
 import { LocoError } from '../../generator/errors.ts';
 import { orgOrWorkspaceNameProblem, workspaceSlug } from '../../generator/names.ts';
 import { actorName, requirePrincipal } from '../auth/authenticate.ts';

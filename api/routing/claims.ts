@@ -12,7 +12,7 @@
 
 import type { ConfigVersion } from '../../generator/config/versions/version.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ulid } from 'ulid';
+import { ulid } from '../ids.ts';
 import { LocoError } from '../../generator/errors.ts';
 import { parseConfig, resolveForRender, routeClaims, type RouteClaim } from '../../generator/index.ts';
 

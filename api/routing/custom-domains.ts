@@ -6,7 +6,7 @@ import { executePrepared } from '../db/prepared.ts';
 import { randomBytes } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ulid } from 'ulid';
+import { ulid } from '../ids.ts';
 import { LocoError } from '../../generator/errors.ts';
 import { isHostUnder } from '../../generator/index.ts';
 
