@@ -7,8 +7,8 @@
 //   npm run bench:deploy      (BENCH_REQUESTS=200 BENCH_WORKSPACES=20 BENCH_DATABASES=pglite,postgresql; PostgreSQL at LOCO_TEST_POSTGRES_URL)
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { initTemplate } from '../generator/index.ts';
@@ -42,6 +42,19 @@ async function startApi(env: Record<string, string>): Promise<{ child: ChildProc
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14, 15) in clock ticks of 1/100 s
+}
+
+/** CPU seconds of every PostgreSQL server process on this machine (the PostgreSQL run's backends; ~0 for PGlite, which runs inside the API). */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuSeconds(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }
 
 function rssMiB(pid: number): number {
@@ -87,6 +100,8 @@ async function run(kind: string) {
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(child.pid!))), 50);
 
     const cpuBefore = cpuSeconds(child.pid!);
+    const clientBefore = process.cpuUsage();
+    const pgBefore = postgresCpuSeconds();
     const started = performance.now();
     const results = await Promise.all(Array.from({ length: REQUESTS }, async (_, i) => {
       const ws = workspaces[i % WORKSPACES];
@@ -106,6 +121,9 @@ async function run(kind: string) {
     clearInterval(sampler);
     const rssAfter = rssMiB(child.pid!);
     const cpu = cpuSeconds(child.pid!) - cpuBefore;
+    const clientUsage = process.cpuUsage(clientBefore);
+    const clientCpu = (clientUsage.user + clientUsage.system) / 1e6;
+    const pgCpu = postgresCpuSeconds() - pgBefore;
 
     // commits lost: every deployment must have a commit whose trailers name it, on main
     // and no deployment may be committed twice
@@ -127,7 +145,7 @@ async function run(kind: string) {
       p50Accepted: percentile(accepted, 50), p99Accepted: percentile(accepted, 99),
       p50Commit: percentile(committed, 50), p99Commit: percentile(committed, 99),
       commitsPerSecond: REQUESTS / ((lastCommit - started) / 1000),
-      lost, twice, rssIdle, rssAfter, peakRss, cpu, total: (performance.now() - started) / 1000,
+      lost, twice, rssIdle, rssAfter, peakRss, cpu, clientCpu, pgCpu, total: (performance.now() - started) / 1000,
     };
   } finally {
     child.kill('SIGTERM');
@@ -150,6 +168,7 @@ for (const kind of DATABASES) {
   console.log(`  commits/s:      ${r.commitsPerSecond.toFixed(1)} (first request to last commit)`);
   console.log(`  commits lost:   ${r.lost} (must be 0); committed twice: ${r.twice} (must be 0)`);
   console.log(`  API CPU:        ${r.cpu.toFixed(2)} s for the ${REQUESTS} deploys (${((r.cpu * 1000) / REQUESTS).toFixed(1)} ms per deploy: request, render, commit, events, SSE)`);
+  console.log(`  beside it:      bench client (200 HTTP clients + SSE) ${r.clientCpu.toFixed(2)} s, PostgreSQL server ${r.pgCpu.toFixed(2)} s — on ${availableParallelism()} cores`);
   console.log(`  API RSS:        idle ${r.rssIdle.toFixed(0)} MiB, after ${r.rssAfter.toFixed(0)} MiB, peak ${r.peakRss.toFixed(0)} MiB`);
 }
 const round = (n: number) => Math.round(n * 10) / 10;
