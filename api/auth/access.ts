@@ -72,7 +72,7 @@ export function authorize(principal: Principal, access: WorkspaceAccess, need: N
   return access;
 }
 
-function accessFromRow(row: Record<string, unknown>): WorkspaceAccess | null {
+export function accessFromRow(row: Record<string, unknown>): WorkspaceAccess | null {
   const role = effectiveRole(row.ws_role, row.org_role);
   if (!role) return null;
   return {
