@@ -10,16 +10,11 @@ import * as path from 'node:path';
 import git from 'isomorphic-git';
 import type { TreeEntry } from 'isomorphic-git';
 import { gitFs, writeFileAtomic } from './git-fs.ts';
-import { deflateObject } from './pack-write.ts';
+import { deflateObject, type ObjectType, type StagedObject } from './pack-write.ts';
 import type { CommitHead, RepoObjects } from './object-cache.ts';
 import type { Author } from './types.ts';
 
-export type ObjectType = 'blob' | 'tree' | 'commit';
-
-export interface StagedObject {
-  type: ObjectType;
-  content: Uint8Array;
-}
+export type { ObjectType, StagedObject } from './pack-write.ts';
 
 export class ObjectStage {
   /** oid → object, in the order written (a rollback drops the tail). */

@@ -9,7 +9,14 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { crc32, deflateSync } from 'node:zlib';
-import type { ObjectType, StagedObject } from './object-stage.ts';
+
+export type ObjectType = 'blob' | 'tree' | 'commit';
+
+/** An object of a group commit, held until its pack is written (object-stage.ts). */
+export interface StagedObject {
+  type: ObjectType;
+  content: Uint8Array;
+}
 
 const TYPE_CODE: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3 };
 
