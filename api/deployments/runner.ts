@@ -49,8 +49,8 @@ export interface RunnerDeps {
   /** Tests only: wait forever between the commit and its record (RunnerOptions.pauseAfterCommit). */
   pauseAfterCommit?: boolean;
   /**
-   * A group commit waits until no deployment has arrived for this long (default 15 ms), at most
-   * `gatherMaxMs` (default 250 ms): a burst of requests is answered first and then committed
+   * A group commit waits until no deployment has arrived for this long (default 50 ms), at most
+   * `gatherMaxMs` (default 1 s): a burst of requests is answered first and then committed
    * in few, large batches, instead of every batch stealing the event loop from the requests.
    */
   gatherQuietMs?: number;
@@ -321,8 +321,8 @@ export class DeploymentRunner {
 
   /** Resolves once deployments stopped arriving for gatherQuietMs, or after gatherMaxMs. */
   async #gathered(): Promise<void> {
-    const quiet = this.#deps.gatherQuietMs ?? 15;
-    const deadline = performance.now() + (this.#deps.gatherMaxMs ?? 250);
+    const quiet = this.#deps.gatherQuietMs ?? 50;
+    const deadline = performance.now() + (this.#deps.gatherMaxMs ?? 1000);
     for (;;) {
       const now = performance.now();
       const wait = Math.min(this.#lastArrival + quiet, deadline) - now;
