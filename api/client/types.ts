@@ -14,14 +14,8 @@ export type SecretsOfProfile = paths['/api/v1/orgs/{org}/workspaces/{ws}/apps/{a
 /** POST …/apps/:app/registry-credential: where `loco deploy` pushes what it builds, and the builder's five-minute login. */
 export type RegistryCredential = paths['/api/v1/orgs/{org}/workspaces/{ws}/apps/{app}/registry-credential']['post']['responses'][200]['content']['application/json'];
 
-export interface DeploymentEvent {
-  seq: number;
-  deploymentId: string;
-  time: string;
-  type: string;
-  message: string;
-  data?: Record<string, unknown>;
-}
+/** A deployment event (the events route's JSON and each SSE message's data), as the API's document has it. */
+export type DeploymentEvent = components['schemas']['Event'];
 
 /**
  * Whether a deployment has reached its outcome: succeeded or failed, or committed with a
