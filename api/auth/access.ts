@@ -86,7 +86,11 @@ export function accessFromRow(row: Record<string, unknown>): WorkspaceAccess | n
   };
 }
 
-const WORKSPACE_SELECT = `select w.id, w.name, w.slug, w.settings, w.org_id, o.name as org_name, wm.role as ws_role, om.role as org_role
+/**
+ * A workspace with the principal's roles in it, as accessFromRow reads them; its two parameters
+ * are the principal's user id. Callers add the `where` (or join it laterally, load.ts).
+ */
+export const WORKSPACE_SELECT = `select w.id, w.name, w.slug, w.settings, w.org_id, o.name as org_name, wm.role as ws_role, om.role as org_role
    from workspaces w join orgs o on o.id = w.org_id
    left join workspace_memberships wm on wm.workspace_id = w.id and wm.user_id = ?
    left join org_memberships om on om.org_id = o.id and om.user_id = ?`;
