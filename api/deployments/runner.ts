@@ -78,6 +78,11 @@ interface Landed {
   rendered?: number;
 }
 
+/** The deployments as the `input` rows (id, app_id, profile, created_at) of the release queries below. */
+function releasesJson(ds: Deployment[]): string {
+  return JSON.stringify(ds.map((d) => ({ id: d.id, app_id: d.appId, profile: d.profile, created_at: d.createdAt.toISOString() })));
+}
+
 function supersededBy(d: Deployment, newer: string): LocoError {
   return new LocoError('conflict.superseded', `superseded by ${newer} before it was committed`, `follow ${newer}: \`loco status ${d.app} --profile ${d.profile}\``, { data: { by: newer } });
 }
@@ -136,7 +141,7 @@ export class DeploymentRunner {
   kick(deploymentId: string, pending?: { workspaceId: string }): void {
     if (this.#stopped || this.#carried.has(deploymentId)) return;
     if (pending) this.#lastArrival = performance.now();
-    const work = (pending ? this.#carryNew(deploymentId, pending.workspaceId) : this.#carry(deploymentId)).catch((error) => this.#deps.log.error({ err: error, deploymentId }, 'deployment runner failed'));
+    const work = this.#carry(deploymentId, pending?.workspaceId).catch((error) => this.#deps.log.error({ err: error, deploymentId }, 'deployment runner failed'));
     this.#work.add(work);
     void work.finally(() => this.#work.delete(work));
   }
@@ -224,41 +229,38 @@ export class DeploymentRunner {
     }
   }
 
-  async #carry(id: string): Promise<void> {
+  /**
+   * pending → committed → outcome for one deployment. `newIn`: it was just created pending in
+   * that workspace, so its group commit claims and loads it (with the rest of the batch);
+   * otherwise (a scan, a promotion's commit) it is claimed and loaded here first.
+   */
+  async #carry(id: string, newIn?: string): Promise<void> {
     const controller = new AbortController();
     this.#carried.set(id, controller);
     try {
-      const claim = await this.#claim(id);
-      if (!claim.claimed) return;
-      let d = await this.#deps.orm.em.fork().findOne(Deployment, { id });
-      if (!d || d.finishedAt) return;
-      // a process told to stop after the commit leaves tracking to the next process
-      if (this.#deps.holdAfterCommit && d.status !== 'pending') return;
-      const traced = tracingOn() ? await this.#traceOf(d.id) : undefined;
-      const inSpan = <T>(name: string, work: () => Promise<T>) => (traced ? inDeploymentSpan(name, traced.info, traced.parent, work) : work());
-      if (d.status === 'pending') {
-        const workspaceId = d.workspaceId;
-        d = await inSpan('loco.commit', () => this.#commitGrouped(workspaceId, id, claim.carriedBefore));
-        if (!d || d.finishedAt || this.#deps.holdAfterCommit) return;
+      let d: Deployment | null = null;
+      let pendingIn = newIn;
+      let carriedBefore: boolean | undefined;
+      if (pendingIn === undefined) {
+        const claim = await this.#claim(id);
+        if (!claim.claimed) return;
+        d = await this.#deps.orm.em.fork().findOne(Deployment, { id });
+        if (!d || d.finishedAt) return;
+        // a process told to stop after the commit leaves tracking to the next process
+        if (this.#deps.holdAfterCommit && d.status !== 'pending') return;
+        if (d.status === 'pending') pendingIn = d.workspaceId;
+        carriedBefore = claim.carriedBefore;
       }
-      if (controller.signal.aborted) return;
-      const committed = d;
-      await inSpan('loco.outcome', () => this.#track(committed, controller.signal));
-    } finally {
-      this.#carried.delete(id);
-    }
-  }
-
-  /** #carry for a deployment just created pending: claimed and loaded by its group commit. */
-  async #carryNew(id: string, workspaceId: string): Promise<void> {
-    const controller = new AbortController();
-    this.#carried.set(id, controller);
-    try {
       const traced = tracingOn() ? await this.#traceOf(id) : undefined;
       const inSpan = <T>(name: string, work: () => Promise<T>) => (traced ? inDeploymentSpan(name, traced.info, traced.parent, work) : work());
-      const d = await inSpan('loco.commit', () => this.#commitGrouped(workspaceId, id, undefined));
-      if (!d || d.finishedAt || this.#deps.holdAfterCommit || controller.signal.aborted) return;
-      await inSpan('loco.outcome', () => this.#track(d, controller.signal));
+      if (pendingIn !== undefined) {
+        const workspaceId = pendingIn;
+        d = await inSpan('loco.commit', () => this.#commitGrouped(workspaceId, id, carriedBefore));
+        if (!d || d.finishedAt || this.#deps.holdAfterCommit) return;
+      }
+      if (!d || controller.signal.aborted) return;
+      const committed = d;
+      await inSpan('loco.outcome', () => this.#track(committed, controller.signal));
     } finally {
       this.#carried.delete(id);
     }
@@ -359,16 +361,17 @@ export class DeploymentRunner {
     const tls = { customDomains: await verifiedDomains(em, workspace.id), issuer: this.#deps.certificateIssuer };
     const endpoints = this.#deps.endpoints ? { endpoints: this.#deps.endpoints } : {};
     const platform = this.#deps.platform ? { platform: this.#deps.platform } : {};
+    // `newerOf` answers "is there a newer release?" for the commit's round; only a commit asks it (the preflight does not)
     const ctxOf = (d: Deployment, newerOf?: () => Promise<Map<string, string>>): CommitContext => {
       const user = users.get(d.actorUserId);
       const author = { name: user?.name ?? d.actor, email: user?.email ?? `${user?.name ?? 'loco'}@users.noreply.loco` };
       // Asked under the repository lock, so no replica commits a newer deploy of this app/profile
       // between the answer and our commit: the newest request always ends up on main.
-      const precondition = async () => {
-        const newer = newerOf ? (await newerOf()).get(d.id) : (await this.#newerReleases([d])).get(d.id);
+      const precondition = newerOf && (async () => {
+        const newer = (await newerOf()).get(d.id);
         if (newer) throw supersededBy(d, newer);
-      };
-      return { store, slug: workspace.slug, author, tls, precondition, ...endpoints, ...platform };
+      });
+      return { store, slug: workspace.slug, author, tls, ...(precondition ? { precondition } : {}), ...endpoints, ...platform };
     };
     const fail = async (d: Deployment, error: unknown) => {
       out.set(d.id, null);
@@ -536,7 +539,7 @@ export class DeploymentRunner {
        select i.id, (select d.id from deployments d where d.app_id = i.app_id and d.profile = i.profile and (d.created_at, d.id) > (i.created_at, i.id)
                        and d.change_type in ('deploy', 'rollback', 'promote') order by d.created_at desc, d.id desc limit 1) as newer
          from input i`,
-      [JSON.stringify(asked.map((d) => ({ id: d.id, app_id: d.appId, profile: d.profile, created_at: d.createdAt.toISOString() })))],
+      [releasesJson(asked)],
     );
     return new Map(rows.filter((r) => r.newer).map((r) => [r.id, r.newer!]));
   }
@@ -549,7 +552,7 @@ export class DeploymentRunner {
       `with input as (select * from jsonb_to_recordset(?::jsonb) as x(id text, app_id text, profile text, created_at timestamptz))
        select d.id, d.commit, i.id as by from input i
          join deployments d on d.app_id = i.app_id and d.profile = i.profile and d.finished_at is null and d.commit is not null and d.id <> i.id and d.created_at < i.created_at`,
-      [JSON.stringify(committed.map(({ d }) => ({ id: d.id, app_id: d.appId, profile: d.profile, created_at: d.createdAt.toISOString() })))],
+      [releasesJson(committed.map((c) => c.d))],
     );
     const by = new Map(committed.map((c) => [c.d.id, c]));
     for (const older of rows) {
