@@ -10,6 +10,7 @@ import { lockDataDir } from './data-dir-lock.ts';
 import pg from 'pg';
 import { startEmbeddedDatabase } from './embedded.ts';
 import { withNamedStatements } from './prepared.ts';
+import { poolDrained } from './pool-drain.ts';
 import { migrations } from './migrations/index.ts';
 
 export interface Database {
@@ -40,6 +41,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const clientUrl = options.databaseUrl ?? 'postgres://postgres@localhost/postgres';
   const max = embedded ? 1 : (options.poolSize ?? 10);
   let orm: MikroORM;
+  let pool: pg.Pool | undefined;
   try {
     orm = await MikroORM.init({
       clientUrl,
@@ -47,7 +49,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       extensions: [Migrator],
       pool: { min: 0, max },
       // hot statements go as named prepared statements (prepared.ts), on either database
-      driverOptions: { Client: withNamedStatements(embedded ? embedded.Client : pg.Client) },
+      driverOptions: { Client: withNamedStatements(embedded ? embedded.Client : pg.Client), onPoolCreated: (created: pg.Pool) => void (pool = created) },
       migrations: { migrationsList: migrations, snapshot: false, silent: true, transactional: true, allOrNothing: true },
       discovery: { warnWhenNoEntities: false },
       debug: false,
@@ -63,6 +65,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     orm,
     kind: embedded ? 'pglite' : 'postgresql',
     async close() {
+      // queries still in flight finish first (pool-drain.ts: closing under a connecting query hangs)
+      if (pool) await poolDrained(pool, 10_000);
       await orm.close(true);
       await embedded?.stop();
       await dirLock?.release();

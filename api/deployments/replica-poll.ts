@@ -7,13 +7,16 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import type { EventBus } from './bus.ts';
 
-/** Starts the poll; the returned function stops it. */
-export function startReplicaPoll(em: () => EntityManager, bus: EventBus, intervalMs: number, log: FastifyBaseLogger): () => void {
-  let running = false;
+/** Starts the poll; the returned function stops it, once a poll in flight is done (the database closes next). */
+export function startReplicaPoll(em: () => EntityManager, bus: EventBus, intervalMs: number, log: FastifyBaseLogger): () => Promise<void> {
+  let running: Promise<void> | undefined;
   const poll = async () => {
     const ids = bus.followed();
     if (running || ids.length === 0) return;
-    running = true;
+    running = read(ids);
+    await running;
+  };
+  const read = async (ids: string[]) => {
     try {
       const rows = await em().execute<{ id: string; last_event_seq: number; finished: boolean }[]>(
         `select id, last_event_seq, finished_at is not null as finished from deployments where id in (select jsonb_array_elements_text(?::jsonb))`,
@@ -29,10 +32,13 @@ export function startReplicaPoll(em: () => EntityManager, bus: EventBus, interva
     } catch (error) {
       log.warn({ err: error }, 'the event followers\' replica poll failed; it runs again next interval');
     } finally {
-      running = false;
+      running = undefined;
     }
   };
   const timer = setInterval(() => void poll(), intervalMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }

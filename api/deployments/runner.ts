@@ -108,11 +108,17 @@ export class DeploymentRunner {
 
   start(): void {
     this.#stopped = false;
-    this.#scanTimer = setInterval(() => void this.scan(), this.#deps.scanIntervalMs);
-    this.#renewTimer = setInterval(() => void this.#renew(), Math.max(200, (this.#deps.leaseSeconds * 1000) / 3));
+    this.#scanTimer = setInterval(() => this.#background(this.scan()), this.#deps.scanIntervalMs);
+    this.#renewTimer = setInterval(() => this.#background(this.#renew()), Math.max(200, (this.#deps.leaseSeconds * 1000) / 3));
     this.#scanTimer.unref();
     this.#renewTimer.unref();
-    void this.scan();
+    this.#background(this.scan());
+  }
+
+  /** Background work (carries, scans, renewals) that stop() waits for before the database closes. */
+  #background(work: Promise<void>): void {
+    this.#work.add(work);
+    void work.finally(() => this.#work.delete(work));
   }
 
   /** Stops carrying deployments and releases their leases so another process takes over at once. */
@@ -141,9 +147,7 @@ export class DeploymentRunner {
   kick(deploymentId: string, pending?: { workspaceId: string }): void {
     if (this.#stopped || this.#carried.has(deploymentId)) return;
     if (pending) this.#lastArrival = performance.now();
-    const work = this.#carry(deploymentId, pending?.workspaceId).catch((error) => this.#deps.log.error({ err: error, deploymentId }, 'deployment runner failed'));
-    this.#work.add(work);
-    void work.finally(() => this.#work.delete(work));
+    this.#background(this.#carry(deploymentId, pending?.workspaceId).catch((error) => this.#deps.log.error({ err: error, deploymentId }, 'deployment runner failed')));
   }
 
   /** Aborts the local tracking of deployments (superseded or deleted). */

@@ -12,7 +12,7 @@ import { argoApplicationName, workspaceSlug } from '../../generator/names.ts';
 import { call, config, createTestDatabase, followEvents, startTestApi, waitForEvent, within } from './helpers.ts';
 
 describe('restart', () => {
-  test('a deployment being tracked when the API stops is tracked to success by the next API', { timeout: 120_000 }, async () => {
+  test('a deployment being tracked when the API stops is tracked to success by the next API', { timeout: 180_000 }, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'loco-restart-'));
     const database = await createTestDatabase('pglite');
     // the rollout turns healthy only well after the first API has stopped
@@ -47,7 +47,7 @@ describe('restart', () => {
     }
   });
 
-  test('a deployment whose API died right after the commit is finished by another API once the lease runs out', { timeout: 60_000 }, async () => {
+  test('a deployment whose API died right after the commit is finished by another API once the lease runs out', { timeout: 120_000 }, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'loco-crash-'));
     const database = await createTestDatabase('postgresql');
     try {
