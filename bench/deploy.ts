@@ -25,7 +25,9 @@ async function startApi(env: Record<string, string>): Promise<{ child: ChildProc
   // Node's flags and compile cache as the container image runs the API (Dockerfile ENTRYPOINT,
   // NODE_COMPILE_CACHE): RSS figures are those of a deployed API, not of a cold checkout.
   const cache = process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'loco-bench-compile-cache');
-  const child = spawn(process.execPath, ['--max-semi-space-size=8', '--import', './api/telemetry.ts', 'api/main.ts'], { env: { ...process.env, NODE_COMPILE_CACHE: cache, MALLOC_MMAP_THRESHOLD_: '131072', LOCO_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_API_ARGS: extra node flags for the API, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it
+  const extra = (process.env.BENCH_API_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, ['--max-semi-space-size=8', ...extra, '--import', './api/telemetry.ts', 'api/main.ts'], { env: { ...process.env, NODE_COMPILE_CACHE: cache, MALLOC_MMAP_THRESHOLD_: '131072', LOCO_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk) => {
