@@ -233,7 +233,13 @@ export function createStore(ctx: StoreContext): GitopsStore {
         const message = outcomes.length === 1
           ? `Outcome of ${outcomes[0].note.deploymentId} on ${outcomes[0].commit.slice(0, 7)}: ${outcomes[0].note.outcome}${outcomes[0].note.reason ? ` (${outcomes[0].note.reason})` : ''}\n`
           : `Outcomes of ${outcomes.length} deployments: ${outcomes.map((o) => `${o.note.deploymentId} ${o.note.outcome}`).join(', ')}\n`;
-        const next = await writeNotesCommit(ts, head, texts, message, ctx.committer);
+        // a group commit's notes go as one pack, as its commits do (a lone note stays loose)
+        const stage = outcomes.length > 1 ? new ObjectStage() : undefined;
+        const next = await writeNotesCommit(stage ? { ...ts, stage } : ts, head, texts, message, ctx.committer);
+        if (stage) {
+          await writePack(ts.gitdir, stage.objects);
+          rememberStaged(ts, stage);
+        }
         if (await host.publishNotes(slug, head, next)) return;
         await host.refreshNotes(slug);
       }

@@ -54,6 +54,25 @@ test('the local store records an outcome that `git notes --ref=loco show` prints
   assert.deepEqual(outcomes.get(made.commit)?.map((n) => [n.deploymentId, n.outcome, n.approvedBy]), [[id, 'succeeded', ['bob']]]);
 });
 
+test('the outcomes of a group commit are one notes commit whose objects arrive as one pack, which git reads', async (t) => {
+  const store = createGitopsStore({ dataDir: tempDir(t), packing: false });
+  await store.ensureRepository('acme-batch-notes');
+  const gitdir = store.gitdir('acme-batch-notes');
+  const changes = ['api', 'web', 'worker'].map((app) => deploy('acme-batch-notes', app, 'dev', appFiles('dev', `registry.example.com/${app}:1`)));
+  const made = await store.applyChanges(changes);
+  const looseBefore = gitCli(gitdir, 'count-objects');
+  await store.recordOutcomes('acme-batch-notes', made.map((m, i) => {
+    assert.equal(m.status, 'committed');
+    return { commit: (m as { commit: string }).commit, note: { ...succeeded, deploymentId: changes[i].trailers['Loco-Deployment'] } };
+  }));
+  assert.equal(gitCli(gitdir, 'count-objects'), looseBefore, 'no loose object was written for the notes');
+  assert.equal(gitCli(gitdir, 'rev-list', '--count', 'refs/notes/loco'), '1', 'one notes commit for the batch');
+  for (const [i, m] of made.entries()) {
+    assert.match(gitCli(gitdir, 'notes', '--ref=loco', 'show', (m as { commit: string }).commit), new RegExp(`^Loco-Deployment: ${changes[i].trailers['Loco-Deployment']}$`, 'm'));
+  }
+  assert.equal(gitCli(gitdir, 'fsck', '--strict'), '');
+});
+
 test('a note the git CLI added is read, and Loco writing after it keeps it', async (t) => {
   const store = createGitopsStore({ dataDir: tempDir(t), packing: false });
   const { head } = await store.ensureRepository('acme-fanout');
