@@ -9,7 +9,8 @@ import { entities } from './entities.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import pg from 'pg';
 import { startEmbeddedDatabase } from './embedded.ts';
-import { withNamedStatements } from './prepared.ts';
+import { CompiledQuery, type DatabaseConnection } from 'kysely';
+import { GENERIC_PLANS, withNamedStatements } from './prepared.ts';
 import { poolDrained } from './pool-drain.ts';
 import { migrations } from './migrations/index.ts';
 
@@ -50,6 +51,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       pool: { min: 0, max },
       // hot statements go as named prepared statements (prepared.ts), on either database
       driverOptions: { Client: withNamedStatements(embedded ? embedded.Client : pg.Client), onPoolCreated: (created: pg.Pool) => void (pool = created) },
+      // each connection plans a named statement once (prepared.ts: GENERIC_PLANS)
+      onCreateConnection: async (connection) => {
+        await (connection as DatabaseConnection).executeQuery(CompiledQuery.raw(GENERIC_PLANS));
+      },
       migrations: { migrationsList: migrations, snapshot: false, silent: true, transactional: true, allOrNothing: true },
       discovery: { warnWhenNoEntities: false },
       debug: false,
