@@ -13,7 +13,7 @@ import type { WorkspaceAccess } from '../auth/access.ts';
 import type { Principal } from '../auth/authenticate.ts';
 import { actorName } from '../auth/authenticate.ts';
 import type { EventBus } from './bus.ts';
-import type { NewEvent } from './records.ts';
+import type { DeploymentFields, NewEvent } from './records.ts';
 import { activeTraceRef } from './trace.ts';
 import { claimStatement, claimsOfRelease, refuseUntaken, type ClaimOutcome } from '../routing/claims.ts';
 import type { RouteClaim } from '../../generator/index.ts';
@@ -75,7 +75,7 @@ async function byIdempotencyKey(em: EntityManager, input: NewDeployment): Promis
  * the common deploy costs one round trip, with no begin and commit around it: at 200 deploys at
  * once each round trip is CPU on the API's event loop (and on PGlite, the query itself).
  */
-export async function createDeployment(em: EntityManager, bus: EventBus, input: NewDeployment): Promise<{ deployment: Deployment; created: boolean }> {
+export async function createDeployment(em: EntityManager, bus: EventBus, input: NewDeployment): Promise<{ deployment: DeploymentFields; created: boolean }> {
   // No look-up first: a repeated idempotency key fails the insert on deployments_idempotency_idx,
   // and the catch below answers with the deployment it made (or refuses a different body), so the
   // common first request costs no extra round trip.
@@ -88,12 +88,14 @@ export async function createDeployment(em: EntityManager, bus: EventBus, input: 
     { type: input.status ?? 'pending', message: input.summary, data: { change: input.changeType, ...(traceRef ? { trace: traceRef } : {}) } },
     ...(input.events ?? []),
   ];
-  let deployment: Deployment;
+  let deployment: DeploymentFields;
   try {
     const record = async (db: EntityManager) => {
       const statement = recordStatement(input, id, claims, events);
       const rows = await executePrepared(db, statement.sql, statement.params);
-      return db.map(Deployment, rows[0] as EntityDictionary<Deployment>);
+      // the row as the entity's fields, not a managed entity: nothing changes it through this
+      // EntityManager, and em.map's identity-map merge was ~0.5 ms of a ~6 ms deploy request
+      return db.getDriver().mapResult(rows[0] as EntityDictionary<Deployment>, db.getMetadata().get(Deployment)) as DeploymentFields;
     };
     // inside a caller's transaction, a savepoint keeps a refused or repeated deploy from aborting it
     deployment = await withDeadlockRetry(() => (em.isInTransaction() ? em.transactional(record) : record(em)));

@@ -39,8 +39,12 @@ export const ACTIVE_STATUSES: DeploymentStatus[] = ['pending', 'committed', 'syn
 
 const iso = (value: unknown): string => new Date(value as string).toISOString();
 
+/** The fields of a deployment its JSON is made of: an entity, or a row as createDeployment maps it. */
+export type DeploymentFields = Pick<Deployment, 'id' | 'workspaceId' | 'app' | 'profile' | 'changeType' | 'status' | 'reason' | 'message' | 'nextStep'
+  | 'image' | 'configDigest' | 'configText' | 'commit' | 'actor' | 'createdAt' | 'updatedAt' | 'finishedAt'>;
+
 /** `known.url`: the caller resolved the config already (a deploy's checks), so it is not parsed again here. */
-export function deploymentJson(d: Deployment, org: string, workspace: string, known?: { url: string | undefined }): DeploymentJson {
+export function deploymentJson(d: DeploymentFields, org: string, workspace: string, known?: { url: string | undefined }): DeploymentJson {
   const url = d.changeType === 'delete' ? undefined : known ? known.url : releaseUrl(d.configText, d.profile, workspaceSlug(org, workspace));
   return {
     id: d.id,
