@@ -71,7 +71,7 @@ async function openPGlite(dir: string): Promise<PGlite> {
  * engine once per protocol message: a prepared statement's parse, bind, describe, execute and
  * sync were five trips into WASM, each with its own result parsing. Here the messages of one
  * exchange are queued and run in one trip when pg asks for the answer (sync or flush): about
- * half the CPU per statement on this machine (a select by key, 190 → 100 µs). The engine reads
+ * half the CPU per statement on this machine (a prepared select by key, 130–225 → 95–120 µs). The engine reads
  * the messages one after the other, as a server reads them from its socket.
  */
 class PGliteConnection extends EventEmitter {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import git from 'isomorphic-git';
 import type { TreeEntry } from 'isomorphic-git';
 import { gitFs, writeFileAtomic } from './git-fs.ts';
-import { deflateObject, type ObjectType, type StagedObject } from './pack-write.ts';
+import { deflateObject, writePack, type ObjectType, type StagedObject } from './pack-write.ts';
 import type { CommitHead, RepoObjects } from './object-cache.ts';
 import type { Author } from './types.ts';
 
@@ -56,10 +56,11 @@ export interface ObjectStore {
 }
 
 /**
- * Puts the objects of a stage just written as a pack into the cache: the next group commit of
+ * Writes a stage's objects as one pack, then puts them into the cache: the next group commit of
  * the repository starts from exactly these trees and commits, and the next deploys read these blobs.
  */
-export function rememberStaged(os: ObjectStore, stage: ObjectStage): void {
+export async function writeStaged(os: ObjectStore, stage: ObjectStage): Promise<void> {
+  await writePack(os.gitdir, stage.objects);
   if (!os.objects) return;
   for (const [oid, object] of stage.objects) {
     if (object.type === 'blob') os.objects.put(oid, { type: 'blob', bytes: object.content });
@@ -138,10 +139,11 @@ export async function readCommitHead(os: ObjectStore, oid: string): Promise<Comm
 }
 
 /**
- * Without a stage an object goes loose, as git writes it (objects/xx/<38 hex>, zlib of
- * "<type> <size>\0<content>"). Written here rather than by isomorphic-git, which hashes with
- * crypto.subtle and compresses through a web stream per object: node's sha1 and zlib do the
- * same bytes at a fraction of the cost. Through a temporary file and a rename, like git-fs.ts.
+ * Without a stage an object goes loose, as git writes it (objects/xx/<38 hex>, a zlib stream of
+ * "<type> <size>\0<content>", stored uncompressed as in packs: pack-write.ts deflateObject).
+ * Written here rather than by isomorphic-git, which hashes with crypto.subtle and compresses
+ * through a web stream per object: node's sha1 and a stored stream cost a fraction of that.
+ * Through a temporary file and a rename, like git-fs.ts.
  */
 async function writeLoose(gitdir: string, type: ObjectType, content: Uint8Array): Promise<string> {
   const wrapped = Buffer.concat([Buffer.from(`${type} ${content.byteLength}\0`, 'utf8'), content]);

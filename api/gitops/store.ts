@@ -15,9 +15,8 @@ import { readRef } from './ref-cas.ts';
 import { FORMAT_FILE, REPO_FORMAT_VERSION, skeletonFiles } from './skeleton.ts';
 import { formatCommitMessage } from './trailers.ts';
 import { applyTreeEdit, type TreeStore } from './tree-edit.ts';
-import { ObjectStage, readBlobBytes, readCommitHead, rememberStaged, writeCommitObject, writeTreeObject } from './object-stage.ts';
+import { ObjectStage, readBlobBytes, readCommitHead, writeCommitObject, writeStaged, writeTreeObject } from './object-stage.ts';
 import { ObjectCache } from './object-cache.ts';
-import { writePack } from './pack-write.ts';
 import { changedPaths, readFilesAt, scopeDiffers, treeOfCommit } from './tree-read.ts';
 import { fileDiff } from '../../generator/unified-diff.ts';
 import type { Author, BatchResult, OutcomeNote, ChangeRequest, ChangeResult, GitopsStore, MergeRequest, MergeResult, TreeDiff } from './types.ts';
@@ -199,10 +198,7 @@ export function createStore(ctx: StoreContext): GitopsStore {
           }
         }
         if (tip.commit === parent) return results;
-        if (stage) {
-          await writePack(ts.gitdir, stage.objects);
-          rememberStaged(ts, stage);
-        }
+        if (stage) await writeStaged(ts, stage);
         if (await host.publish(slug, branch, head, tip.commit)) return results;
         // Lost a race with a writer outside this lock (another machine, a native git push):
         // re-read the head and re-apply the changes on it. The pack written stays unreachable
@@ -236,10 +232,7 @@ export function createStore(ctx: StoreContext): GitopsStore {
         // a group commit's notes go as one pack, as its commits do (a lone note stays loose)
         const stage = outcomes.length > 1 ? new ObjectStage() : undefined;
         const next = await writeNotesCommit(stage ? { ...ts, stage } : ts, head, texts, message, ctx.committer);
-        if (stage) {
-          await writePack(ts.gitdir, stage.objects);
-          rememberStaged(ts, stage);
-        }
+        if (stage) await writeStaged(ts, stage);
         if (await host.publishNotes(slug, head, next)) return;
         await host.refreshNotes(slug);
       }
