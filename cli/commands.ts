@@ -42,7 +42,7 @@ export function declareCommands(cli: CAC, bind: Bind): void {
     .option('--profile <profile>', 'Render only this profile')
     .option('--out <dir>', 'Write the files under DIR instead of printing a YAML stream')
     .option('--image <ref>', 'Image to render with (default: the config\'s image, else <app>:dev)')
-    .example('  $ loco render examples/web-basic --profile prod --out /tmp/tree'),
+    .example('  $ loco render examples/autoscaled-shop --profile prod --out /tmp/tree'),
   async () => (await offline()).render);
   bind(cli.command('config <action> [path]', 'loco.toml tools: config upgrade [path] rewrites a ConfigVersion "0.1" file in the current format (prints the diff)')
     .option('--write', 'Replace the file with the upgraded one')
