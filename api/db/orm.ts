@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { entities } from './entities.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import pg from 'pg';
-import { startEmbeddedDatabase } from './embedded.ts';
+import type { EmbeddedDatabase } from './embedded.ts';
 import { CompiledQuery, type DatabaseConnection } from 'kysely';
 import { GENERIC_PLANS, withNamedStatements } from './prepared.ts';
 import { poolDrained } from './pool-drain.ts';
@@ -30,9 +30,10 @@ export interface DatabaseOptions {
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const dirLock = options.databaseUrl ? undefined : await lockDataDir(options.dataDir);
-  let embedded: Awaited<ReturnType<typeof startEmbeddedDatabase>> | undefined;
+  let embedded: EmbeddedDatabase | undefined;
   try {
-    embedded = options.databaseUrl ? undefined : await startEmbeddedDatabase(join(options.dataDir, 'db'));
+    // imported only when used: an API on PostgreSQL never loads PGlite (~2.4 MiB of RSS measured on its own)
+    embedded = options.databaseUrl ? undefined : await (await import('./embedded.ts')).startEmbeddedDatabase(join(options.dataDir, 'db'));
   } catch (error) {
     await dirLock?.release();
     throw error;

@@ -68,7 +68,7 @@ export function deploymentJson(d: DeploymentFields, org: string, workspace: stri
   };
 }
 
-function eventFromRow(row: Record<string, unknown>): EventJson {
+export function eventFromRow(row: Record<string, unknown>): EventJson {
   return {
     seq: Number(row.seq),
     deploymentId: row.deployment_id as string,
@@ -117,8 +117,17 @@ export async function eventsAfter(em: EntityManager, deploymentId: string, after
   return rows.map(eventFromRow);
 }
 
+/** The most events a follower reads at once. */
+export const FOLLOWER_PAGE = 500;
+
+export interface FollowerState {
+  events: EventJson[];
+  finished: boolean;
+  lastSeq: number;
+}
+
 /** What a follower reads, in one snapshot: the events after `afterSeq` and whether the deployment has ended; undefined when it is gone. */
-export async function followerRead(em: EntityManager, deploymentId: string, afterSeq: number, limit = 500): Promise<{ events: EventJson[]; finished: boolean; lastSeq: number } | undefined> {
+export async function followerRead(em: EntityManager, deploymentId: string, afterSeq: number, limit = FOLLOWER_PAGE): Promise<FollowerState | undefined> {
   const rows = await executePrepared(em,
     `select d.finished_at is not null as finished, d.last_event_seq, e.deployment_id, e.seq, e.time, e.type, e.message, e.data
        from deployments d

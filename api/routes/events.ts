@@ -5,9 +5,9 @@
 
 import type { FastifyPluginAsync } from 'fastify';
 import { requirePrincipal } from '../auth/authenticate.ts';
-import { loadDeployment } from '../deployments/load.ts';
+import { loadDeployment, loadDeploymentFollowing } from '../deployments/load.ts';
 import { bindTenant, tenantOfDeployment } from '../http/request-log.ts';
-import { eventsAfter, followerRead } from '../deployments/records.ts';
+import { eventsAfter, FOLLOWER_PAGE, followerRead } from '../deployments/records.ts';
 import type { EventNotice } from '../deployments/bus.ts';
 import { startReplicaPoll } from '../deployments/replica-poll.ts';
 import { startSse } from '../http/sse.ts';
@@ -31,23 +31,39 @@ const eventRoutes: FastifyPluginAsync = async (app) => {
     const principal = requirePrincipal(request);
     const { id } = request.params as { id: string };
     const em = app.loco.em();
-    const { deployment, access } = await loadDeployment(em, principal, id, 'read');
-    bindTenant(request, reply, tenantOfDeployment(deployment, access));
     const lastEventId = request.headers['last-event-id'];
     let after = Number(lastEventId || (request.query as { after?: number }).after || 0);
-    if (!String(request.headers.accept ?? '').includes('text/event-stream')) return eventsAfter(em, id, after, 10000);
+    if (!String(request.headers.accept ?? '').includes('text/event-stream')) {
+      const { deployment, access } = await loadDeployment(em, principal, id, 'read');
+      bindTenant(request, reply, tenantOfDeployment(deployment, access));
+      return eventsAfter(em, id, after, 10000);
+    }
 
-    const sse = startSse(request, reply, 'following deployment events');
     // subscribed before the first read, so an event appended in between is queued, not missed
-    const follower = app.loco.bus.follow(id, sse.gone);
+    const following = new AbortController();
+    const follower = app.loco.bus.follow(id, following.signal);
+    let loaded: Awaited<ReturnType<typeof loadDeploymentFollowing>>;
+    try {
+      // the deployment, the caller's access and the first page of events in one statement
+      loaded = await loadDeploymentFollowing(em, principal, id, after);
+    } catch (error) {
+      following.abort();
+      throw error;
+    }
+    const { deployment, access, first } = loaded;
+    bindTenant(request, reply, tenantOfDeployment(deployment, access));
+    const sse = startSse(request, reply, 'following deployment events');
+    sse.gone.addEventListener('abort', () => following.abort(), { once: true });
     try {
       let read = true;
+      let preloaded: typeof first | undefined = first;
       while (!sse.gone.aborted) {
         if (read) {
-          const state = await followerRead(em, id, after);
+          const state = preloaded ?? await followerRead(em, id, after);
+          preloaded = undefined;
           if (state) for (const event of state.events) send(event);
           if (!state || (state.finished && after >= state.lastSeq)) break;
-          if (state.events.length === 500) continue; // a long backlog: read the next page at once
+          if (state.events.length === FOLLOWER_PAGE) continue; // a long backlog: read the next page at once
         }
         // A notice that follows on from what was sent goes out as it is, with no query. Anything
         // else — a bare wake-up, a gap, the replica poll saying the deployment is further on than
