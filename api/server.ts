@@ -54,6 +54,10 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
   const database = await openDatabase({ dataDir: options.dataDir, ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}) });
   const app = Fastify({
     logger: options.logger ?? false,
+    // One line per request, written when it ends (as a router's access log): fastify's pair
+    // ("incoming request" + "request completed") doubled the log volume and was ~8 % of the
+    // API's CPU in bench/deploy's burst of 200 deploys.
+    disableRequestLogging: true,
     genReqId: () => `req_${randomUUID().replaceAll('-', '').slice(0, 20)}`,
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true, useDefaults: true } },
@@ -103,6 +107,7 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
     app.addHook('onResponse', async (request, reply) => {
       // The route template (not the URL) keeps the label bounded; unknown URLs share one value.
       metrics.observeHttp(request.method, request.routeOptions.url ?? '(unmatched)', reply.statusCode, reply.elapsedTime / 1000);
+      reply.log.info({ req: { method: request.method, url: request.url, remoteAddress: request.ip }, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
     });
     // Every log line of a request names the tenant it concerns, once the route's params are known.
     app.addHook('preHandler', async (request, reply) => {

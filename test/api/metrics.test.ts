@@ -114,7 +114,11 @@ test('JSON log lines name the workspace, app, profile and deployment they concer
       { deploymentId: id, workspace: 'default/default', app: 'web', profile: 'dev' },
     );
     const tenant = (l: Record<string, unknown> | undefined) => l && { deploymentId: l.deploymentId, workspace: l.workspace, app: l.app, profile: l.profile };
-    const completed = (url: string) => lines.find((l) => l.msg === 'request completed' && l.reqId === lines.find((r) => r.msg === 'incoming request' && (r.req as { url: string }).url === url)?.reqId);
+    // one line per request, written when it ends, naming what was asked and how it ended
+    const completed = (url: string) => lines.find((l) => l.msg === 'request completed' && (l.req as { url: string }).url === url);
+    assert.deepEqual(lines.filter((l) => l.msg === 'incoming request'), [], 'a request is logged once, when it ends');
+    const deployLine = completed('/api/v1/orgs/default/workspaces/default/apps/web/deployments');
+    assert.deepEqual([(deployLine?.req as { method: string }).method, (deployLine?.res as { statusCode: number }).statusCode, typeof deployLine?.responseTime, typeof deployLine?.reqId], ['POST', 202, 'number', 'string']);
     const expected = { deploymentId: id, workspace: 'default/default', app: 'web', profile: 'dev' };
     assert.deepEqual(tenant(completed('/api/v1/orgs/default/workspaces/default/apps/web/deployments')), expected, "the deploy request's lines carry the tenant and the deployment it made");
     // a request that names only the deployment gets the rest once the deployment is loaded
