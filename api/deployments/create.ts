@@ -159,15 +159,21 @@ function refusal(error: unknown): ClaimOutcome | undefined {
 }
 
 /**
- * Two deploys of one workspace moving routes between the same hosts in opposite directions can
- * lock those host rows in opposite orders within their statements; PostgreSQL aborts one (40P01).
- * Nothing of it was written, so it is run again.
+ * Races between deploys of one workspace that PostgreSQL settles by aborting one statement, which
+ * then wrote nothing and is run again (with a new snapshot, which sees what the other wrote):
+ * - two deploys moving routes between the same hosts in opposite directions can lock those host
+ *   rows in opposite orders (40P01, deadlock);
+ * - a deploy leaving a host deletes its row while another app takes a route on it: the claim's
+ *   key to its host row (route_claims_host_fkey) refuses the delete (23503).
  */
 async function withDeadlockRetry<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if ((error as { code?: string }).code !== '40P01') throw error;
-    return run();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const { code, constraint } = error as { code?: string; constraint?: string };
+      const raced = code === '40P01' || (code === '23503' && constraint === 'route_claims_host_fkey');
+      if (!raced || attempt === 3) throw error;
+    }
   }
 }

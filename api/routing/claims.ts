@@ -87,7 +87,9 @@ export interface ClaimOutcome {
  * - the app/profile's own claims on the keys it claims again are kept (updated in place: new id,
  *   new time, as the delete and insert made them), the others deleted — deleting and re-inserting
  *   one key in one statement would collide with itself;
- * - a host the app/profile leaves is released when no claim but its own was on it.
+ * - a host the app/profile leaves is released when no claim but its own was on it;
+ * - no claim is written on a host of another workspace: the claim's key to its host row
+ *   (route_claims_host_fkey) would fail the statement before its outcome says why.
  */
 export function claimStatement(request: Omit<ClaimRequest, 'appId'>, appId: { sql: string; params: unknown[] }): { ctes: string; cteParams: unknown[]; outcome: string; outcomeParams: unknown[] } {
   const { workspaceId, app, profile, claims } = request;
@@ -108,7 +110,8 @@ export function claimStatement(request: Omit<ClaimRequest, 'appId'>, appId: { sq
     `claim_dropped as (delete from route_claims where workspace_id = ${sql('?::text', workspaceId)} and app_id = ${appSql()} and profile = ${sql('?::text', profile)}
        and (host, protocol, path_prefix) not in (select host, protocol, path_prefix from claim_wanted))`,
     `claim_taken as (insert into route_claims (id, host, protocol, path_prefix, workspace_id, app_id, app, profile)
-       select id, host, protocol, path_prefix, ${sql('?::text', workspaceId)}, ${appSql()}, ${sql('?::text', app)}, ${sql('?::text', profile)} from claim_wanted order by k
+       select id, host, protocol, path_prefix, ${sql('?::text', workspaceId)}, ${appSql()}, ${sql('?::text', app)}, ${sql('?::text', profile)} from claim_wanted
+        where host in (select host from claim_hosts where workspace_id = ${sql('?::text', workspaceId)}) order by k
        on conflict (host, protocol, path_prefix) do update set id = excluded.id, created_at = now()
          where route_claims.workspace_id = excluded.workspace_id and route_claims.app_id = excluded.app_id and route_claims.profile = excluded.profile
        returning host, protocol, path_prefix)`,

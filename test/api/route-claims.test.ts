@@ -7,6 +7,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, DATABASE_KINDS, startTestApi, type TestApi } from './helpers.ts';
+import { CLAIM_HOST_KEY } from '../../api/db/migrations/Migration20261203000000_claim_host_fk.ts';
 
 interface Route { subdomain?: string; baseDomain?: string; pathPrefix?: string; grpcServices?: string[] }
 
@@ -140,6 +141,42 @@ for (const kind of DATABASE_KINDS) {
         assert.deepEqual(codes, [202, 409], `round ${round}: ${a.body} / ${b.body}`);
         const loser = a.statusCode === 409 ? 'other' : 'third';
         assert.ok(!(await apps(loser)).includes(`r${round}`), 'the loser recorded no app');
+      }
+    });
+
+    test('the migration to the claim-host key gives an orphaned claim its host back and removes the intruder on it', async () => {
+      const em = api.app.loco.em();
+      const ws = async (name: string) => (await em.execute<{ id: string }[]>(`select id from workspaces where name = ?`, [name]))[0].id;
+      const host = { subdomain: 'orphan', baseDomain: 'dev.deploy-app.com' };
+      assert.equal((await deploy('default', 'orphaned', host)).statusCode, 202);
+      // the state the race left behind before the key: the host row gone, then another workspace on the host
+      await em.execute(`alter table route_claims drop constraint route_claims_host_fkey`);
+      await em.execute(`alter table route_hosts drop constraint route_hosts_host_workspace_key`);
+      await em.execute(`delete from route_hosts where host = 'orphan.dev.deploy-app.com'`);
+      assert.equal((await deploy('other', 'intruder', { ...host, pathPrefix: '/x' })).statusCode, 202, 'without the host row the breach is possible');
+      await em.execute(`delete from route_hosts where host = 'orphan.dev.deploy-app.com'`);
+      for (const statement of CLAIM_HOST_KEY) await em.execute(statement);
+      assert.deepEqual(await em.execute(`select workspace_id from route_hosts where host = 'orphan.dev.deploy-app.com'`), [{ workspace_id: await ws('default') }]);
+      assert.deepEqual((await em.execute<{ app: string }[]>(`select app from route_claims where host = 'orphan.dev.deploy-app.com' order by app`)).map((r) => r.app), ['orphaned']);
+      const again = await deploy('other', 'intruder', { ...host, pathPrefix: '/x' });
+      assert.equal(again.statusCode, 409, again.body);
+    });
+
+    test('an app leaving a host while another app of its workspace takes a route on it: the host stays the workspace\'s', async () => {
+      for (let round = 0; round < 8; round++) {
+        const host = { subdomain: `move${round}`, baseDomain: 'dev.deploy-app.com' };
+        assert.equal((await deploy('default', `leaver${round}`, host)).statusCode, 202);
+        // at once: the leaver moves to another host (releasing this one, as it holds the only
+        // claim here in its snapshot) and a second app takes /api on this host
+        const [left, joined] = await Promise.all([
+          deploy('default', `leaver${round}`, { subdomain: `moved${round}`, baseDomain: 'dev.deploy-app.com' }),
+          deploy('default', `joiner${round}`, { ...host, pathPrefix: '/api' }),
+        ]);
+        assert.deepEqual([left.statusCode, joined.statusCode], [202, 202], `round ${round}: ${left.body} / ${joined.body}`);
+        // the host is still the workspace's: another workspace is refused on any prefix of it
+        const intruder = await deploy('other', `intruder${round}`, { ...host, pathPrefix: '/shop' });
+        assert.equal(intruder.statusCode, 409, `round ${round}: another workspace took a host that an app of default still routes: ${intruder.body}`);
+        assert.equal(intruder.json().code, 'conflict.host-taken');
       }
     });
   });
