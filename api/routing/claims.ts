@@ -144,9 +144,19 @@ export async function releaseAppClaims(em: EntityManager, workspaceId: string, a
   await releaseEmptyHosts(em, workspaceId, held.map((r) => r.host));
 }
 
+/**
+ * Each delete in a savepoint: another app of the workspace may have taken a route on the host
+ * since this statement's snapshot, and the claim's key to the host row (route_claims_host_fkey)
+ * then refuses the delete. That host is in use, so it is kept.
+ */
 async function releaseEmptyHosts(em: EntityManager, workspaceId: string, hosts: string[]): Promise<void> {
   for (const host of hosts) {
-    await em.execute(`delete from route_hosts h where h.host = ? and h.workspace_id = ? and not exists (select 1 from route_claims c where c.host = h.host)`, [host, workspaceId]);
+    try {
+      await em.transactional((tx) => tx.execute(`delete from route_hosts h where h.host = ? and h.workspace_id = ? and not exists (select 1 from route_claims c where c.host = h.host)`, [host, workspaceId]));
+    } catch (error) {
+      const { code, constraint } = error as { code?: string; constraint?: string };
+      if (code !== '23503' || constraint !== 'route_claims_host_fkey') throw error;
+    }
   }
 }
 
