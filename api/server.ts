@@ -3,7 +3,7 @@
 // `buildApp` is for fastify.inject() tests; `startServer` listens (npm start, end-to-end tests).
 
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { openApiTransform, openApiTransformObject } from './http/openapi.ts';
@@ -57,7 +57,8 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
     // One line per request, written when it ends (as a router's access log): fastify's pair
     // ("incoming request" + "request completed") doubled the log volume and was ~8 % of the
     // API's CPU in bench/deploy's burst of 200 deploys.
-    disableRequestLogging: true,
+    // (Loco's own error handler, problem.ts, logs errors itself)
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => `req_${randomUUID().replaceAll('-', '').slice(0, 20)}`,
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true, useDefaults: true } },
