@@ -15,7 +15,7 @@ import { actorName } from '../auth/authenticate.ts';
 import type { EventBus } from './bus.ts';
 import type { DeploymentFields, NewEvent } from './records.ts';
 import { activeTraceRef } from './trace.ts';
-import { claimStatement, claimsOfRelease, refuseUntaken, type ClaimOutcome } from '../routing/claims.ts';
+import { claimStatement, claimsOfRelease, refuseUntaken, retryClaimRaces, type ClaimOutcome } from '../routing/claims.ts';
 import type { RouteClaim } from '../../generator/index.ts';
 
 export interface NewDeployment {
@@ -98,7 +98,7 @@ export async function createDeployment(em: EntityManager, bus: EventBus, input: 
       return db.getDriver().mapResult(rows[0] as EntityDictionary<Deployment>, db.getMetadata().get(Deployment)) as DeploymentFields;
     };
     // inside a caller's transaction, a savepoint keeps a refused or repeated deploy from aborting it
-    deployment = await withDeadlockRetry(() => (em.isInTransaction() ? em.transactional(record) : record(em)));
+    deployment = await retryClaimRaces(() => (em.isInTransaction() ? em.transactional(record) : record(em)));
   } catch (error) {
     if (error instanceof LocoError) throw error;
     const refused = refusal(error);
@@ -158,22 +158,3 @@ function refusal(error: unknown): ClaimOutcome | undefined {
   return JSON.parse(detail) as ClaimOutcome;
 }
 
-/**
- * Races between deploys of one workspace that PostgreSQL settles by aborting one statement, which
- * then wrote nothing and is run again (with a new snapshot, which sees what the other wrote):
- * - two deploys moving routes between the same hosts in opposite directions can lock those host
- *   rows in opposite orders (40P01, deadlock);
- * - a deploy leaving a host deletes its row while another app takes a route on it: the claim's
- *   key to its host row (route_claims_host_fkey) refuses the delete (23503).
- */
-async function withDeadlockRetry<T>(run: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (error) {
-      const { code, constraint } = error as { code?: string; constraint?: string };
-      const raced = code === '40P01' || (code === '23503' && constraint === 'route_claims_host_fkey');
-      if (!raced || attempt === 3) throw error;
-    }
-  }
-}

@@ -62,8 +62,29 @@ export async function takeClaims(em: EntityManager, request: ClaimRequest, optio
   }
   if (!appId) throw new Error('takeClaims needs the app row');
   const statement = claimStatement(request, { sql: '?::text', params: [appId] });
-  const rows = await em.execute<ClaimOutcome[]>(`with ${statement.ctes} select ${statement.outcome}`, [...statement.cteParams, ...statement.outcomeParams]);
+  // in a savepoint, so a statement PostgreSQL aborted for a race (retryClaimRaces) can run again in the caller's transaction
+  const rows = await retryClaimRaces(() => em.transactional((tx) => tx.execute<ClaimOutcome[]>(`with ${statement.ctes} select ${statement.outcome}`, [...statement.cteParams, ...statement.outcomeParams])));
   await refuseUntaken(em, rows[0]);
+}
+
+/**
+ * Races between claim statements of one workspace that PostgreSQL settles by aborting one statement, which
+ * then wrote nothing and is run again (with a new snapshot, which sees what the other wrote):
+ * - two deploys moving routes between the same hosts in opposite directions can lock those host
+ *   rows in opposite orders (40P01, deadlock);
+ * - a deploy leaving a host deletes its row while another app takes a route on it: the claim's
+ *   key to its host row (route_claims_host_fkey) refuses the delete (23503).
+ */
+export async function retryClaimRaces<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const { code, constraint } = error as { code?: string; constraint?: string };
+      const raced = code === '40P01' || (code === '23503' && constraint === 'route_claims_host_fkey');
+      if (!raced || attempt === 3) throw error;
+    }
+  }
 }
 
 /** What a claim statement answers: the first host another workspace owns, the first claim it could not take. */

@@ -8,6 +8,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, DATABASE_KINDS, startTestApi, type TestApi } from './helpers.ts';
 import { CLAIM_HOST_KEY } from '../../api/db/migrations/Migration20261203000000_claim_host_fk.ts';
+import { takeClaims } from '../../api/routing/claims.ts';
 
 interface Route { subdomain?: string; baseDomain?: string; pathPrefix?: string; grpcServices?: string[] }
 
@@ -177,6 +178,24 @@ for (const kind of DATABASE_KINDS) {
         const intruder = await deploy('other', `intruder${round}`, { ...host, pathPrefix: '/shop' });
         assert.equal(intruder.statusCode, 409, `round ${round}: another workspace took a host that an app of default still routes: ${intruder.body}`);
         assert.equal(intruder.json().code, 'conflict.host-taken');
+      }
+    });
+
+    test('the same race when the leaving app\'s routes change as a promotion lands (takeClaims in a transaction)', async () => {
+      const em = api.app.loco.em();
+      const [{ id: workspaceId }] = await em.execute<{ id: string }[]>(`select id from workspaces where name = 'default'`);
+      for (let round = 0; round < 8; round++) {
+        const host = { subdomain: `land${round}`, baseDomain: 'dev.deploy-app.com' };
+        assert.equal((await deploy('default', `lander${round}`, host)).statusCode, 202);
+        const [{ id: appId }] = await em.execute<{ id: string }[]>(`select id from apps where workspace_id = ? and name = ?`, [workspaceId, `lander${round}`]);
+        const moved = [{ host: `landed${round}.dev.deploy-app.com`, protocol: 'http' as const, pathPrefix: '/' }];
+        const [, joined] = await Promise.all([
+          api.app.loco.em().transactional((tx) => takeClaims(tx, { workspaceId, appId, app: `lander${round}`, profile: 'default', claims: moved })),
+          deploy('default', `joiner-l${round}`, { ...host, pathPrefix: '/api' }),
+        ]);
+        assert.equal(joined.statusCode, 202, joined.body);
+        const intruder = await deploy('other', `intruder-l${round}`, { ...host, pathPrefix: '/shop' });
+        assert.equal(intruder.statusCode, 409, `round ${round}: ${intruder.body}`);
       }
     });
   });
