@@ -54,10 +54,10 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
   const database = await openDatabase({ dataDir: options.dataDir, ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}) });
   const app = Fastify({
     logger: options.logger ?? false,
-    // One line per request, written when it ends (as a router's access log): fastify's pair
-    // ("incoming request" + "request completed") doubled the log volume and was ~8 % of the
-    // API's CPU in bench/deploy's burst of 200 deploys.
-    // (Loco's own error handler, problem.ts, logs errors itself)
+    // One line per request, written when it ends (as a router's access log; the onResponse hook
+    // below): fastify's pair ("incoming request" + "request completed") doubled the log volume and
+    // was ~8 % of the API's CPU in bench/deploy's burst of 200 deploys. Errors are logged by
+    // Loco's own error handler (problem.ts), which this does not silence.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => `req_${randomUUID().replaceAll('-', '').slice(0, 20)}`,
     bodyLimit: 1024 * 1024,

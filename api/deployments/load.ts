@@ -14,10 +14,11 @@ export function deploymentNotFound(id: string): LocoError {
 }
 
 // The deployment and its workspace as the principal may see it (access.ts's own select, joined
-// laterally), in one statement: every SSE follower, status read and rollback asks this.
-const DEPLOYMENT_WITH_ACCESS = `select d.*, to_jsonb(a) as access
-    from deployments d join lateral (${WORKSPACE_SELECT} where w.id = d.workspace_id) a on true
+// laterally), in one statement: every status read, event list and rollback asks this; an SSE
+// follower asks it with its first page of events (DEPLOYMENT_WITH_BACKLOG).
+const WITH_ACCESS = `from deployments d join lateral (${WORKSPACE_SELECT} where w.id = d.workspace_id) a on true
    where d.id = ?`;
+const DEPLOYMENT_WITH_ACCESS = `select d.*, to_jsonb(a) as access ${WITH_ACCESS}`;
 
 /** A deployment as loadDeployment answers it: the row's fields, not an entity the EntityManager manages. */
 export type LoadedDeployment = DeploymentFields & Pick<Deployment, 'envFile'>;
@@ -33,8 +34,7 @@ const DEPLOYMENT_WITH_BACKLOG = `select d.*, to_jsonb(a) as access,
          (select coalesce(jsonb_agg(to_jsonb(e) order by e.seq), '[]'::jsonb)
             from (select deployment_id, seq, time, type, message, data from events
                    where deployment_id = d.id and seq > ? order by seq limit ${FOLLOWER_PAGE}) e) as backlog
-    from deployments d join lateral (${WORKSPACE_SELECT} where w.id = d.workspace_id) a on true
-   where d.id = ?`;
+    ${WITH_ACCESS}`;
 
 /**
  * loadDeployment for a follower that reads the events next: the deployment, its access and its

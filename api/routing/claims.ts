@@ -80,11 +80,16 @@ export async function retryClaimRaces<T>(run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (error) {
-      const { code, constraint } = error as { code?: string; constraint?: string };
-      const raced = code === '40P01' || (code === '23503' && constraint === 'route_claims_host_fkey');
+      const raced = (error as { code?: string }).code === '40P01' || refusedByHostKey(error);
       if (!raced || attempt === 3) throw error;
     }
   }
+}
+
+/** The claim's key to its host row refused a statement: the host row it deletes still has a claim (23503). */
+function refusedByHostKey(error: unknown): boolean {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  return code === '23503' && constraint === 'route_claims_host_fkey';
 }
 
 /** What a claim statement answers: the first host another workspace owns, the first claim it could not take. */
@@ -175,8 +180,7 @@ async function releaseEmptyHosts(em: EntityManager, workspaceId: string, hosts: 
     try {
       await em.transactional((tx) => tx.execute(`delete from route_hosts h where h.host = ? and h.workspace_id = ? and not exists (select 1 from route_claims c where c.host = h.host)`, [host, workspaceId]));
     } catch (error) {
-      const { code, constraint } = error as { code?: string; constraint?: string };
-      if (code !== '23503' || constraint !== 'route_claims_host_fkey') throw error;
+      if (!refusedByHostKey(error)) throw error;
     }
   }
 }

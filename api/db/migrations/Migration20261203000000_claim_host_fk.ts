@@ -3,7 +3,8 @@
 // it) and a deploy of another app of the workspace taking a route on that host at the same moment
 // could both commit: the claim stayed, the host row was gone, and another workspace could then
 // take the host on another path prefix — its traffic next to ours. With the key, the leaving
-// deploy's statement fails (23503) and is run again (create.ts), and then sees the new claim.
+// deploy's statement fails (23503) and is run again (retryClaimRaces in routing/claims.ts),
+// and then sees the new claim.
 //
 // Claims already without their host row get it back, for the workspace that claimed first; a
 // claim of any other workspace on such a host is the breach itself and is removed.
