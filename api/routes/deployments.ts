@@ -13,13 +13,23 @@ import { bindTenant, tenantOfDeployment } from '../http/request-log.ts';
 import { checkDeployRequest, currentScopeFiles, refuseWidePrune, renderAndGuard } from '../deployments/prepare.ts';
 import { deploymentJson } from '../deployments/records.ts';
 import { takeClaims } from '../routing/claims.ts';
-import { DEFAULT_CERTIFICATE_ISSUER, hostDomains } from '../routing/custom-domains.ts';
+import { accessWithHostDomains, DEFAULT_CERTIFICATE_ISSUER, hostDomains } from '../routing/custom-domains.ts';
+import { workspaceSlug } from '../../generator/names.ts';
 import { refuseForeignHosts } from '../routing/platform-domains.ts';
 import { checkImagePolicy, pinImage } from '../images/pin.ts';
 import { DEFAULT_PLATFORM, workspaceImagePolicy } from '../images/policy.ts';
 import { appParams, deploymentParams, name, problemResponses } from './schemas.ts';
 
 const deploymentRef = { $ref: 'Deployment#' } as const;
+
+/** What `run` returned, or what it threw: a refusal to answer later, in its turn. */
+function attempt<T>(run: () => T): { value?: T; error?: unknown } {
+  try {
+    return { value: run() };
+  } catch (error) {
+    return { error };
+  }
+}
 
 const deploymentRoutes: FastifyPluginAsync = async (app) => {
   app.post('/orgs/:org/workspaces/:ws/apps/:app/deployments', {
@@ -51,15 +61,27 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
     const { org, ws, app: appName } = request.params as { org: string; ws: string; app: string };
     const body = request.body as { config: string; profile: string; image: string; envFile?: string; idempotencyKey?: string; confirmPrune?: boolean; dryRun?: boolean };
     const em = app.loco.em();
-    const access = await workspaceAccess(em, principal, org, ws, 'deploy', { deployTokenApp: appName, deployTokenProfile: body.profile });
-    refuseDirectDeploy(access, appName, body.profile);
-    const hash = requestHash({ app: appName, profile: body.profile, image: body.image, config: body.config, envFile: body.envFile ?? null, confirmPrune: Boolean(body.confirmPrune) });
     // Only what must be answered now; the render and the prune guard run in the commit step
     // (commit.ts), whose refusal reaches `loco deploy` as the deployment's failed event.
-    const { config, claims, configDigest, warnings, url } = checkDeployRequest({ app: appName, ...body }, access.slug);
+    // The config is checked first, so that access and the hosts' custom domains are one read; a
+    // refusal of the config is still answered only after access (a caller without it learns nothing).
+    const slug = workspaceSlug(org, ws);
+    const checking = attempt(() => checkDeployRequest({ app: appName, ...body }, slug));
+    const read = await accessWithHostDomains(em, principal, org, ws, checking.value?.claims.map((c) => c.host) ?? [], 'deploy', { deployTokenApp: appName, deployTokenProfile: body.profile });
+    const { access } = read;
+    refuseDirectDeploy(access, appName, body.profile);
+    if ('error' in checking) throw checking.error;
+    let checked = checking.value!;
+    let domains = read.domains;
+    if (access.slug !== slug) {
+      // every workspace's slug is workspaceSlug(org, ws) (orgs.ts); should one differ, the hosts do too
+      checked = checkDeployRequest({ app: appName, ...body }, access.slug);
+      domains = await hostDomains(em, access.workspaceId, checked.claims.map((c) => c.host));
+    }
+    const { config, claims, configDigest, warnings, url } = checked;
     const hosts = claims.map((c) => c.host);
-    // the custom-domain reads matter only to an app with routes (and to the dry run's render)
-    const { verified: customDomains, foreign } = hosts.length > 0 || body.dryRun ? await hostDomains(em, access.workspaceId, hosts) : { verified: [], foreign: undefined };
+    const { verified: customDomains, foreign } = domains;
+    const hash = requestHash({ app: appName, profile: body.profile, image: body.image, config: body.config, envFile: body.envFile ?? null, confirmPrune: Boolean(body.confirmPrune) });
     refuseForeignHosts(hosts, { baseDomains: app.loco.options.baseDomains, slug: access.slug, verifiedDomains: customDomains, ...(foreign ? { foreign } : {}) });
     const images = { image: body.image, settings: app.loco.options.images ?? { registries: null, platform: DEFAULT_PLATFORM }, policy: workspaceImagePolicy(access.settings), org, workspace: ws };
     // `loco deploy` asks this before a long image build, so a refusal costs seconds, not the build:

@@ -145,7 +145,10 @@ export function claimStatement(request: Omit<ClaimRequest, 'appId'>, appId: { sq
   const cteParams = params.splice(0);
   const outcome = `(select host from claim_hosts where workspace_id <> ${sql('?::text', workspaceId)} order by host collate "C" limit 1) as claim_host_taken,
     (select json_build_object('host', w.host, 'protocol', w.protocol, 'pathPrefix', w.path_prefix, 'app', c.app, 'profile', c.profile)
-       from claim_wanted w left join route_claims c on c.host = w.host and c.protocol = w.protocol and c.path_prefix = w.path_prefix
+       from claim_wanted w
+       -- lateral, with limit 1 so the planner keeps it a lookup by key, made only for a route not
+       -- taken (as a plain join, every deploy hashed all claims of all workspaces)
+       left join lateral (select app, profile from route_claims c where c.host = w.host and c.protocol = w.protocol and c.path_prefix = w.path_prefix limit 1) c on true
       where not exists (select 1 from claim_taken t where t.host = w.host and t.protocol = w.protocol and t.path_prefix = w.path_prefix)
       order by w.k limit 1) as claim_route_taken`;
   return { ctes, cteParams, outcome, outcomeParams: params };

@@ -63,6 +63,8 @@ describe('isolation matrix', () => {
     { method: 'GET', path: `${W}/apps/api`, need: 'read' },
     { method: 'DELETE', path: `${W}/apps/api?confirm=true`, need: 'admin' },
     { method: 'POST', path: `${W}/apps/api/deployments`, body: { config: config('api'), profile: 'dev', image: 'x:1' }, need: 'deploy' },
+    // the config is checked before access is read, but its refusal must not come first
+    { method: 'POST', path: `${W}/apps/api/deployments`, body: { config: '[Metadata\nName = ', profile: 'dev', image: 'x:1' }, need: 'deploy' },
     { method: 'GET', path: `${W}/apps/api/deployments`, need: 'read' },
     { method: 'GET', path: `${W}/apps/api/status?profile=dev`, need: 'read' },
     { method: 'GET', path: `${W}/apps/api/logs?profile=dev`, need: 'read' },
