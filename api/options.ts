@@ -77,6 +77,12 @@ export interface LocoOptions {
   platform?: PlatformFacts;
   /** Time for token and invitation expiry (tests move it by hand); the system clock by default. */
   clock?: Clock;
+  /**
+   * Time for the waits of event-stream starts behind deploy requests (http/deploys-first.ts); the
+   * system clock by default. Not `clock`: a test that moves token expiry by hand would otherwise
+   * have to move it after every deploy for the stream it opens to start.
+   */
+  streamStartClock?: Clock;
   /** How often an SSE follower reads events another replica may have written (default 2000 ms; tests shorten it). */
   eventPollMs?: number;
 }

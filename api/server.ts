@@ -22,6 +22,7 @@ import { registerProblemHandlers, problemSchema } from './http/problem.ts';
 import { registerNulGuard } from './http/nul-guard.ts';
 import { registerAuthentication } from './auth/authenticate.ts';
 import { systemClock } from './argocd/clock.ts';
+import { DeploysFirst } from './http/deploys-first.ts';
 import { deploymentSchema, eventSchema } from './routes/schemas.ts';
 import { defaultInstanceId, type LocoOptions } from './options.ts';
 import type { LocoServices } from './services.ts';
@@ -49,6 +50,9 @@ import healthRoutes from './routes/health.ts';
 import { bindTenant, tenantOfRequest } from './http/request-log.ts';
 
 export type { LocoOptions } from './options.ts';
+
+/** The routes whose requests record a deployment: event-stream starts wait for them (deploys-first.ts). */
+const DEPLOY_ROUTES = new Set(['/api/v1/orgs/:org/workspaces/:ws/apps/:app/deployments', '/api/v1/deployments/:id/rollback']);
 
 export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
   const database = await openDatabase({ dataDir: options.dataDir, ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}) });
@@ -99,9 +103,12 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
       ...(options.runner?.pauseAfterCommit ? { pauseAfterCommit: true } : {}),
       soleProcess: database.kind === 'pglite',
     });
-    const services: LocoServices = { options, database, em, store, bus, runner, argocd, preflight, bootstrap: boot, metrics, streams: new SseRegistry(), clock };
+    const services: LocoServices = { options, database, em, store, bus, runner, argocd, preflight, bootstrap: boot, metrics, streams: new SseRegistry(), deploysFirst: new DeploysFirst(options.streamStartClock ?? systemClock), clock };
     app.decorate('loco', services);
 
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.method === 'POST' && DEPLOY_ROUTES.has(request.routeOptions.url ?? '')) reply.raw.once('close', services.deploysFirst.begin());
+    });
     app.addHook('onSend', async (request, reply) => {
       reply.header('x-request-id', request.id);
     });

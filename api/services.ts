@@ -12,6 +12,7 @@ import type { PreflightFn } from './kubernetes/preflight.ts';
 import type { LocoMetrics } from './metrics.ts';
 import type { SseRegistry } from './http/sse.ts';
 import type { Clock } from './argocd/clock.ts';
+import type { DeploysFirst } from './http/deploys-first.ts';
 
 export interface LocoServices {
   options: LocoOptions;
@@ -29,6 +30,8 @@ export interface LocoServices {
   metrics: LocoMetrics;
   /** Open SSE streams, ended with a `reconnect` event on shutdown. */
   streams: SseRegistry;
+  /** Event-stream starts wait while deploy requests are being answered (http/deploys-first.ts). */
+  deploysFirst: DeploysFirst;
   /** Time for token and invitation expiry (options.clock, else the system's). */
   clock: Clock;
 }

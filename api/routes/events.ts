@@ -44,6 +44,7 @@ const eventRoutes: FastifyPluginAsync = async (app) => {
     const follower = app.loco.bus.follow(id, following.signal);
     let loaded: Awaited<ReturnType<typeof loadDeploymentFollowing>>;
     try {
+      await app.loco.deploysFirst.turn(following.signal);
       // the deployment, the caller's access and the first page of events in one statement
       loaded = await loadDeploymentFollowing(em, principal, id, after);
     } catch (error) {
