@@ -104,11 +104,32 @@ export async function workspaceAccess(
   need: Need,
   options: AccessOptions = {},
 ): Promise<WorkspaceAccess> {
-  const rows = await executePrepared(em, `${WORKSPACE_SELECT} where o.name = ? and w.name = ?`, [principal.userId, principal.userId, org, workspace]);
-  const access = rows[0] ? accessFromRow(rows[0]) : null;
+  return (await workspaceAccessWith(em, principal, org, workspace, need, options)).access;
+}
+
+/**
+ * workspaceAccess reading more in the same statement: `columns` is a select list over the
+ * workspace row `a` (its parameters in order), answered in `row` once access is granted; what it
+ * reads is used only then.
+ */
+export async function workspaceAccessWith(
+  em: EntityManager,
+  principal: Principal,
+  org: string,
+  workspace: string,
+  need: Need,
+  options: AccessOptions = {},
+  columns?: { sql: string; params: unknown[] },
+): Promise<{ access: WorkspaceAccess; row: Record<string, unknown> }> {
+  const where = `where o.name = ? and w.name = ?`;
+  const params = [principal.userId, principal.userId, org, workspace];
+  const rows = columns
+    ? await executePrepared(em, `select a.*, ${columns.sql} from (${WORKSPACE_SELECT} ${where}) a`, [...columns.params, ...params])
+    : await executePrepared(em, `${WORKSPACE_SELECT} ${where}`, params);
+  const visible = rows[0] ? accessFromRow(rows[0]) : null;
   const hidden = () => workspaceNotFound(org, workspace);
-  if (!access) throw hidden();
-  return authorize(principal, access, need, options, hidden);
+  if (!visible) throw hidden();
+  return { access: authorize(principal, visible, need, options, hidden), row: rows[0] };
 }
 
 /** Access to the workspace of a record found by id (deployment, promotion); 404 `hidden` when not visible. */

@@ -9,7 +9,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ulid } from '../ids.ts';
 import { LocoError } from '../../generator/errors.ts';
 import { isHostUnder } from '../../generator/index.ts';
-import { accessFromRow, authorize, workspaceNotFound, WORKSPACE_SELECT, type AccessOptions, type Need, type WorkspaceAccess } from '../auth/access.ts';
+import { workspaceAccessWith, type AccessOptions, type Need, type WorkspaceAccess } from '../auth/access.ts';
 import type { Principal } from '../auth/authenticate.ts';
 
 export const CHALLENGE_LABEL = '_loco-challenge';
@@ -85,49 +85,47 @@ export async function verifiedDomains(em: EntityManager, workspaceId: string): P
   return rows.map((r) => r.domain);
 }
 
-/**
- * What refuseForeignHosts needs, in one round trip: the workspace's verified domains (by domain)
- * and the first of `hosts` that lies under a domain another workspace verified (with that domain).
- */
-export async function hostDomains(em: EntityManager, workspaceId: string, hosts: string[]): Promise<HostDomains> {
-  const rows = await executePrepared<{ domain: string; host: string | null; k: number | null }>(em,
-    `select domain, null::text as host, null::bigint as k from custom_domains where workspace_id = ? and verified_at is not null
-     union all
-     select * from (select d.domain, h.host, h.k from jsonb_array_elements_text(?::jsonb) with ordinality as h(host, k)
-                      join custom_domains d on d.verified_at is not null and d.workspace_id <> ? and (d.domain = h.host or h.host like '%.' || d.domain)
-                     order by h.k limit 1) as f
-     order by k nulls first, domain`, [workspaceId, JSON.stringify(hosts), workspaceId]);
-  const foreign = rows.find((r) => r.host !== null);
-  return { verified: rows.filter((r) => r.host === null).map((r) => r.domain), ...(foreign ? { foreign: { host: foreign.host!, domain: foreign.domain } } : {}) };
-}
-
 export interface HostDomains {
   verified: string[];
   foreign?: { host: string; domain: string };
 }
 
 /**
+ * What refuseForeignHosts needs, as two select-list columns over the workspace `workspaceId`
+ * (SQL with its parameters): its verified domains (by domain), and the first of `hosts` that lies
+ * under a domain another workspace verified (with that domain). domainsFromRow reads them.
+ */
+function domainColumns(workspaceId: { sql: string; params: unknown[] }, hosts: string[]): { sql: string; params: unknown[] } {
+  return {
+    sql: `(select coalesce(jsonb_agg(d.domain order by d.domain), '[]'::jsonb) from custom_domains d where d.workspace_id = ${workspaceId.sql} and d.verified_at is not null) as verified_domains,
+          (select jsonb_build_object('host', h.host, 'domain', d.domain) from jsonb_array_elements_text(?::jsonb) with ordinality as h(host, k)
+             join custom_domains d on d.verified_at is not null and d.workspace_id <> ${workspaceId.sql} and (d.domain = h.host or h.host like '%.' || d.domain)
+            order by h.k limit 1) as foreign_domain`,
+    params: [...workspaceId.params, JSON.stringify(hosts), ...workspaceId.params],
+  };
+}
+
+function domainsFromRow(row: Record<string, unknown>): HostDomains {
+  const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+  const foreign = json(row.foreign_domain) as HostDomains['foreign'] | null;
+  return { verified: json(row.verified_domains) as string[], ...(foreign ? { foreign } : {}) };
+}
+
+/** What refuseForeignHosts needs for `hosts` in the workspace, in one round trip (domainColumns). */
+export async function hostDomains(em: EntityManager, workspaceId: string, hosts: string[]): Promise<HostDomains> {
+  const columns = domainColumns({ sql: '?::text', params: [workspaceId] }, hosts);
+  const rows = await executePrepared(em, `select ${columns.sql}`, columns.params);
+  return domainsFromRow(rows[0]);
+}
+
+/**
  * A deploy's one read before its insert: workspaceAccess for `org/ws` together with hostDomains
- * for `hosts` (the two were two round trips, 200 times over in a burst of deploys). The domains
- * are read before the role is checked, and used only once it passed.
+ * for `hosts` (the two were two round trips, 200 times over in a burst of deploys).
  */
 export async function accessWithHostDomains(em: EntityManager, principal: Principal, org: string, workspace: string, hosts: string[], need: Need, options: AccessOptions):
   Promise<{ access: WorkspaceAccess; domains: HostDomains }> {
-  const rows = await executePrepared(em,
-    `select a.*,
-            (select coalesce(jsonb_agg(d.domain order by d.domain), '[]'::jsonb) from custom_domains d where d.workspace_id = a.id and d.verified_at is not null) as verified_domains,
-            (select jsonb_build_object('host', h.host, 'domain', d.domain) from jsonb_array_elements_text(?::jsonb) with ordinality as h(host, k)
-               join custom_domains d on d.verified_at is not null and d.workspace_id <> a.id and (d.domain = h.host or h.host like '%.' || d.domain)
-              order by h.k limit 1) as foreign_domain
-       from (${WORKSPACE_SELECT} where o.name = ? and w.name = ?) a`,
-    [JSON.stringify(hosts), principal.userId, principal.userId, org, workspace]);
-  const visible = rows[0] ? accessFromRow(rows[0]) : null;
-  const hidden = () => workspaceNotFound(org, workspace);
-  if (!visible) throw hidden();
-  const access = authorize(principal, visible, need, options, hidden);
-  const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
-  const foreign = json(rows[0].foreign_domain) as HostDomains['foreign'] | null;
-  return { access, domains: { verified: json(rows[0].verified_domains) as string[], ...(foreign ? { foreign } : {}) } };
+  const { access, row } = await workspaceAccessWith(em, principal, org, workspace, need, options, domainColumns({ sql: 'a.id', params: [] }, hosts));
+  return { access, domains: domainsFromRow(row) };
 }
 
 function notAdded(domain: string): LocoError {
