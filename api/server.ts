@@ -51,9 +51,6 @@ import { bindTenant, tenantOfRequest } from './http/request-log.ts';
 
 export type { LocoOptions } from './options.ts';
 
-/** The routes whose requests record a deployment: event-stream starts wait for them (deploys-first.ts). */
-const DEPLOY_ROUTES = new Set(['/api/v1/orgs/:org/workspaces/:ws/apps/:app/deployments', '/api/v1/deployments/:id/rollback']);
-
 export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
   const database = await openDatabase({ dataDir: options.dataDir, ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}) });
   const app = Fastify({
@@ -106,9 +103,6 @@ export async function buildApp(options: LocoOptions): Promise<FastifyInstance> {
     const services: LocoServices = { options, database, em, store, bus, runner, argocd, preflight, bootstrap: boot, metrics, streams: new SseRegistry(), deploysFirst: new DeploysFirst(options.streamStartClock ?? systemClock), clock };
     app.decorate('loco', services);
 
-    app.addHook('onRequest', async (request, reply) => {
-      if (request.method === 'POST' && DEPLOY_ROUTES.has(request.routeOptions.url ?? '')) reply.raw.once('close', services.deploysFirst.begin());
-    });
     app.addHook('onSend', async (request, reply) => {
       reply.header('x-request-id', request.id);
     });

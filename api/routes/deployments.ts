@@ -1,7 +1,7 @@
 // Deployments: create (validate, record, answer 202 — the render, prune guard, commit and outcome
 // follow in the background), list, get, and rollback to an earlier deployment's files.
 
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { LocoError } from '../../generator/errors.ts';
 import { requirePrincipal } from '../auth/authenticate.ts';
 import { workspaceAccess } from '../auth/access.ts';
@@ -32,7 +32,12 @@ function attempt<T>(run: () => T): { value?: T; error?: unknown } {
 }
 
 const deploymentRoutes: FastifyPluginAsync = async (app) => {
+  // these two record a deployment: event-stream starts wait while they are answered (http/deploys-first.ts)
+  const counted = async (_request: FastifyRequest, reply: FastifyReply) => {
+    reply.raw.once('close', app.loco.deploysFirst.begin());
+  };
   app.post('/orgs/:org/workspaces/:ws/apps/:app/deployments', {
+    onRequest: counted,
     schema: {
       summary: 'Deploy an app to a profile: validates now; renders, prune-checks, commits and tracks in the background (a dry run renders and prune-checks now)',
       params: appParams,
@@ -142,6 +147,7 @@ const deploymentRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.post('/deployments/:id/rollback', {
+    onRequest: counted,
     schema: {
       summary: "Restore a deployment's files for its profile as a new commit, tracked like a deployment",
       params: deploymentParams,
