@@ -14,6 +14,86 @@ export function pathId(path: readonly string[]): string {
   return path.join('\u0000');
 }
 
+/**
+ * locateKeys(text), run on first use. Only a problem or a warning needs a key's line and column,
+ * and most files that reach the API have neither: the scan was a sixth of the CPU of checking a
+ * deploy's loco.toml (and a deploy checks its file before its 202).
+ */
+export function lazyKeyPositions(text: string): KeyPositions {
+  return new LazyKeyPositions(text);
+}
+
+/** A KeyPositions map that scans its text the first time anything reads or changes it. */
+class LazyKeyPositions extends Map<string, KeyPosition> {
+  #text: string | undefined;
+
+  constructor(text: string) {
+    super();
+    this.#text = text;
+  }
+
+  #fill(): void {
+    const text = this.#text;
+    if (text === undefined) return;
+    this.#text = undefined;
+    for (const [id, at] of locateKeys(text)) super.set(id, at);
+  }
+
+  override get(id: string): KeyPosition | undefined {
+    this.#fill();
+    return super.get(id);
+  }
+
+  override has(id: string): boolean {
+    this.#fill();
+    return super.has(id);
+  }
+
+  override set(id: string, at: KeyPosition): this {
+    this.#fill();
+    return super.set(id, at);
+  }
+
+  override delete(id: string): boolean {
+    this.#fill();
+    return super.delete(id);
+  }
+
+  override clear(): void {
+    this.#text = undefined;
+    super.clear();
+  }
+
+  override get size(): number {
+    this.#fill();
+    return super.size;
+  }
+
+  override forEach(callback: (value: KeyPosition, key: string, map: Map<string, KeyPosition>) => void, thisArg?: unknown): void {
+    this.#fill();
+    super.forEach(callback, thisArg);
+  }
+
+  override entries(): MapIterator<[string, KeyPosition]> {
+    this.#fill();
+    return super.entries();
+  }
+
+  override keys(): MapIterator<string> {
+    this.#fill();
+    return super.keys();
+  }
+
+  override values(): MapIterator<KeyPosition> {
+    this.#fill();
+    return super.values();
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, KeyPosition]> {
+    return this.entries();
+  }
+}
+
 export function locateKeys(text: string): KeyPositions {
   const positions: KeyPositions = new Map();
   let i = 0;

@@ -7,7 +7,7 @@ import { checkProfile, reportRuleProblems, type RuleProblem } from './check.ts';
 import { rootFields, profileFields } from './fields.ts';
 import { checkProfileName } from './formats.ts';
 import { checkTextLimits, checkTreeLimits } from './limits.ts';
-import { locateKeys } from './locate.ts';
+import { lazyKeyPositions } from './locate.ts';
 import { ProblemList } from './problems.ts';
 import { resolveProfile } from './resolve.ts';
 import type { ConfigLayer, LocoConfig } from './spec.ts';
@@ -48,7 +48,7 @@ export interface ParseOptions {
 
 export function parseConfig(text: string, file = 'loco.toml', options: ParseOptions = {}): LocoConfig {
   let raw = parseToml(text, file);
-  const positions = locateKeys(text);
+  const positions = lazyKeyPositions(text);
   const problems = new ProblemList(file, positions);
   const warnings = new ProblemList(file, positions);
   const version = configVersionOf(raw, file, positions, options.version);

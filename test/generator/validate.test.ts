@@ -180,3 +180,18 @@ test('profile names are letters and digits only (no "-")', () => {
   const [p] = problemsOf('[Metadata]\nName = "api"\n[Profile.pre-prod]\nCPU = "1"\n');
   assert.equal(p.path, 'Profile.pre-prod');
 });
+
+test('the key positions of a parsed file are located on first use, and answer as an eager scan does', async () => {
+  const { lazyKeyPositions, locateKeys, pathId } = await import('../../generator/config/locate.ts');
+  const text = ['[Metadata]', 'Name = "web"', '[Profile.dev]', '  CPU = "100m"', 'Replicas.Min = 2'].join('\n');
+  const eager = locateKeys(text);
+  const config = parseConfig(text);
+  assert.deepEqual([...config.positions], [...eager]);
+  assert.deepEqual(config.positions.get(pathId(['Profile', 'dev', 'CPU'])), { line: 4, column: 3 });
+  // a set before any read (as the 0.1 translation's aliases do) keeps the scanned keys too
+  const lazy = lazyKeyPositions(text);
+  lazy.set(pathId(['Alias']), { line: 9, column: 9 });
+  assert.equal(lazy.size, eager.size + 1);
+  assert.deepEqual(lazy.get(pathId(['Metadata', 'Name'])), eager.get(pathId(['Metadata', 'Name'])));
+  assert.ok(lazy.has(pathId(['Alias'])));
+});
