@@ -83,7 +83,7 @@ const registryRoutes: FastifyPluginAsync = async (app) => {
         'set the registry\'s auth.token.service to the same name as LOCO_REGISTRY_TOKEN_SERVICE (default: the registry host)');
     }
     const at = now();
-    const principal = await principalFor(app.loco.em(), `Bearer ${basicPassword(request.headers.authorization)}`, at);
+    const principal = await principalFor(app.loco.em, `Bearer ${basicPassword(request.headers.authorization)}`, at);
     const em = app.loco.em();
     const access: Access[] = [];
     // scopes come as repeated parameters; some clients join several with spaces in one
