@@ -7,6 +7,10 @@
 // start runs the deploy path in V8's interpreter and baseline code (measured here: about twice the
 // CPU per request of a warm API on PostgreSQL), the second shows an API that has been running.
 // The JSON's top-level figures are the first burst's (the issue's contract); `warm` holds the second's.
+// Beside each first burst: the floor (the same 200 requests answered by a bare fastify server,
+// floorBurst) and the CPU of the API's main thread until the last 202 — when it is well below the
+// time to the last 202, the event loop was not what the requests waited for (on 2 cores, the
+// client, PostgreSQL and V8's compiler threads share the other core).
 //
 //   npm run bench:deploy      (BENCH_REQUESTS=200 BENCH_WORKSPACES=20 BENCH_DATABASES=pglite,postgresql; PostgreSQL at LOCO_TEST_POSTGRES_URL)
 
@@ -26,29 +30,64 @@ const WORKSPACES = Number(process.env.BENCH_WORKSPACES ?? 20);
 const DATABASES = (process.env.BENCH_DATABASES ?? 'pglite,postgresql').split(',');
 
 
+/** Starts a node process that prints `listening on <url>`; the process and its URL. */
+function startListening(args: string[], env: Record<string, string | undefined>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      const m = /listening on (http:\/\/[^\s"]+)/.exec(out);
+      if (m) resolve({ child, url: m[1] });
+    });
+    child.once('exit', (code) => reject(new Error(`${args.at(-1)} exited with ${code}: ${out}`)));
+  });
+}
+
 async function startApi(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   // Node's flags and compile cache as the container image runs the API (Dockerfile ENTRYPOINT,
   // NODE_COMPILE_CACHE): RSS figures are those of a deployed API, not of a cold checkout.
   const cache = process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'loco-bench-compile-cache');
   // BENCH_API_ARGS: extra node flags for the API, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it
   const extra = (process.env.BENCH_API_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, ['--max-semi-space-size=8', ...extra, '--import', './api/telemetry.ts', 'api/main.ts'], { env: { ...process.env, NODE_COMPILE_CACHE: cache, MALLOC_MMAP_THRESHOLD_: '131072', LOCO_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk) => {
-      out += chunk;
-      const m = /listening on (http:\/\/[^\s"]+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`API exited with ${code}: ${out}`)));
-  });
-  return { child, url };
+  return startListening(['--max-semi-space-size=8', ...extra, '--import', './api/telemetry.ts', 'api/main.ts'], { ...process.env, NODE_COMPILE_CACHE: cache, MALLOC_MMAP_THRESHOLD_: '131072', LOCO_LOG_LEVEL: 'info', ...env });
+}
+
+/**
+ * The floor beside each first burst: the same REQUESTS bodies, posted at once on new connections
+ * by the same client, to a fastify server that only parses them and answers 202
+ * (bench/peers/floor/fastify-202.ts, its own process, just started, as the API is). What
+ * remains above it is Loco's work; below it no API on this machine can answer.
+ */
+async function floorBurst(): Promise<{ p50: number; p99: number }> {
+  const { child, url } = await startListening(['--max-semi-space-size=8', 'bench/peers/floor/fastify-202.ts'], { ...process.env });
+  const fresh = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  try {
+    const bodies = Array.from({ length: REQUESTS }, (_, i) => JSON.stringify({ config: initTemplate({ name: `app${i}`, image: `registry.example.com/bench/app${i}:1` }), profile: 'dev', image: `registry.example.com/bench/app${i}:1` }));
+    const times = await Promise.all(bodies.map(async (body, i) => {
+      const t0 = performance.now();
+      const r = await request(`${url}/api/v1/orgs/default/workspaces/w${i % WORKSPACES}/apps/app${i}/deployments`, { method: 'POST', headers: { authorization: 'Bearer floor', 'content-type': 'application/json' }, body, agent: fresh });
+      if (r.status !== 202) throw new Error(`floor: ${r.status} ${r.text}`);
+      return performance.now() - t0;
+    }));
+    return { p50: percentile(times, 50), p99: percentile(times, 99) };
+  } finally {
+    fresh.destroy();
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
 }
 
 /** CPU seconds (user + system) the process has used: figures that a loaded machine stretches less than wall time. */
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14, 15) in clock ticks of 1/100 s
+}
+
+/** CPU seconds of the process's main thread: the event loop every request waits for (V8's GC and compiler threads and libuv's pool are beside it). */
+function mainThreadCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** CPU seconds of every PostgreSQL server process on this machine (the PostgreSQL run's backends; ~0 for PGlite, which runs inside the API). */
@@ -72,13 +111,17 @@ function rssMiB(pid: number): number {
 // The 200 clients are one process here, where in life they are 200 CI jobs on their own
 // machines: the client must cost little, or the figures are its queue. fetch (undici, with WHATWG
 // streams) used ~1.3 ms of CPU per request, so the last of 200 deploys left this process ~250 ms
-// after the first; node:http with a keep-alive agent uses about a third of that.
-const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+// after the first; node:http with a keep-alive agent uses about a third of that. Each burst has
+// an agent of its own, so every burst opens its 200 connections anew, as 200 CI jobs would (a
+// burst reusing the last one's connections skipped ~200 accepts and socket set-ups).
+const newAgent = () => new http.Agent({ keepAlive: true, maxSockets: Infinity });
+/** For the set-up requests (workspaces): destroyed before the first burst. */
+const agent = newAgent();
 
 /** One request; its status and body. */
-function request(url: string, options: { method?: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; text: string }> {
+function request(url: string, options: { method?: string; headers: Record<string, string>; body?: string; agent?: http.Agent }): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: options.method ?? 'GET', headers: options.headers, agent }, (res) => {
+    const req = http.request(url, { method: options.method ?? 'GET', headers: options.headers, agent: options.agent ?? agent }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
@@ -91,7 +134,7 @@ function request(url: string, options: { method?: string; headers: Record<string
 }
 
 /** Reads the SSE stream until the `committed` (or `failed`) event; returns when it arrived. */
-function commitSeen(url: string, token: string, id: string): Promise<{ at: number; type: string }> {
+function commitSeen(url: string, token: string, id: string, agent: http.Agent): Promise<{ at: number; type: string }> {
   return new Promise((resolve, reject) => {
     const req = http.get(`${url}/api/v1/deployments/${id}/events`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, agent }, (res) => {
       let buffer = '';
@@ -114,7 +157,7 @@ interface Burst {
   requestsPerSecond: number;
   p50Accepted: number; p99Accepted: number; acceptedSpread: string;
   p50Commit: number; p99Commit: number; commitsPerSecond: number;
-  answering: { ms: number; api: number; client: number; pg: number };
+  answering: { ms: number; api: number; main: number; client: number; pg: number };
   lost: number; twice: number; cpu: number; clientCpu: number; pgCpu: number; total: number;
 }
 
@@ -124,34 +167,38 @@ interface Burst {
  */
 async function burst(api: { child: ChildProcess; url: string; dataDir: string; token: string; workspaces: string[] }, tag: number): Promise<Burst> {
   const { child, url, dataDir, token, workspaces } = api;
+  agent.destroy();
+  const own = newAgent();
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   // the bodies are made before the clock starts: a CI job has its loco.toml before it deploys
   const image = (i: number) => `registry.example.com/bench/app${i}:${tag}`;
   const bodies = Array.from({ length: REQUESTS }, (_, i) => JSON.stringify({ config: initTemplate({ name: `app${i}`, image: image(i) }), profile: 'dev', image: image(i) }));
   const cpuBefore = cpuSeconds(child.pid!);
+  const mainBefore = mainThreadCpuSeconds(child.pid!);
   const clientBefore = process.cpuUsage();
   const pgBefore = postgresCpuSeconds();
   const started = performance.now();
   let acceptedCount = 0;
   // CPU of each process up to the last 202: what the answering phase cost, beside its length
-  let answering = { ms: 0, api: 0, client: 0, pg: 0 };
+  let answering = { ms: 0, api: 0, main: 0, client: 0, pg: 0 };
   const results = await Promise.all(Array.from({ length: REQUESTS }, async (_, i) => {
     const ws = workspaces[i % WORKSPACES];
     const app = `app${i}`;
     const t0 = performance.now();
     const r = await request(`${url}/api/v1/orgs/default/workspaces/${ws}/apps/${app}/deployments`, {
-      method: 'POST', headers, body: bodies[i],
+      method: 'POST', headers, body: bodies[i], agent: own,
     });
     const accepted = performance.now();
     if (++acceptedCount === REQUESTS) {
       const client = process.cpuUsage(clientBefore);
-      answering = { ms: accepted - started, api: cpuSeconds(child.pid!) - cpuBefore, client: (client.user + client.system) / 1e6, pg: postgresCpuSeconds() - pgBefore };
+      answering = { ms: accepted - started, api: cpuSeconds(child.pid!) - cpuBefore, main: mainThreadCpuSeconds(child.pid!) - mainBefore, client: (client.user + client.system) / 1e6, pg: postgresCpuSeconds() - pgBefore };
     }
     if (r.status !== 202) throw new Error(`deploy ${ws}/${app}: ${r.status} ${r.text}`);
     const { id } = JSON.parse(r.text) as { id: string };
-    const seen = await commitSeen(url, token, id);
+    const seen = await commitSeen(url, token, id, own);
     return { ws, id, toAccepted: accepted - t0, toCommit: seen.at - t0, acceptedAt: accepted, outcome: seen.type };
   }));
+  own.destroy();
   const lastAccepted = Math.max(...results.map((r) => r.acceptedAt));
   const lastCommit = Math.max(...results.map((r) => r.toCommit + (r.acceptedAt - r.toAccepted)));
   const cpu = cpuSeconds(child.pid!) - cpuBefore;
@@ -222,7 +269,7 @@ async function run(kind: string) {
 function printBurst(r: Burst): void {
   console.log(`  requests/s (all ${REQUESTS} answered 202): ${r.requestsPerSecond.toFixed(1)} req/s`);
   console.log(`  time to 202:    p50 ${r.p50Accepted.toFixed(0)} ms   p99 ${r.p99Accepted.toFixed(0)} ms  (${r.acceptedSpread} ms)`);
-  console.log(`  until the last 202: ${r.answering.ms.toFixed(0)} ms, in which the API used ${(r.answering.api * 1000).toFixed(0)} ms of CPU (${((r.answering.api * 1000) / REQUESTS).toFixed(1)} ms per deploy), the bench client ${(r.answering.client * 1000).toFixed(0)} ms, PostgreSQL ${(r.answering.pg * 1000).toFixed(0)} ms`);
+  console.log(`  until the last 202: ${r.answering.ms.toFixed(0)} ms, in which the API used ${(r.answering.api * 1000).toFixed(0)} ms of CPU (${((r.answering.api * 1000) / REQUESTS).toFixed(1)} ms per deploy; its main thread ${(r.answering.main * 1000).toFixed(0)} ms), the bench client ${(r.answering.client * 1000).toFixed(0)} ms, PostgreSQL ${(r.answering.pg * 1000).toFixed(0)} ms`);
   console.log(`  time to commit: p50 ${r.p50Commit.toFixed(0)} ms   p99 ${r.p99Commit.toFixed(0)} ms  (all committed after ${r.total.toFixed(1)} s)`);
   console.log(`  commits/s:      ${r.commitsPerSecond.toFixed(1)} (first request to last commit)`);
   console.log(`  commits lost:   ${r.lost} (must be 0); committed twice: ${r.twice} (must be 0)`);
@@ -234,10 +281,12 @@ console.log(`bench/deploy: ${REQUESTS} concurrent deploys over ${WORKSPACES} wor
 console.log('goal (issue 17): p99 to 202 < 500 ms, >= 100 commits/s, 0 lost, 0 committed twice; idle RSS < 150 MiB (PostgreSQL) / < 250 MiB (embedded), < 300 MiB after');
 const runs = [];
 for (const kind of DATABASES) {
-  const r = await run(kind);
+  const floor = await floorBurst();
+  const r = { ...(await run(kind)), floor };
   runs.push(r);
   console.log(`\n${r.kind}, first burst after the start`);
   printBurst(r);
+  console.log(`  floor:          p50 ${floor.p50.toFixed(0)} ms   p99 ${floor.p99.toFixed(0)} ms to 202 from a bare fastify server just started (bench/peers/floor), the same ${REQUESTS} bodies on new connections`);
   console.log(`  API RSS:        idle ${r.rssIdle.toFixed(0)} MiB, after ${r.rssAfter.toFixed(0)} MiB, peak ${r.peakRss.toFixed(0)} MiB`);
   console.log(`${r.kind}, second burst on the same API (warm: every app again, with a new tag)`);
   printBurst(r.warm);
@@ -249,10 +298,15 @@ console.log(JSON.stringify({
     database: r.kind, requests: REQUESTS, lost: r.lost, committed_twice: r.twice,
     p50_202_ms: round(r.p50Accepted), p99_202_ms: round(r.p99Accepted), p99_commit_ms: round(r.p99Commit),
     commits_per_s: round(r.commitsPerSecond), rss_idle_mib: round(r.rssIdle), rss_after_mib: round(r.rssAfter),
+    // the same burst answered by a bare fastify server (floorBurst), measured just before this run
+    floor_p99_202_ms: round(r.floor.p99),
+    // CPU of the API's event loop until the last 202: less stretched by a busy machine than wall time
+    main_thread_cpu_ms: round(r.answering.main * 1000),
     // the second burst on the same (warm) API
     warm: {
       lost: r.warm.lost, committed_twice: r.warm.twice, p50_202_ms: round(r.warm.p50Accepted), p99_202_ms: round(r.warm.p99Accepted),
       p99_commit_ms: round(r.warm.p99Commit), commits_per_s: round(r.warm.commitsPerSecond), rss_after_mib: round(r.rssAfterWarm),
+      main_thread_cpu_ms: round(r.warm.answering.main * 1000),
     },
   })),
 }));
