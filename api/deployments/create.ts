@@ -8,6 +8,7 @@ import { ulid } from '../ids.ts';
 import { LocoError } from '../../generator/errors.ts';
 import { Deployment } from '../db/entities.ts';
 import { executePrepared } from '../db/prepared.ts';
+import { RecordBatcher } from './record-batch.ts';
 import type { ChangeType, DeploymentStatus } from '../db/entities.ts';
 import type { WorkspaceAccess } from '../auth/access.ts';
 import type { Principal } from '../auth/authenticate.ts';
@@ -88,17 +89,29 @@ export async function createDeployment(em: EntityManager, bus: EventBus, input: 
     { type: input.status ?? 'pending', message: input.summary, data: { change: input.changeType, ...(traceRef ? { trace: traceRef } : {}) } },
     ...(input.events ?? []),
   ];
+  // one clock for both, as the entity's onCreate gave them
+  const now = new Date().toISOString();
+  const appId = `app_${ulid()}`;
   let deployment: DeploymentFields;
   try {
-    const record = async (db: EntityManager) => {
-      const statement = recordStatement(input, id, claims, events);
-      const rows = await executePrepared(db, statement.sql, statement.params);
-      // the row as the entity's fields, not a managed entity: nothing changes it through this
-      // EntityManager, and em.map's identity-map merge was ~0.5 ms of a ~6 ms deploy request
-      return db.getDriver().mapResult(rows[0] as EntityDictionary<Deployment>, db.getMetadata().get(Deployment)) as DeploymentFields;
+    const alone = async (db: EntityManager) => {
+      const statement = recordStatement(input, { id, appId, now }, claims, events);
+      return (await executePrepared(db, statement.sql, statement.params))[0];
     };
-    // inside a caller's transaction, a savepoint keeps a refused or repeated deploy from aborting it
-    deployment = await retryClaimRaces(() => (em.isInTransaction() ? em.transactional(record) : record(em)));
+    // inside a caller's transaction, a savepoint keeps a refused or repeated deploy from aborting it;
+    // outside one, the record may share a statement with concurrent ones (record-batch.ts)
+    const row = em.isInTransaction()
+      ? await retryClaimRaces(() => em.transactional(alone))
+      : await batcherFor(em).write({
+        appKey: `${input.access.workspaceId}/${input.app}`,
+        hosts: [...new Set(claims.map((c) => c.host))],
+        row: batchRow(input, { id, appId, now }, events),
+        claims: claims.map((c) => ({ id: `rcl_${ulid()}`, host: c.host, protocol: c.protocol, path_prefix: c.pathPrefix })),
+        alone: (db) => retryClaimRaces(() => alone(db)),
+      });
+    // the row as the entity's fields, not a managed entity: nothing changes it through this
+    // EntityManager, and em.map's identity-map merge was ~0.5 ms of a ~6 ms deploy request
+    deployment = em.getDriver().mapResult(row as EntityDictionary<Deployment>, em.getMetadata().get(Deployment)) as DeploymentFields;
   } catch (error) {
     if (error instanceof LocoError) throw error;
     const refused = refusal(error);
@@ -119,11 +132,10 @@ export async function createDeployment(em: EntityManager, bus: EventBus, input: 
  * Its main select answers the deployment row, or, when a claim was refused, raises loco_refuse
  * with the claims' outcome, which undoes everything the statement wrote.
  */
-function recordStatement(input: NewDeployment, id: string, claims: RouteClaim[], events: NewEvent[]): { sql: string; params: unknown[] } {
+function recordStatement(input: NewDeployment, ids: RecordIds, claims: RouteClaim[], events: NewEvent[]): { sql: string; params: unknown[] } {
+  const { id, appId, now } = ids;
   const workspaceId = input.access.workspaceId;
   const claimSql = claimStatement({ workspaceId, app: input.app, profile: input.profile, claims }, { sql: '(select id from app_row)', params: [] });
-  // one clock for both, as the entity's onCreate gave them
-  const now = new Date().toISOString();
   const sql = `with app_row as (insert into apps (id, workspace_id, name) values (?, ?, ?) on conflict (workspace_id, name) do update set name = excluded.name returning id),
     ${claimSql.ctes},
     dpl as (insert into deployments (id, workspace_id, app_id, app, profile, change_type, change, image, config_text, env_file, config_digest, idempotency_key, request_hash,
@@ -137,7 +149,7 @@ function recordStatement(input: NewDeployment, id: string, claims: RouteClaim[],
     select dpl.* from dpl, outcome
      where case when outcome.claim_host_taken is null and outcome.claim_route_taken is null then true else loco_refuse(to_jsonb(outcome)) end`;
   const params = [
-    `app_${ulid()}`, workspaceId, input.app,
+    appId, workspaceId, input.app,
     ...claimSql.cteParams,
     id, workspaceId, input.app, input.profile, input.changeType, input.change ? JSON.stringify(input.change) : null, input.image, input.configText, input.envFile ?? null,
     input.configDigest, input.idempotencyKey ?? null, input.requestHash ?? null,
@@ -146,6 +158,39 @@ function recordStatement(input: NewDeployment, id: string, claims: RouteClaim[],
     ...claimSql.outcomeParams,
   ];
   return { sql, params };
+}
+
+/** What a record is written with, the same whether it goes alone or in a batch. */
+interface RecordIds {
+  id: string;
+  /** The app row's id, should this deploy create it. */
+  appId: string;
+  /** created_at and updated_at. */
+  now: string;
+}
+
+/** The record as a row of the batch statement's input (record-batch.ts), holding what recordStatement's parameters hold. */
+function batchRow(input: NewDeployment, ids: RecordIds, events: NewEvent[]): Record<string, unknown> {
+  return {
+    id: ids.id, new_app_id: ids.appId, workspace_id: input.access.workspaceId, app: input.app, profile: input.profile, change_type: input.changeType,
+    change: input.change ?? null, image: input.image, config_text: input.configText, env_file: input.envFile ?? null, config_digest: input.configDigest,
+    idempotency_key: input.idempotencyKey ?? null, request_hash: input.requestHash ?? null, status: input.status ?? 'pending', commit: input.commit ?? null,
+    actor: actorName(input.principal), actor_user_id: input.principal.userId, confirm_prune: Boolean(input.confirmPrune), created_at: ids.now,
+    last_event_seq: events.length, events: events.map((e, i) => ({ k: i + 1, type: e.type, message: e.message, data: e.data ?? null })),
+  };
+}
+
+/** One batcher per database (its MikroORM driver, which every fork shares). */
+const batchers = new WeakMap<object, RecordBatcher>();
+
+function batcherFor(em: EntityManager): RecordBatcher {
+  const driver = em.getDriver();
+  let batcher = batchers.get(driver);
+  if (!batcher) {
+    const root = em.fork(); // not the caller's: that one's identity map would live as long as the batcher
+    batchers.set(driver, (batcher = new RecordBatcher(() => root.fork())));
+  }
+  return batcher;
 }
 
 /** SQLSTATE of loco_refuse (api/db/migrations/Migration20261202030000_refuse.ts). */
@@ -158,3 +203,8 @@ function refusal(error: unknown): ClaimOutcome | undefined {
   return JSON.parse(detail) as ClaimOutcome;
 }
 
+
+/** How many deploy records this database's batcher wrote in shared statements, and how many it had to write again alone (tests, bench). */
+export function recordBatchStats(em: EntityManager): Readonly<RecordBatcher['stats']> {
+  return batcherFor(em).stats;
+}
