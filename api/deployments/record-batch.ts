@@ -101,23 +101,28 @@ export class RecordBatcher {
 
   async #writeBatch(batch: Waiting[]): Promise<void> {
     const em = this.#em();
+    let alone = batch;
     if (batch.length > 1) {
       try {
         const statement = batchStatement(batch.map((w) => w.record));
         const rows = await executePrepared(em, statement.sql, statement.params);
         this.stats.statements++;
-        this.stats.batched += batch.length;
         const byId = new Map(rows.map((r) => [r.id as string, r]));
-        if (batch.every((w) => byId.has(w.record.row.id as string))) {
-          for (const w of batch) w.done(byId.get(w.record.row.id as string)!);
-          return;
+        // every record has its row; should one not (its app row missing from the join), it was not
+        // written, and is written alone below
+        alone = [];
+        for (const w of batch) {
+          const row = byId.get(w.record.row.id as string);
+          if (row) w.done(row);
+          else alone.push(w);
         }
+        this.stats.batched += batch.length - alone.length;
       } catch {
-        // refused, raced or failed: nothing was written; each record is written alone below
+        // refused, raced or failed: the statement wrote nothing; each record is written alone below
       }
-      this.stats.fellBack += batch.length;
+      this.stats.fellBack += alone.length;
     }
-    for (const w of batch) {
+    for (const w of alone) {
       try {
         this.stats.statements++;
         w.done(await w.record.alone(em));

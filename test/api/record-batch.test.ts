@@ -78,6 +78,26 @@ for (const kind of DATABASE_KINDS) {
       assert.ok(recordBatchStats(api.app.loco.em()).fellBack > before.fellBack, 'the shared statement was refused and its records written again alone');
     });
 
+    test('a host one app leaves while, at once, another app of the workspace and then one of another workspace take it: each ends as one after the other would', async () => {
+      assert.equal((await deploy('default', 'mover', 'moving')).statusCode, 202);
+      // mover leaves moving.… for moved.…; taker (same workspace) takes moving.… in the same burst
+      const [left, taken] = await Promise.all([deploy('default', 'mover', 'moved'), deploy('default', 'taker', 'moving')]);
+      assert.equal(left.statusCode, 202, left.body);
+      assert.equal(taken.statusCode, 202, taken.body);
+      const held = await sql<{ app: string; host: string; owner: string }>(
+        `select c.app, c.host, (select w.name from route_hosts h join workspaces w on w.id = h.workspace_id where h.host = c.host) as owner
+           from route_claims c where c.app in ('mover', 'taker') order by c.app`);
+      assert.deepEqual(held.map((r) => [r.app, r.host, r.owner]), [['mover', 'moved.dev.deploy-app.com', 'default'], ['taker', 'moving.dev.deploy-app.com', 'default']]);
+
+      // now another workspace's app takes a host the moment its only app leaves it
+      assert.equal((await deploy('default', 'leaver', 'freed')).statusCode, 202);
+      const [gone, claimed] = await Promise.all([deploy('default', 'leaver', 'elsewhere'), deploy('other', 'newcomer', 'freed')]);
+      assert.equal(gone.statusCode, 202, gone.body);
+      assert.equal(claimed.statusCode, 202, `the host was free once leaver left it: ${claimed.body}`);
+      const owner = await sql<{ owner: string }>(`select w.name as owner from route_hosts h join workspaces w on w.id = h.workspace_id where h.host = 'freed.dev.deploy-app.com'`);
+      assert.deepEqual(owner.map((r) => r.owner), ['other']);
+    });
+
     test('two requests with one idempotency key, at once, get one deployment; two deploys of one app at once both land', async () => {
       const [a, b] = await Promise.all([deploy('default', 'same', 'same', { idempotencyKey: 'k-1' }), deploy('default', 'same', 'same', { idempotencyKey: 'k-1' })]);
       assert.equal(a.statusCode, 202, a.body);
