@@ -69,7 +69,12 @@ export class RecordBatcher {
     try {
       while (this.#queue.length > 0) {
         const batch = this.#take();
-        await this.#writeBatch(batch);
+        try {
+          await this.#writeBatch(batch);
+        } catch (error) {
+          // (no EntityManager: the database is closing) every record still waiting hears it
+          for (const w of batch) w.failed(error);
+        }
       }
     } finally {
       this.#running = false;
