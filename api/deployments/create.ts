@@ -105,8 +105,11 @@ export async function createDeployment(em: EntityManager, bus: EventBus, input: 
       : await batcherFor(em).write({
         appKey: `${input.access.workspaceId}/${input.app}`,
         hosts: [...new Set(claims.map((c) => c.host))],
-        row: batchRow(input, { id, appId, now }, events),
-        claims: claims.map((c) => ({ id: `rcl_${ulid()}`, host: c.host, protocol: c.protocol, path_prefix: c.pathPrefix })),
+        id,
+        parts: () => ({
+          row: batchRow(input, { id, appId, now }, events),
+          claims: claims.map((c) => ({ id: `rcl_${ulid()}`, host: c.host, protocol: c.protocol, path_prefix: c.pathPrefix })),
+        }),
         alone: (db) => retryClaimRaces(() => alone(db)),
       });
     // the row as the entity's fields, not a managed entity: nothing changes it through this
@@ -187,8 +190,10 @@ function batcherFor(em: EntityManager): RecordBatcher {
   const driver = em.getDriver();
   let batcher = batchers.get(driver);
   if (!batcher) {
-    const root = em.fork(); // not the caller's: that one's identity map would live as long as the batcher
-    batchers.set(driver, (batcher = new RecordBatcher(() => root.fork())));
+    // not the caller's: that one's identity map would live as long as the batcher. The batcher
+    // only runs statements through it (executePrepared) and maps no entity, so one fork serves all.
+    const root = em.fork();
+    batchers.set(driver, (batcher = new RecordBatcher(() => root)));
   }
   return batcher;
 }

@@ -24,10 +24,10 @@ export interface PendingRecord {
   appKey: string;
   /** The hosts its claims want (a batch's are disjoint). */
   hosts: string[];
-  /** Its row of the batch statement's `input` (batchRow in create.ts). */
-  row: Record<string, unknown>;
-  /** Its claims as rows of `claim_wanted` (k is set by the batch). */
-  claims: { id: string; host: string; protocol: string; path_prefix: string }[];
+  /** The deployment's id (its row in the batch statement's answer). */
+  id: string;
+  /** Its parts of the batch statement, made only when it shares one: its row of `input` (batchRow in create.ts) and its claims as rows of `claim_wanted` (k is set by the batch). */
+  parts: () => { row: Record<string, unknown>; claims: { id: string; host: string; protocol: string; path_prefix: string }[] };
   /** Writes it by itself: the single statement, with its own refusals and retries. */
   alone: (em: EntityManager) => Promise<Record<string, unknown>>;
 }
@@ -117,7 +117,7 @@ export class RecordBatcher {
         // written, and is written alone below
         alone = [];
         for (const w of batch) {
-          const row = byId.get(w.record.row.id as string);
+          const row = byId.get(w.record.id);
           if (row) w.done(row);
           else alone.push(w);
         }
@@ -149,8 +149,9 @@ const INPUT_COLUMNS = `k int, id text, new_app_id text, workspace_id text, app t
  * and the single statement says which one was refused and why.
  */
 function batchStatement(records: PendingRecord[]): { sql: string; params: unknown[] } {
-  const input = records.map((r, k) => ({ ...r.row, k }));
-  const wanted = records.flatMap((r, k) => r.claims.map((c, n) => ({ ...c, k, n })));
+  const parts = records.map((r) => r.parts());
+  const input = parts.map((p, k) => ({ ...p.row, k }));
+  const wanted = parts.flatMap((p, k) => p.claims.map((c, n) => ({ ...c, k, n })));
   const sql = `with input as (select * from jsonb_to_recordset(?::jsonb) as x(${INPUT_COLUMNS})),
     app_row as (insert into apps (id, workspace_id, name) select new_app_id, workspace_id, app from input order by k
       on conflict (workspace_id, name) do update set name = excluded.name returning id, workspace_id, name),
