@@ -16,7 +16,7 @@ import { actorName } from '../auth/authenticate.ts';
 import type { EventBus } from './bus.ts';
 import type { DeploymentFields, NewEvent } from './records.ts';
 import { activeTraceRef } from './trace.ts';
-import { claimStatement, claimsOfRelease, refuseUntaken, retryClaimRaces, type ClaimOutcome } from '../routing/claims.ts';
+import { claimRows, claimStatement, claimsOfRelease, refuseUntaken, retryClaimRaces, type ClaimOutcome } from '../routing/claims.ts';
 import type { RouteClaim } from '../../generator/index.ts';
 
 export interface NewDeployment {
@@ -108,7 +108,7 @@ export async function createDeployment(em: EntityManager, bus: EventBus, input: 
         id,
         parts: () => ({
           row: batchRow(input, { id, appId, now }, events),
-          claims: claims.map((c) => ({ id: `rcl_${ulid()}`, host: c.host, protocol: c.protocol, path_prefix: c.pathPrefix })),
+          claims: claimRows(claims),
         }),
         alone: (db) => retryClaimRaces(() => alone(db)),
       });
@@ -157,7 +157,7 @@ function recordStatement(input: NewDeployment, ids: RecordIds, claims: RouteClai
     id, workspaceId, input.app, input.profile, input.changeType, input.change ? JSON.stringify(input.change) : null, input.image, input.configText, input.envFile ?? null,
     input.configDigest, input.idempotencyKey ?? null, input.requestHash ?? null,
     input.status ?? 'pending', input.commit ?? null, actorName(input.principal), input.principal.userId, Boolean(input.confirmPrune), now, now, events.length,
-    JSON.stringify(events.map((e, i) => ({ k: i + 1, type: e.type, message: e.message, data: e.data ?? null }))),
+    JSON.stringify(eventRows(events)),
     ...claimSql.outcomeParams,
   ];
   return { sql, params };
@@ -179,8 +179,13 @@ function batchRow(input: NewDeployment, ids: RecordIds, events: NewEvent[]): Rec
     change: input.change ?? null, image: input.image, config_text: input.configText, env_file: input.envFile ?? null, config_digest: input.configDigest,
     idempotency_key: input.idempotencyKey ?? null, request_hash: input.requestHash ?? null, status: input.status ?? 'pending', commit: input.commit ?? null,
     actor: actorName(input.principal), actor_user_id: input.principal.userId, confirm_prune: Boolean(input.confirmPrune), created_at: ids.now,
-    last_event_seq: events.length, events: events.map((e, i) => ({ k: i + 1, type: e.type, message: e.message, data: e.data ?? null })),
+    last_event_seq: events.length, events: eventRows(events),
   };
+}
+
+/** A deployment's first events as rows numbered 1..n (last_event_seq is n), for either statement. */
+function eventRows(events: NewEvent[]): { k: number; type: string; message: string; data: unknown }[] {
+  return events.map((e, i) => ({ k: i + 1, type: e.type, message: e.message, data: e.data ?? null }));
 }
 
 /** One batcher per database (its MikroORM driver, which every fork shares). */
@@ -208,8 +213,7 @@ function refusal(error: unknown): ClaimOutcome | undefined {
   return JSON.parse(detail) as ClaimOutcome;
 }
 
-
-/** How many deploy records this database's batcher wrote in shared statements, and how many it had to write again alone (tests, bench). */
+/** How many deploy records this database's batcher wrote in shared statements, and how many it had to write again alone (tests). */
 export function recordBatchStats(em: EntityManager): Readonly<RecordBatcher['stats']> {
   return batcherFor(em).stats;
 }

@@ -10,13 +10,16 @@
 //   made, and those that arrive while a statement runs, go together;
 // - a batch holds deployments that cannot touch each other's rows: distinct apps, and disjoint
 //   hosts wanted. What it writes is then what the same records written one after the other would
-//   write; a race it might still meet (a host one deployment leaves and another takes, a
-//   concurrent replica) makes PostgreSQL fail the statement, as does any refusal;
+//   write. Where they still meet — a host one deployment leaves and another takes (of another
+//   workspace: refused by the snapshot; of the same one: the host row stays, as a release and a
+//   new claim would leave it), a concurrent replica — the statement is refused or fails, or ends
+//   as the serial writes would (test/api/record-batch.test.ts);
 // - a batch that fails wrote nothing (one statement), and each of its records is then written
 //   alone, in request order, by the single statement, whose refusal or error is the answer.
 
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { executePrepared } from '../db/prepared.ts';
+import type { claimRows } from '../routing/claims.ts';
 
 /** A record waiting to be written: the parts of the batch statement, and how to write it alone. */
 export interface PendingRecord {
@@ -27,7 +30,7 @@ export interface PendingRecord {
   /** The deployment's id (its row in the batch statement's answer). */
   id: string;
   /** Its parts of the batch statement, made only when it shares one: its row of `input` (batchRow in create.ts) and its claims as rows of `claim_wanted` (k is set by the batch). */
-  parts: () => { row: Record<string, unknown>; claims: { id: string; host: string; protocol: string; path_prefix: string }[] };
+  parts: () => { row: Record<string, unknown>; claims: ReturnType<typeof claimRows> };
   /** Writes it by itself: the single statement, with its own refusals and retries. */
   alone: (em: EntityManager) => Promise<Record<string, unknown>>;
 }
@@ -39,14 +42,14 @@ interface Waiting {
 }
 
 /** The most records one statement writes. */
-export const BATCH_MAX = 32;
+const BATCH_MAX = 32;
 
 export class RecordBatcher {
   readonly #em: () => EntityManager;
   #queue: Waiting[] = [];
   #running = false;
-  /** Statements written, for tests and the bench: how many records went in batches of two or more. */
-  readonly stats = { statements: 0, batched: 0, fellBack: 0 };
+  /** For tests: records written in shared statements, and records of a failed shared statement written again alone. */
+  readonly stats = { batched: 0, fellBack: 0 };
 
   constructor(em: () => EntityManager) {
     this.#em = em;
@@ -111,7 +114,6 @@ export class RecordBatcher {
       try {
         const statement = batchStatement(batch.map((w) => w.record));
         const rows = await executePrepared(em, statement.sql, statement.params);
-        this.stats.statements++;
         const byId = new Map(rows.map((r) => [r.id as string, r]));
         // every record has its row; should one not (its app row missing from the join), it was not
         // written, and is written alone below
@@ -129,7 +131,6 @@ export class RecordBatcher {
     }
     for (const w of alone) {
       try {
-        this.stats.statements++;
         w.done(await w.record.alone(em));
       } catch (error) {
         w.failed(error);

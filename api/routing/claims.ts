@@ -117,13 +117,18 @@ export interface ClaimOutcome {
  * - no claim is written on a host of another workspace: the claim's key to its host row
  *   (route_claims_host_fkey) would fail the statement before its outcome says why.
  */
+/** Claims as the rows of a statement's `claim_wanted` (each with a new id): claimStatement's, and a record batch's (api/deployments/record-batch.ts). */
+export function claimRows(claims: RouteClaim[]): { id: string; host: string; protocol: string; path_prefix: string }[] {
+  return claims.map((c) => ({ id: `rcl_${ulid()}`, host: c.host, protocol: c.protocol, path_prefix: c.pathPrefix }));
+}
+
 export function claimStatement(request: Omit<ClaimRequest, 'appId'>, appId: { sql: string; params: unknown[] }): { ctes: string; cteParams: unknown[]; outcome: string; outcomeParams: unknown[] } {
   const { workspaceId, app, profile, claims } = request;
   const params: unknown[] = [];
   // appends a fragment's parameters in the order its placeholders appear
   const sql = (text: string, ...values: unknown[]) => { params.push(...values); return text; };
   const appSql = () => sql(appId.sql, ...appId.params);
-  const wanted = claims.map((c, i) => ({ k: i + 1, id: `rcl_${ulid()}`, host: c.host, protocol: c.protocol, path_prefix: c.pathPrefix }));
+  const wanted = claimRows(claims).map((c, i) => ({ k: i + 1, ...c }));
   const ctes = [
     sql(`claim_wanted as (select * from jsonb_to_recordset(?::jsonb) as x(k int, id text, host text, protocol text, path_prefix text))`, JSON.stringify(wanted)),
     // sorted (as JS sorts), so two deploys locking several hosts lock them in one order
