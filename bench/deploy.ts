@@ -63,9 +63,9 @@ async function startApi(env: Record<string, string>): Promise<{ child: ChildProc
  */
 async function floorBurst(): Promise<{ p50: number; p99: number }> {
   const { child, url } = await startListening(['--max-semi-space-size=8', 'bench/peers/floor/fastify-202.ts'], { ...process.env });
-  const fresh = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  const fresh = newAgent();
   try {
-    const bodies = Array.from({ length: REQUESTS }, (_, i) => JSON.stringify({ config: initTemplate({ name: `app${i}`, image: `registry.example.com/bench/app${i}:1` }), profile: 'dev', image: `registry.example.com/bench/app${i}:1` }));
+    const bodies = deployBodies(1);
     const times = await Promise.all(bodies.map(async (body, i) => {
       const t0 = performance.now();
       const r = await request(`${url}/api/v1/orgs/default/workspaces/w${i % WORKSPACES}/apps/app${i}/deployments`, { method: 'POST', headers: { authorization: 'Bearer floor', 'content-type': 'application/json' }, body, agent: fresh });
@@ -81,15 +81,14 @@ async function floorBurst(): Promise<{ p50: number; p99: number }> {
 }
 
 /** CPU seconds (user + system) the process has used: figures that a loaded machine stretches less than wall time. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+function cpuSeconds(pid: number, stat = `/proc/${pid}/stat`): number {
+  const fields = readFileSync(stat, 'utf8').replace(/^.*\) /, '').split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14, 15) in clock ticks of 1/100 s
 }
 
 /** CPU seconds of the process's main thread: the event loop every request waits for (V8's GC and compiler threads and libuv's pool are beside it). */
 function mainThreadCpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return cpuSeconds(pid, `/proc/${pid}/task/${pid}/stat`);
 }
 
 /** CPU seconds of every PostgreSQL server process on this machine (the PostgreSQL run's backends; ~0 for PGlite, which runs inside the API). */
@@ -119,6 +118,14 @@ function rssMiB(pid: number): number {
 const newAgent = () => new http.Agent({ keepAlive: true, maxSockets: Infinity });
 /** For the set-up requests (workspaces): destroyed before the first burst. */
 const agent = newAgent();
+
+/** The REQUESTS deploy bodies: app i's loco.toml and image, tagged `tag`. */
+function deployBodies(tag: number): string[] {
+  return Array.from({ length: REQUESTS }, (_, i) => {
+    const image = `registry.example.com/bench/app${i}:${tag}`;
+    return JSON.stringify({ config: initTemplate({ name: `app${i}`, image }), profile: 'dev', image });
+  });
+}
 
 /** One request; its status and body. */
 function request(url: string, options: { method?: string; headers: Record<string, string>; body?: string; agent?: http.Agent }): Promise<{ status: number; text: string }> {
@@ -173,8 +180,7 @@ async function burst(api: { child: ChildProcess; url: string; dataDir: string; t
   const own = newAgent();
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   // the bodies are made before the clock starts: a CI job has its loco.toml before it deploys
-  const image = (i: number) => `registry.example.com/bench/app${i}:${tag}`;
-  const bodies = Array.from({ length: REQUESTS }, (_, i) => JSON.stringify({ config: initTemplate({ name: `app${i}`, image: image(i) }), profile: 'dev', image: image(i) }));
+  const bodies = deployBodies(tag);
   const cpuBefore = cpuSeconds(child.pid!);
   const mainBefore = mainThreadCpuSeconds(child.pid!);
   const clientBefore = process.cpuUsage();
