@@ -87,13 +87,18 @@ export function accessFromRow(row: Record<string, unknown>): WorkspaceAccess | n
 }
 
 /**
- * A workspace with the principal's roles in it, as accessFromRow reads them; its two parameters
- * are the principal's user id. Callers add the `where` (or join it laterally, load.ts).
+ * A workspace with the roles of the user `userId` (an SQL expression) in it, as accessFromRow
+ * reads them. Callers add the `where` (or join it laterally, load.ts).
  */
-export const WORKSPACE_SELECT = `select w.id, w.name, w.slug, w.settings, w.org_id, o.name as org_name, wm.role as ws_role, om.role as org_role
+export function workspaceSelect(userId: string): string {
+  return `select w.id, w.name, w.slug, w.settings, w.org_id, o.name as org_name, wm.role as ws_role, om.role as org_role
    from workspaces w join orgs o on o.id = w.org_id
-   left join workspace_memberships wm on wm.workspace_id = w.id and wm.user_id = ?
-   left join org_memberships om on om.org_id = o.id and om.user_id = ?`;
+   left join workspace_memberships wm on wm.workspace_id = w.id and wm.user_id = ${userId}
+   left join org_memberships om on om.org_id = o.id and om.user_id = ${userId}`;
+}
+
+/** workspaceSelect with the principal's user id as its two parameters. */
+export const WORKSPACE_SELECT = workspaceSelect('?');
 
 /** The workspace `org/ws` as the principal may see it, or 404/403. One indexed query. */
 export async function workspaceAccess(
@@ -104,32 +109,16 @@ export async function workspaceAccess(
   need: Need,
   options: AccessOptions = {},
 ): Promise<WorkspaceAccess> {
-  return (await workspaceAccessWith(em, principal, org, workspace, need, options)).access;
+  const rows = await executePrepared(em, `${WORKSPACE_SELECT} where o.name = ? and w.name = ?`, [principal.userId, principal.userId, org, workspace]);
+  return accessOfRow(principal, rows[0], org, workspace, need, options);
 }
 
-/**
- * workspaceAccess reading more in the same statement: `columns` is a select list over the
- * workspace row `a` (its parameters in order), answered in `row` once access is granted; what it
- * reads is used only then.
- */
-export async function workspaceAccessWith(
-  em: EntityManager,
-  principal: Principal,
-  org: string,
-  workspace: string,
-  need: Need,
-  options: AccessOptions = {},
-  columns?: { sql: string; params: unknown[] },
-): Promise<{ access: WorkspaceAccess; row: Record<string, unknown> }> {
-  const where = `where o.name = ? and w.name = ?`;
-  const params = [principal.userId, principal.userId, org, workspace];
-  const rows = columns
-    ? await executePrepared(em, `select a.*, ${columns.sql} from (${WORKSPACE_SELECT} ${where}) a`, [...columns.params, ...params])
-    : await executePrepared(em, `${WORKSPACE_SELECT} ${where}`, params);
-  const visible = rows[0] ? accessFromRow(rows[0]) : null;
+/** The access a row of workspaceSelect for `org/ws` grants (undefined: no such row), or 404/403. */
+export function accessOfRow(principal: Principal, row: Record<string, unknown> | undefined, org: string, workspace: string, need: Need, options: AccessOptions): WorkspaceAccess {
+  const visible = row ? accessFromRow(row) : null;
   const hidden = () => workspaceNotFound(org, workspace);
   if (!visible) throw hidden();
-  return { access: authorize(principal, visible, need, options, hidden), row: rows[0] };
+  return authorize(principal, visible, need, options, hidden);
 }
 
 /** Access to the workspace of a record found by id (deployment, promotion); 404 `hidden` when not visible. */

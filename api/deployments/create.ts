@@ -8,6 +8,7 @@ import { ulid } from '../ids.ts';
 import { LocoError } from '../../generator/errors.ts';
 import { Deployment } from '../db/entities.ts';
 import { executePrepared } from '../db/prepared.ts';
+import { perDatabase } from '../db/batches.ts';
 import { RecordBatcher } from './record-batch.ts';
 import type { ChangeType, DeploymentStatus } from '../db/entities.ts';
 import type { WorkspaceAccess } from '../auth/access.ts';
@@ -188,20 +189,8 @@ function eventRows(events: NewEvent[]): { k: number; type: string; message: stri
   return events.map((e, i) => ({ k: i + 1, type: e.type, message: e.message, data: e.data ?? null }));
 }
 
-/** One batcher per database (its MikroORM driver, which every fork shares). */
-const batchers = new WeakMap<object, RecordBatcher>();
-
-function batcherFor(em: EntityManager): RecordBatcher {
-  const driver = em.getDriver();
-  let batcher = batchers.get(driver);
-  if (!batcher) {
-    // not the caller's: that one's identity map would live as long as the batcher. The batcher
-    // only runs statements through it (executePrepared) and maps no entity, so one fork serves all.
-    const root = em.fork();
-    batchers.set(driver, (batcher = new RecordBatcher(() => root)));
-  }
-  return batcher;
-}
+/** One record batcher per database. */
+const batcherFor = perDatabase((em) => new RecordBatcher(em));
 
 /** SQLSTATE of loco_refuse (api/db/migrations/Migration20261202030000_refuse.ts). */
 const REFUSED_SQLSTATE = 'LC409';

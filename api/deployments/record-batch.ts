@@ -5,9 +5,8 @@
 // inserts without the claims 0.49–0.53 ms, and 0.13–0.19 ms for them ten to a statement).
 //
 // The batch is an optimisation that must never change an answer, so:
-// - the first record that finds the batcher idle goes after the I/O callbacks of the current turn
-//   of the event loop (a lone deploy waits for one setImmediate); the records those callbacks
-//   made, and those that arrive while a statement runs, go together;
+// - records wait side by side in a BatchQueue (db/batches.ts: a lone deploy waits for one
+//   setImmediate); those that arrive together, or while a statement runs, go together;
 // - a batch holds deployments that cannot touch each other's rows: distinct apps, and disjoint
 //   hosts wanted. What it writes is then what the same records written one after the other would
 //   write. Where they still meet — a host one deployment leaves and another takes (of another
@@ -18,6 +17,7 @@
 //   alone, in request order, by the single statement, whose refusal or error is the answer.
 
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { BatchQueue } from '../db/batches.ts';
 import { executePrepared } from '../db/prepared.ts';
 import type { claimRows } from '../routing/claims.ts';
 
@@ -44,67 +44,42 @@ interface Waiting {
 /** The most records one statement writes. */
 const BATCH_MAX = 32;
 
+/** The oldest waiting records that may share a statement; the others keep their places. */
+function disjoint(queue: Waiting[]): { batch: Waiting[]; rest: Waiting[] } {
+  const batch: Waiting[] = [];
+  const rest: Waiting[] = [];
+  const apps = new Set<string>();
+  const hosts = new Set<string>();
+  for (const waiting of queue) {
+    const { appKey, hosts: wanted } = waiting.record;
+    // once one record is left behind, later records of its app or hosts must wait too: keep
+    // everything from the first conflict on for the next statement, in order
+    const fits = batch.length < BATCH_MAX && rest.length === 0 && !apps.has(appKey) && !wanted.some((h) => hosts.has(h));
+    if (!fits) {
+      rest.push(waiting);
+      continue;
+    }
+    batch.push(waiting);
+    apps.add(appKey);
+    for (const h of wanted) hosts.add(h);
+  }
+  return { batch, rest };
+}
+
 export class RecordBatcher {
   readonly #em: () => EntityManager;
-  #queue: Waiting[] = [];
-  #running = false;
+  readonly #queue: BatchQueue<Waiting>;
   /** For tests: records written in shared statements, and records of a failed shared statement written again alone. */
   readonly stats = { batched: 0, fellBack: 0 };
 
   constructor(em: () => EntityManager) {
     this.#em = em;
+    this.#queue = new BatchQueue<Waiting>({ take: disjoint, run: (batch) => this.#writeBatch(batch), fail: (w, error) => w.failed(error) });
   }
 
   /** Writes the record, alone or with others that wait beside it; its row, or the error of writing it alone. */
   write(record: PendingRecord): Promise<Record<string, unknown>> {
-    return new Promise((done, failed) => {
-      this.#queue.push({ record, done, failed });
-      if (this.#running) return;
-      this.#running = true;
-      // after the I/O callbacks of this turn of the event loop: a request's statements may all
-      // resolve in microtasks (PGlite answers in-process), so the requests of a burst would
-      // otherwise each run to their end before the next one starts, and never wait side by side
-      setImmediate(() => void this.#drain());
-    });
-  }
-
-  async #drain(): Promise<void> {
-    try {
-      while (this.#queue.length > 0) {
-        const batch = this.#take();
-        try {
-          await this.#writeBatch(batch);
-        } catch (error) {
-          // (no EntityManager: the database is closing) every record still waiting hears it
-          for (const w of batch) w.failed(error);
-        }
-      }
-    } finally {
-      this.#running = false;
-    }
-  }
-
-  /** The oldest waiting records that may share a statement; the others keep their places. */
-  #take(): Waiting[] {
-    const batch: Waiting[] = [];
-    const rest: Waiting[] = [];
-    const apps = new Set<string>();
-    const hosts = new Set<string>();
-    for (const waiting of this.#queue) {
-      const { appKey, hosts: wanted } = waiting.record;
-      // once one record is left behind, later records of its app or hosts must wait too: keep
-      // everything from the first conflict on for the next statement, in order
-      const fits = batch.length < BATCH_MAX && rest.length === 0 && !apps.has(appKey) && !wanted.some((h) => hosts.has(h));
-      if (!fits) {
-        rest.push(waiting);
-        continue;
-      }
-      batch.push(waiting);
-      apps.add(appKey);
-      for (const h of wanted) hosts.add(h);
-    }
-    this.#queue = rest;
-    return batch;
+    return new Promise((done, failed) => this.#queue.add({ record, done, failed }));
   }
 
   async #writeBatch(batch: Waiting[]): Promise<void> {

@@ -9,8 +9,6 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ulid } from '../ids.ts';
 import { LocoError } from '../../generator/errors.ts';
 import { isHostUnder } from '../../generator/index.ts';
-import { workspaceAccessWith, type AccessOptions, type Need, type WorkspaceAccess } from '../auth/access.ts';
-import type { Principal } from '../auth/authenticate.ts';
 
 export const CHALLENGE_LABEL = '_loco-challenge';
 /** The ClusterIssuer named when LOCO_CERT_ISSUER is unset. */
@@ -92,20 +90,22 @@ export interface HostDomains {
 
 /**
  * What refuseForeignHosts needs, as two select-list columns over the workspace `workspaceId`
- * (SQL with its parameters): its verified domains (by domain), and the first of `hosts` that lies
- * under a domain another workspace verified (with that domain). domainsFromRow reads them.
+ * (SQL with its parameters): its verified domains (by domain), and the first of `hosts` (SQL of a
+ * jsonb array of host names, or the names) that lies under a domain another workspace verified
+ * (with that domain). domainsFromRow reads them.
  */
-function domainColumns(workspaceId: { sql: string; params: unknown[] }, hosts: string[]): { sql: string; params: unknown[] } {
+export function domainColumns(workspaceId: { sql: string; params: unknown[] }, hosts: string[] | { sql: string }): { sql: string; params: unknown[] } {
+  const hostsSql = Array.isArray(hosts) ? '?::jsonb' : hosts.sql;
   return {
     sql: `(select coalesce(jsonb_agg(d.domain order by d.domain), '[]'::jsonb) from custom_domains d where d.workspace_id = ${workspaceId.sql} and d.verified_at is not null) as verified_domains,
-          (select jsonb_build_object('host', h.host, 'domain', d.domain) from jsonb_array_elements_text(?::jsonb) with ordinality as h(host, k)
+          (select jsonb_build_object('host', h.host, 'domain', d.domain) from jsonb_array_elements_text(${hostsSql}) with ordinality as h(host, k)
              join custom_domains d on d.verified_at is not null and d.workspace_id <> ${workspaceId.sql} and (d.domain = h.host or h.host like '%.' || d.domain)
             order by h.k limit 1) as foreign_domain`,
-    params: [...workspaceId.params, JSON.stringify(hosts), ...workspaceId.params],
+    params: [...workspaceId.params, ...(Array.isArray(hosts) ? [JSON.stringify(hosts)] : []), ...workspaceId.params],
   };
 }
 
-function domainsFromRow(row: Record<string, unknown>): HostDomains {
+export function domainsFromRow(row: Record<string, unknown>): HostDomains {
   const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
   const foreign = json(row.foreign_domain) as HostDomains['foreign'] | null;
   return { verified: json(row.verified_domains) as string[], ...(foreign ? { foreign } : {}) };
@@ -116,16 +116,6 @@ export async function hostDomains(em: EntityManager, workspaceId: string, hosts:
   const columns = domainColumns({ sql: '?::text', params: [workspaceId] }, hosts);
   const rows = await executePrepared(em, `select ${columns.sql}`, columns.params);
   return domainsFromRow(rows[0]);
-}
-
-/**
- * A deploy's one read before its insert: workspaceAccess for `org/ws` together with hostDomains
- * for `hosts` (the two were two round trips, 200 times over in a burst of deploys).
- */
-export async function accessWithHostDomains(em: EntityManager, principal: Principal, org: string, workspace: string, hosts: string[], need: Need, options: AccessOptions):
-  Promise<{ access: WorkspaceAccess; domains: HostDomains }> {
-  const { access, row } = await workspaceAccessWith(em, principal, org, workspace, need, options, domainColumns({ sql: 'a.id', params: [] }, hosts));
-  return { access, domains: domainsFromRow(row) };
 }
 
 function notAdded(domain: string): LocoError {

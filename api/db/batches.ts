@@ -1,0 +1,79 @@
+// Work of concurrent requests gathered into shared statements (the deploy record, record-batch.ts;
+// the deploy's access read, deployments/deploy-read.ts). On the embedded PGlite most of a
+// statement's cost is per statement, not per row, and it runs on the API's event loop; on
+// PostgreSQL each is a round trip. In a burst (CI fanning out, 200 deploys at once) the requests'
+// statements would otherwise queue for the database one by one.
+//
+// The first item that finds the queue idle waits for the I/O callbacks of the current turn of the
+// event loop (one setImmediate): a request's statements may all resolve in microtasks (PGlite
+// answers in-process), so the requests of a burst would otherwise each run to their end before
+// the next one starts, and never wait side by side. Items that arrive while a batch runs go in
+// the next one.
+
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+export interface BatchPolicy<T> {
+  /** The oldest waiting items that may share a statement (at least one), and the rest, in order. */
+  take(queue: T[]): { batch: T[]; rest: T[] };
+  /** Runs one batch; settles each of its items. */
+  run(batch: T[]): Promise<void>;
+  /** `run` threw before it settled its items (no EntityManager: the database is closing). */
+  fail(item: T, error: unknown): void;
+}
+
+export class BatchQueue<T> {
+  readonly #policy: BatchPolicy<T>;
+  #queue: T[] = [];
+  #running = false;
+
+  constructor(policy: BatchPolicy<T>) {
+    this.#policy = policy;
+  }
+
+  add(item: T): void {
+    this.#queue.push(item);
+    if (this.#running) return;
+    this.#running = true;
+    setImmediate(() => void this.#drain());
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const { batch, rest } = this.#policy.take(this.#queue);
+        this.#queue = rest;
+        try {
+          await this.#policy.run(batch);
+        } catch (error) {
+          for (const item of batch) this.#policy.fail(item, error);
+        }
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+}
+
+/** The oldest `max` items, for batches whose items never conflict. */
+export function oldest<T>(queue: T[], max: number): { batch: T[]; rest: T[] } {
+  return { batch: queue.slice(0, max), rest: queue.slice(max) };
+}
+
+/**
+ * One `T` per database (its MikroORM driver, which every fork shares), made with an
+ * EntityManager of its own: not the first caller's, whose identity map would live as long as
+ * the batcher. A batcher only runs statements through it (executePrepared) and maps no entity,
+ * so one fork serves all.
+ */
+export function perDatabase<T>(make: (em: () => EntityManager) => T): (em: EntityManager) => T {
+  const made = new WeakMap<object, T>();
+  return (em) => {
+    const driver = em.getDriver();
+    let it = made.get(driver);
+    if (it === undefined) {
+      const root = em.fork();
+      made.set(driver, (it = make(() => root)));
+    }
+    return it;
+  };
+}
