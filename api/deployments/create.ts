@@ -190,7 +190,7 @@ function eventRows(events: NewEvent[]): { k: number; type: string; message: stri
 }
 
 /** One record batcher per database. */
-const batcherFor = perDatabase((em) => new RecordBatcher(em));
+const batcherFor = perDatabase((em, oneConnection) => new RecordBatcher(em, oneConnection));
 
 /** SQLSTATE of loco_refuse (api/db/migrations/Migration20261202030000_refuse.ts). */
 const REFUSED_SQLSTATE = 'LC409';

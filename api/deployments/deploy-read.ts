@@ -43,12 +43,13 @@ async function readRows(em: EntityManager, reads: Read[]): Promise<Map<number, R
 
 class DeployReads {
   readonly #em: () => EntityManager;
-  readonly #queue = new BatchQueue<Waiting>({ take: (queue) => oldest(queue, READ_MAX), run: (batch) => this.#run(batch), fail: (w, error) => w.failed(error) });
+  readonly #queue: BatchQueue<Waiting>;
   /** For tests: reads answered by a shared statement, and reads of a failed shared statement read again alone. */
   readonly stats = { shared: 0, readAgain: 0 };
 
-  constructor(em: () => EntityManager) {
+  constructor(em: () => EntityManager, oneConnection: boolean) {
     this.#em = em;
+    this.#queue = new BatchQueue<Waiting>({ take: (queue) => oldest(queue, READ_MAX), run: (batch) => this.#run(batch), fail: (w, error) => w.failed(error) }, oneConnection);
   }
 
   row(read: Read): Promise<Record<string, unknown> | undefined> {
@@ -78,7 +79,7 @@ class DeployReads {
   }
 }
 
-const readsFor = perDatabase((em) => new DeployReads(em));
+const readsFor = perDatabase((em, oneConnection) => new DeployReads(em, oneConnection));
 
 /** workspaceAccess (404/403 as it answers them) for `org/ws`, with the HostDomains of `hosts`. */
 export async function accessWithHostDomains(em: EntityManager, principal: Principal, org: string, workspace: string, hosts: string[], need: Need, options: AccessOptions):

@@ -72,9 +72,9 @@ export class RecordBatcher {
   /** For tests: records written in shared statements, and records of a failed shared statement written again alone. */
   readonly stats = { batched: 0, fellBack: 0 };
 
-  constructor(em: () => EntityManager) {
+  constructor(em: () => EntityManager, oneConnection = false) {
     this.#em = em;
-    this.#queue = new BatchQueue<Waiting>({ take: disjoint, run: (batch) => this.#writeBatch(batch), fail: (w, error) => w.failed(error) });
+    this.#queue = new BatchQueue<Waiting>({ take: disjoint, run: (batch) => this.#writeBatch(batch), fail: (w, error) => w.failed(error) }, oneConnection);
   }
 
   /** Writes the record, alone or with others that wait beside it; its row, or the error of writing it alone. */
