@@ -23,6 +23,7 @@ import { registerNulGuard } from './http/nul-guard.ts';
 import { registerAuthentication } from './auth/authenticate.ts';
 import { systemClock } from './argocd/clock.ts';
 import { DeploysFirst } from './http/deploys-first.ts';
+import { prepareDeployStatements } from './deployments/deploy-statements.ts';
 import { deploymentSchema, eventSchema } from './routes/schemas.ts';
 import { defaultInstanceId, type LocoOptions } from './options.ts';
 import type { LocoServices } from './services.ts';
@@ -172,6 +173,7 @@ export interface RunningServer {
 
 export async function startServer(options: LocoOptions): Promise<RunningServer> {
   const app = await buildApp(options);
+  await prepareDeployStatements(app.loco.em());
   const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 7420 });
   return { app, url: address, close: () => app.close() };
 }

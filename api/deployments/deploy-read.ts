@@ -95,3 +95,8 @@ export async function accessWithHostDomains(em: EntityManager, principal: Princi
 export function deployReadStats(em: EntityManager): Readonly<DeployReads['stats']> {
   return readsFor(em).stats;
 }
+
+/** Plans the shared read on a connection: run with no reads, it reads nothing (deploy-statements.ts). */
+export async function prepareDeployReads(em: EntityManager): Promise<void> {
+  await readRows(em, []);
+}

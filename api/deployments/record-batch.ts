@@ -163,3 +163,9 @@ function batchStatement(records: PendingRecord[]): { sql: string; params: unknow
     select dpl.* from dpl, refused where case when refused.any then loco_refuse('{"batch":true}'::jsonb) else true end`;
   return { sql, params: [JSON.stringify(input), JSON.stringify(wanted)] };
 }
+
+/** Plans the batch statement on a connection: run with no records, it writes nothing (deploy-statements.ts). */
+export async function prepareRecordBatch(em: EntityManager): Promise<void> {
+  const statement = batchStatement([]);
+  await executePrepared(em, statement.sql, statement.params);
+}

@@ -8,6 +8,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, DATABASE_KINDS, startTestApi, userWithToken, type TestApi } from './helpers.ts';
 import { deployReadStats } from '../../api/deployments/deploy-read.ts';
+import { prepareDeployStatements } from '../../api/deployments/deploy-statements.ts';
 import { startDnsDouble, type DnsDouble } from '../doubles/dns/server.ts';
 
 /** A SERVICE's loco.toml (profile `default`) at https://<subdomain>.<baseDomain>/. */
@@ -86,6 +87,21 @@ for (const kind of DATABASE_KINDS) {
       const after = deployReadStats(api.app.loco.em());
       assert.ok(after.shared - before.shared >= 2, `some reads shared a statement (${after.shared - before.shared} of 9)`);
       assert.equal(after.readAgain - before.readAgain, 0, 'no shared read failed');
+    });
+
+    test('the statements planned at start (npm start) read and write nothing', async () => {
+      const em = api.app.loco.em();
+      const counts = () => em.execute<{ n: string }[]>(`select (select count(*) from deployments) || '/' || (select count(*) from apps) || '/' || (select count(*) from route_hosts)
+        || '/' || (select count(*) from route_claims) || '/' || (select count(*) from events) as n`);
+      const before = await counts();
+      await prepareDeployStatements(em);
+      assert.deepEqual(await counts(), before);
+      if (kind === 'pglite') {
+        // one session: the statements it planned are the ones the next burst uses
+        const prepared = await em.execute<{ statement: string }[]>(`select statement from pg_prepared_statements where name like 'loco_%'`);
+        assert.ok(prepared.some((p) => p.statement.includes('jsonb_to_recordset($1::jsonb) as q(k int, user_id text')), 'the shared read is planned');
+        assert.ok(prepared.some((p) => p.statement.includes('app_row as (insert into apps (id, workspace_id, name) select new_app_id')), 'the record batch is planned');
+      }
     });
 
     test('a lone deploy is answered by itself as before', async () => {
