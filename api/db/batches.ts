@@ -94,3 +94,55 @@ export function perDatabase<T>(make: (em: () => EntityManager, oneConnection: bo
     return it;
   };
 }
+
+type Row = Record<string, unknown>;
+
+/**
+ * Reads of concurrent requests answered by one statement. `read(em, inputs)` answers the row of
+ * each input that has one, by its index (k); each waiter gets its own row, as if read alone a
+ * moment later. A shared statement that fails is read again input by input, so each caller
+ * hears its own error.
+ */
+export class SharedReads<I> {
+  readonly #em: () => EntityManager;
+  readonly #read: (em: EntityManager, inputs: I[]) => Promise<Map<number, Row>>;
+  readonly #queue: BatchQueue<{ input: I; done: (row: Row | undefined) => void; failed: (error: unknown) => void }>;
+  /** For tests: reads answered by a shared statement, and reads of a failed shared statement read again alone. */
+  readonly stats = { shared: 0, readAgain: 0 };
+
+  constructor(em: () => EntityManager, oneConnection: boolean, read: (em: EntityManager, inputs: I[]) => Promise<Map<number, Row>>, max = 64) {
+    this.#em = em;
+    this.#read = read;
+    this.#queue = new BatchQueue({ take: (queue) => oldest(queue, max), run: (batch) => this.#run(batch), fail: (w, error) => w.failed(error) }, oneConnection);
+  }
+
+  row(input: I): Promise<Row | undefined> {
+    return new Promise((done, failed) => this.#queue.add({ input, done, failed }));
+  }
+
+  async #run(batch: { input: I; done: (row: Row | undefined) => void; failed: (error: unknown) => void }[]): Promise<void> {
+    const em = this.#em();
+    if (batch.length > 1) {
+      try {
+        const rows = await this.#read(em, batch.map((w) => w.input));
+        batch.forEach((w, k) => w.done(rows.get(k)));
+        this.stats.shared += batch.length;
+        return;
+      } catch {
+        this.stats.readAgain += batch.length;
+      }
+    }
+    for (const w of batch) {
+      try {
+        w.done((await this.#read(em, [w.input])).get(0));
+      } catch (error) {
+        w.failed(error);
+      }
+    }
+  }
+}
+
+/** The rows of a shared read's statement by their `k` column (dropped from each row). */
+export function rowsByK(rows: Row[]): Map<number, Row> {
+  return new Map(rows.map(({ k, ...row }) => [k as number, row]));
+}

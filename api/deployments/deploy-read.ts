@@ -4,13 +4,12 @@
 // PGlite a lone read was ~0.35–0.55 ms of WebAssembly on the API's event loop, most of it per
 // statement, and 200 of them queued in front of every 202.
 //
-// A shared read answers each deploy with its own row (k), as if read alone a moment later; a
-// shared statement that fails is read again deploy by deploy, so each hears its own error.
+// Each deploy gets its own row, and its own error should the shared statement fail (SharedReads).
 
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { accessOfRow, workspaceSelect, type AccessOptions, type Need, type WorkspaceAccess } from '../auth/access.ts';
 import type { Principal } from '../auth/authenticate.ts';
-import { BatchQueue, oldest, perDatabase } from '../db/batches.ts';
+import { perDatabase, rowsByK, SharedReads } from '../db/batches.ts';
 import { executePrepared } from '../db/prepared.ts';
 import { domainColumns, domainsFromRow, type HostDomains } from '../routing/custom-domains.ts';
 
@@ -21,15 +20,6 @@ interface Read {
   hosts: string[];
 }
 
-interface Waiting {
-  read: Read;
-  done: (row: Record<string, unknown> | undefined) => void;
-  failed: (error: unknown) => void;
-}
-
-/** The most reads one statement answers. */
-const READ_MAX = 64;
-
 /** The reads `input` (a jsonb array of k, user_id, org, ws, hosts), one row per visible workspace, with its k. */
 const READS_SQL = `select q.k, a.*, ${domainColumns({ sql: 'a.id', params: [] }, { sql: 'q.hosts' }).sql}
   from jsonb_to_recordset(?::jsonb) as q(k int, user_id text, org text, ws text, hosts jsonb)
@@ -37,49 +27,10 @@ const READS_SQL = `select q.k, a.*, ${domainColumns({ sql: 'a.id', params: [] },
 
 async function readRows(em: EntityManager, reads: Read[]): Promise<Map<number, Record<string, unknown>>> {
   const input = reads.map((r, k) => ({ k, user_id: r.userId, org: r.org, ws: r.workspace, hosts: r.hosts }));
-  const rows = await executePrepared(em, READS_SQL, [JSON.stringify(input)]);
-  return new Map(rows.map((row) => [row.k as number, row]));
+  return rowsByK(await executePrepared(em, READS_SQL, [JSON.stringify(input)]));
 }
 
-class DeployReads {
-  readonly #em: () => EntityManager;
-  readonly #queue: BatchQueue<Waiting>;
-  /** For tests: reads answered by a shared statement, and reads of a failed shared statement read again alone. */
-  readonly stats = { shared: 0, readAgain: 0 };
-
-  constructor(em: () => EntityManager, oneConnection: boolean) {
-    this.#em = em;
-    this.#queue = new BatchQueue<Waiting>({ take: (queue) => oldest(queue, READ_MAX), run: (batch) => this.#run(batch), fail: (w, error) => w.failed(error) }, oneConnection);
-  }
-
-  row(read: Read): Promise<Record<string, unknown> | undefined> {
-    return new Promise((done, failed) => this.#queue.add({ read, done, failed }));
-  }
-
-  async #run(batch: Waiting[]): Promise<void> {
-    const em = this.#em();
-    if (batch.length > 1) {
-      try {
-        const rows = await readRows(em, batch.map((w) => w.read));
-        batch.forEach((w, k) => w.done(rows.get(k)));
-        this.stats.shared += batch.length;
-        return;
-      } catch {
-        // read again one by one below: each deploy hears its own error
-        this.stats.readAgain += batch.length;
-      }
-    }
-    for (const w of batch) {
-      try {
-        w.done((await readRows(em, [w.read])).get(0));
-      } catch (error) {
-        w.failed(error);
-      }
-    }
-  }
-}
-
-const readsFor = perDatabase((em, oneConnection) => new DeployReads(em, oneConnection));
+const readsFor = perDatabase((em, oneConnection) => new SharedReads(em, oneConnection, readRows));
 
 /** workspaceAccess (404/403 as it answers them) for `org/ws`, with the HostDomains of `hosts`. */
 export async function accessWithHostDomains(em: EntityManager, principal: Principal, org: string, workspace: string, hosts: string[], need: Need, options: AccessOptions):
@@ -92,7 +43,7 @@ export async function accessWithHostDomains(em: EntityManager, principal: Princi
 }
 
 /** How many deploy reads this database's batcher answered in shared statements, and how many it read again alone (tests). */
-export function deployReadStats(em: EntityManager): Readonly<DeployReads['stats']> {
+export function deployReadStats(em: EntityManager): Readonly<SharedReads<Read>['stats']> {
   return readsFor(em).stats;
 }
 

@@ -4,7 +4,8 @@
 import type { EntityDictionary, EntityManager } from '@mikro-orm/postgresql';
 import { LocoError } from '../../generator/errors.ts';
 import { executePrepared } from '../db/prepared.ts';
-import { accessFromRow, authorize, WORKSPACE_SELECT, type AccessOptions, type Need, type WorkspaceAccess } from '../auth/access.ts';
+import { accessFromRow, authorize, WORKSPACE_SELECT, workspaceSelect, type AccessOptions, type Need, type WorkspaceAccess } from '../auth/access.ts';
+import { perDatabase, rowsByK, SharedReads } from '../db/batches.ts';
 import type { Principal } from '../auth/authenticate.ts';
 import { Deployment } from '../db/entities.ts';
 import { eventFromRow, FOLLOWER_PAGE, type DeploymentFields, type FollowerState } from './records.ts';
@@ -29,25 +30,47 @@ export async function loadDeployment(em: EntityManager, principal: Principal, id
   return fromRow(em, principal, id, need, rows[0]);
 }
 
-/** The first page of events after `afterSeq`, read with the deployment (what followerRead answers). */
-const DEPLOYMENT_WITH_BACKLOG = `select d.*, to_jsonb(a) as access,
+/**
+ * Followers' first reads (k, after, user_id, id): each deployment with its access and its first
+ * page of events after `after` (what followerRead answers), in one statement for the event
+ * streams that start together (db/batches.ts: after a burst of deploys, each `loco deploy` opens
+ * its stream; a lone start was ~0.25–0.4 ms of WebAssembly on the embedded database).
+ */
+const FOLLOWERS_SQL = `select q.k, d.*, to_jsonb(a) as access,
          (select coalesce(jsonb_agg(to_jsonb(e) order by e.seq), '[]'::jsonb)
             from (select deployment_id, seq, time, type, message, data from events
-                   where deployment_id = d.id and seq > ? order by seq limit ${FOLLOWER_PAGE}) e) as backlog
-    ${WITH_ACCESS}`;
+                   where deployment_id = d.id and seq > q.after order by seq limit ${FOLLOWER_PAGE}) e) as backlog
+    from jsonb_to_recordset(?::jsonb) as q(k int, after int, user_id text, id text)
+    join deployments d on d.id = q.id
+    join lateral (${workspaceSelect('q.user_id')} where w.id = d.workspace_id) a on true`;
+
+interface FollowerRead { afterSeq: number; userId: string; id: string }
+
+async function followerRows(em: EntityManager, reads: FollowerRead[]): Promise<Map<number, Record<string, unknown>>> {
+  const input = reads.map((r, k) => ({ k, after: r.afterSeq, user_id: r.userId, id: r.id }));
+  return rowsByK(await executePrepared(em, FOLLOWERS_SQL, [JSON.stringify(input)]));
+}
+
+const followersFor = perDatabase((em, oneConnection) => new SharedReads(em, oneConnection, followerRows));
 
 /**
  * loadDeployment for a follower that reads the events next: the deployment, its access and its
- * first page of events in one statement (an event stream's start was two round trips, each
- * ~0.3 ms on the embedded database, 200 times over in a burst of deploys).
+ * first page of events in one statement (an event stream's start was two round trips), shared
+ * with the streams that start beside it.
  */
 export async function loadDeploymentFollowing(em: EntityManager, principal: Principal, id: string, afterSeq: number): Promise<{ deployment: LoadedDeployment; access: WorkspaceAccess; first: FollowerState }> {
-  const rows = await executePrepared(em, DEPLOYMENT_WITH_BACKLOG, [afterSeq, principal.userId, principal.userId, id]);
-  if (rows.length === 0) throw deploymentNotFound(id);
-  const { backlog, ...row } = rows[0];
+  const read = { afterSeq, userId: principal.userId, id };
+  const found = em.isInTransaction() ? (await followerRows(em, [read])).get(0) : await followersFor(em).row(read);
+  if (!found) throw deploymentNotFound(id);
+  const { backlog, ...row } = found;
   const loaded = fromRow(em, principal, id, 'read', row);
   const events = (typeof backlog === 'string' ? JSON.parse(backlog) : backlog) as Record<string, unknown>[];
   return { ...loaded, first: { events: events.map(eventFromRow), finished: row.finished_at !== null, lastSeq: Number(row.last_event_seq) } };
+}
+
+/** How many followers' first reads this database answered in shared statements, and how many it read again alone (tests). */
+export function followerReadStats(em: EntityManager): Readonly<SharedReads<FollowerRead>['stats']> {
+  return followersFor(em).stats;
 }
 
 function fromRow(em: EntityManager, principal: Principal, id: string, need: Need, row: Record<string, unknown>): { deployment: LoadedDeployment; access: WorkspaceAccess } {
@@ -64,4 +87,9 @@ function fromRow(em: EntityManager, principal: Principal, id: string, need: Need
 /** A deploy token reads the deployments of its app and profile; changing one (rollback) needs a personal token. */
 function deployTokenReach(deployment: LoadedDeployment, need: Need): AccessOptions {
   return need === 'read' ? { deployTokenApp: deployment.app, deployTokenProfile: deployment.profile } : {};
+}
+
+/** Plans the followers' shared read on a connection: run with no reads, it reads nothing (deploy-statements.ts). */
+export async function prepareFollowerReads(em: EntityManager): Promise<void> {
+  await followerRows(em, []);
 }
