@@ -1,5 +1,6 @@
-// Work of concurrent requests gathered into shared statements (the deploy record, record-batch.ts;
-// the deploy's access read, deployments/deploy-read.ts). On the embedded PGlite most of a
+// Work of concurrent requests gathered into shared statements (in deployments/: the deploy's
+// record, record-batch.ts; its access read, deploy-read.ts; an event stream's first read,
+// load.ts). On the embedded PGlite most of a
 // statement's cost is per statement, not per row, and it runs on the API's event loop; on
 // PostgreSQL each is a round trip. In a burst (CI fanning out, 200 deploys at once) the requests'
 // statements would otherwise queue for the database one by one.
@@ -36,7 +37,6 @@ export class BatchQueue<T> {
   #running = false;
   /** When the last batch ended (performance.now()). */
   #lastEnded = Number.NEGATIVE_INFINITY;
-
   readonly #gather: boolean;
 
   /** `gather`: wait GATHER_MS for others in a burst (a database of one connection, `oneConnection`). */
