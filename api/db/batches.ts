@@ -12,7 +12,8 @@
 // the next one. On a database of one connection (the embedded PGlite), where statements queue
 // anyway, a burst is gathered for a moment longer: the first item that arrives within BURST_MS of
 // the last batch waits GATHER_MS for others (measured in bench:deploy's first burst, PGlite:
-// main-thread CPU to the last 202 520/650/560/450 -> 500/430/330/380 ms). With a pool the
+// main-thread CPU to the last 202 520/650/560/450 -> 500/430/330/380 ms with 10 and 3 ms; then
+// 20 and 5 ms against those, p99 to 202 418/402/418/484 -> 396/336/406/444 ms). With a pool the
 // statements overlap, and waiting only adds latency (PostgreSQL: p99 to 202 a little worse).
 
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -27,9 +28,9 @@ export interface BatchPolicy<T> {
 }
 
 /** A batch that ended less than this long ago means the items are coming in a burst. */
-const BURST_MS = 10;
+const BURST_MS = 20;
 /** In a burst, how long the first waiting item lets others join it. */
-const GATHER_MS = 3;
+const GATHER_MS = 5;
 
 export class BatchQueue<T> {
   readonly #policy: BatchPolicy<T>;
