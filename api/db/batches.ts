@@ -1,9 +1,8 @@
 // Work of concurrent requests gathered into shared statements (in deployments/: the deploy's
 // record, record-batch.ts; its access read, deploy-read.ts; an event stream's first read,
-// load.ts). On the embedded PGlite most of a
-// statement's cost is per statement, not per row, and it runs on the API's event loop; on
-// PostgreSQL each is a round trip. In a burst (CI fanning out, 200 deploys at once) the requests'
-// statements would otherwise queue for the database one by one.
+// load.ts). On the embedded PGlite most of a statement's cost is per statement, not per row, and
+// it runs on the API's event loop; on PostgreSQL each is a round trip. In a burst (CI fanning out,
+// 200 deploys at once) the requests' statements would otherwise queue for the database one by one.
 //
 // The first item that finds the queue idle waits for the I/O callbacks of the current turn of the
 // event loop (one setImmediate): a request's statements may all resolve in microtasks (PGlite
@@ -98,6 +97,13 @@ export function perDatabase<T>(make: (em: () => EntityManager, oneConnection: bo
 
 type Row = Record<string, unknown>;
 
+/** A read waiting for its row. */
+interface WaitingRead<I> {
+  input: I;
+  done: (row: Row | undefined) => void;
+  failed: (error: unknown) => void;
+}
+
 /**
  * Reads of concurrent requests answered by one statement. `read(em, inputs)` answers the row of
  * each input that has one, by its index (k); each waiter gets its own row, as if read alone a
@@ -107,7 +113,7 @@ type Row = Record<string, unknown>;
 export class SharedReads<I> {
   readonly #em: () => EntityManager;
   readonly #read: (em: EntityManager, inputs: I[]) => Promise<Map<number, Row>>;
-  readonly #queue: BatchQueue<{ input: I; done: (row: Row | undefined) => void; failed: (error: unknown) => void }>;
+  readonly #queue: BatchQueue<WaitingRead<I>>;
   /** For tests: reads answered by a shared statement, and reads of a failed shared statement read again alone. */
   readonly stats = { shared: 0, readAgain: 0 };
 
@@ -117,11 +123,18 @@ export class SharedReads<I> {
     this.#queue = new BatchQueue({ take: (queue) => oldest(queue, max), run: (batch) => this.#run(batch), fail: (w, error) => w.failed(error) }, oneConnection);
   }
 
-  row(input: I): Promise<Row | undefined> {
+  /** The row of `input` as `em` reads it: inside the caller's transaction alone (the read belongs to it), else shared. */
+  async row(em: EntityManager, input: I): Promise<Row | undefined> {
+    if (em.isInTransaction()) return (await this.#read(em, [input])).get(0);
     return new Promise((done, failed) => this.#queue.add({ input, done, failed }));
   }
 
-  async #run(batch: { input: I; done: (row: Row | undefined) => void; failed: (error: unknown) => void }[]): Promise<void> {
+  /** Plans the statement on a connection: run with no inputs, it reads nothing (deploy-statements.ts). */
+  async prepare(em: EntityManager): Promise<void> {
+    await this.#read(em, []);
+  }
+
+  async #run(batch: WaitingRead<I>[]): Promise<void> {
     const em = this.#em();
     if (batch.length > 1) {
       try {

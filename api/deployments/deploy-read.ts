@@ -35,9 +35,7 @@ const readsFor = perDatabase((em, oneConnection) => new SharedReads(em, oneConne
 /** workspaceAccess (404/403 as it answers them) for `org/ws`, with the HostDomains of `hosts`. */
 export async function accessWithHostDomains(em: EntityManager, principal: Principal, org: string, workspace: string, hosts: string[], need: Need, options: AccessOptions):
   Promise<{ access: WorkspaceAccess; domains: HostDomains }> {
-  const read = { userId: principal.userId, org, workspace, hosts };
-  // inside a caller's transaction the read belongs to it
-  const row = em.isInTransaction() ? (await readRows(em, [read])).get(0) : await readsFor(em).row(read);
+  const row = await readsFor(em).row(em, { userId: principal.userId, org, workspace, hosts });
   const access = accessOfRow(principal, row, org, workspace, need, options);
   return { access, domains: domainsFromRow(row!) };
 }
@@ -49,5 +47,5 @@ export function deployReadStats(em: EntityManager): Readonly<SharedReads<Read>['
 
 /** Plans the shared read on a connection: run with no reads, it reads nothing (deploy-statements.ts). */
 export async function prepareDeployReads(em: EntityManager): Promise<void> {
-  await readRows(em, []);
+  await readsFor(em).prepare(em);
 }

@@ -16,7 +16,7 @@ export function deploymentNotFound(id: string): LocoError {
 
 // The deployment and its workspace as the principal may see it (access.ts's own select, joined
 // laterally), in one statement: every status read, event list and rollback asks this; an SSE
-// follower asks it with its first page of events (DEPLOYMENT_WITH_BACKLOG).
+// follower asks the same with its first page of events, shared with others (FOLLOWERS_SQL).
 const WITH_ACCESS = `from deployments d join lateral (${WORKSPACE_SELECT} where w.id = d.workspace_id) a on true
    where d.id = ?`;
 const DEPLOYMENT_WITH_ACCESS = `select d.*, to_jsonb(a) as access ${WITH_ACCESS}`;
@@ -59,8 +59,7 @@ const followersFor = perDatabase((em, oneConnection) => new SharedReads(em, oneC
  * with the streams that start beside it.
  */
 export async function loadDeploymentFollowing(em: EntityManager, principal: Principal, id: string, afterSeq: number): Promise<{ deployment: LoadedDeployment; access: WorkspaceAccess; first: FollowerState }> {
-  const read = { afterSeq, userId: principal.userId, id };
-  const found = em.isInTransaction() ? (await followerRows(em, [read])).get(0) : await followersFor(em).row(read);
+  const found = await followersFor(em).row(em, { afterSeq, userId: principal.userId, id });
   if (!found) throw deploymentNotFound(id);
   const { backlog, ...row } = found;
   const loaded = fromRow(em, principal, id, 'read', row);
@@ -91,5 +90,5 @@ function deployTokenReach(deployment: LoadedDeployment, need: Need): AccessOptio
 
 /** Plans the followers' shared read on a connection: run with no reads, it reads nothing (deploy-statements.ts). */
 export async function prepareFollowerReads(em: EntityManager): Promise<void> {
-  await followerRows(em, []);
+  await followersFor(em).prepare(em);
 }
